@@ -1,0 +1,293 @@
+"""The ``fragwatch`` command. The one place that turns errors into messages and exit codes."""
+
+from __future__ import annotations
+
+import json
+import math
+import sys
+from dataclasses import dataclass, field
+from datetime import date
+from pathlib import Path
+
+import click
+import pandas as pd
+
+from fragwatch.errors import FragwatchError, UsageError
+
+FREQUENCIES = {"year": "YE", "quarter": "QE", "month": "ME"}
+
+
+@dataclass
+class Context:
+    config_dir: Path | None
+    model_path: Path | None
+    evidence_paths: list[Path] = field(default_factory=list)
+    include_default: bool = True
+
+    def evidence(self):
+        from fragwatch.evidence.files import load_evidence
+
+        return load_evidence(self.evidence_paths, include_default=self.include_default)
+
+    def spec(self):
+        from fragwatch.settings import config_dir, load_model_spec
+
+        return load_model_spec(self.model_path or config_dir(self.config_dir) / "model.toml")
+
+
+def parse_date(value: str | None, option: str, default: date | None = None) -> pd.Timestamp:
+    if value is None:
+        return pd.Timestamp(default or date.today())
+    try:
+        return pd.Timestamp(date.fromisoformat(value))
+    except ValueError:
+        raise UsageError(f"'{value}' is not a date (YYYY-MM-DD)", where=option) from None
+
+
+def pick_countries(evidence, requested: tuple[str, ...]) -> list[str]:
+    known = evidence.countries
+    if not requested:
+        if not known:
+            raise UsageError("the evidence holds no country", where="--country")
+        return known
+    wanted = [c.upper() for c in requested]
+    unknown = [c for c in wanted if c not in known]
+    if unknown:
+        raise UsageError(
+            f"no evidence for country '{unknown[0]}'; known: {', '.join(known)}", where="--country"
+        )
+    return wanted
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(package_name="fragwatch")
+@click.option(
+    "--config-dir",
+    type=click.Path(path_type=Path, file_okay=False),
+    help="Folder with model.toml (default: $FRAGWATCH_CONFIG_DIR or ./config).",
+)
+@click.option("--model", "model_path", type=click.Path(path_type=Path), help="A model.toml file.")
+@click.option(
+    "--evidence",
+    "evidence_paths",
+    multiple=True,
+    type=click.Path(path_type=Path),
+    help="Extra evidence folder or CSV, layered on the embedded base (repeatable).",
+)
+@click.option("--no-default-evidence", is_flag=True, help="Do not load the embedded evidence base.")
+@click.pass_context
+def cli(ctx, config_dir, model_path, evidence_paths, no_default_evidence):
+    """fragwatch: early-warning indicators and a transparent fragility score."""
+    ctx.obj = Context(config_dir, model_path, list(evidence_paths), not no_default_evidence)
+
+
+country_option = click.option(
+    "--country", "countries", multiple=True, help="ISO3 code (repeatable; default: all)."
+)
+as_of_option = click.option("--as-of", help="Assess with evidence published by this date.")
+
+
+@cli.command()
+@country_option
+@as_of_option
+@click.option("--json", "as_json", is_flag=True, help="Machine-readable output.")
+@click.pass_obj
+def assess(obj: Context, countries, as_of, as_json):
+    """Score, band, coverage and per-indicator contributions."""
+    from fragwatch import render
+    from fragwatch.scoring.assessment import assess as run_assess
+
+    when = parse_date(as_of, "--as-of")
+    evidence, spec = obj.evidence(), obj.spec()
+    results = run_assess(evidence, spec, pick_countries(evidence, countries), when)
+    if as_json:
+        click.echo(json.dumps([a.to_dict() for a in results], indent=2, ensure_ascii=False))
+        return
+    for a in results:
+        click.echo(render.headline(a))
+        click.echo(render.contributions_table(a))
+        note = render.stale_note(a)
+        if note:
+            click.echo(note)
+        click.echo()
+
+
+@cli.command()
+@country_option
+@as_of_option
+@click.option("--since", help="Compare with this date (default: one year before --as-of).")
+@click.option("--json", "as_json", is_flag=True, help="Machine-readable output.")
+@click.pass_obj
+def explain(obj: Context, countries, as_of, since, as_json):
+    """Every indicator: raw value, normalised, weight, contribution, change, evidence."""
+    from fragwatch import render
+    from fragwatch.scoring.assessment import assess as run_assess
+    from fragwatch.scoring.explain import attribute_change
+
+    when = parse_date(as_of, "--as-of")
+    before = parse_date(since, "--since", default=(when - pd.DateOffset(years=1)).date())
+    if before >= when:
+        raise UsageError(f"{before.date()} is not before --as-of {when.date()}", where="--since")
+    evidence, spec = obj.evidence(), obj.spec()
+    chosen = pick_countries(evidence, countries)
+    now = run_assess(evidence, spec, chosen, when)
+    then = run_assess(evidence, spec, chosen, before)
+    out = []
+    for a, b in zip(now, then, strict=True):
+        change = attribute_change(b, a)
+        if as_json:
+            record = a.to_dict()
+            record["since"] = b.to_dict()
+            record["change"] = json.loads(
+                change.reset_index(names="code").to_json(orient="records")
+            )
+            record["citations"] = json.loads(
+                evidence.citations(a.evidence_ids).to_json(orient="records", date_format="iso")
+            )
+            out.append(record)
+        else:
+            click.echo(render.explanation(a, evidence, change, b))
+    if as_json:
+        click.echo(json.dumps(out, indent=2, ensure_ascii=False))
+
+
+@cli.command()
+@country_option
+@click.option("--from", "start", help="First date (default: 2002-01-01).")
+@click.option("--to", "end", help="Last date (default: today).")
+@click.option("--freq", type=click.Choice(list(FREQUENCIES)), default="year", show_default=True)
+@click.option("--csv", "csv_path", type=click.Path(path_type=Path), help="Also write a CSV.")
+@click.pass_obj
+def history(obj: Context, countries, start, end, freq, csv_path):
+    """The point-in-time score series: each date uses only evidence published by then."""
+    from fragwatch.scoring.assessment import score_history
+
+    first = parse_date(start, "--from", default=date(2002, 1, 1))
+    last = parse_date(end, "--to")
+    if first > last:
+        raise UsageError(f"{first.date()} is after --to {last.date()}", where="--from")
+    dates = pd.date_range(first, last, freq=FREQUENCIES[freq])
+    if dates.empty:
+        raise UsageError(f"no {freq} end between {first.date()} and {last.date()}", where="--from")
+    evidence, spec = obj.evidence(), obj.spec()
+    _, scores = score_history(evidence, spec, pick_countries(evidence, countries), dates)
+    table = scores.summary().join(scores.contributions.round(2))
+    table["score"] = table["score"].round(2)
+    table["coverage"] = table["coverage"].round(3)
+    if csv_path:
+        try:
+            table.to_csv(csv_path)
+        except OSError as exc:
+            raise UsageError(f"cannot write: {exc.strerror}", where=str(csv_path)) from None
+    shown = scores.summary().assign(
+        score=scores.score.map(lambda s: "withheld" if math.isnan(s) else f"{s:.1f}"),
+        coverage=scores.coverage.map(lambda c: f"{c:.0%}"),
+    )
+    shown["top driver"] = scores.contributions.idxmax(axis=1, skipna=True).where(
+        scores.contributions.notna().any(axis=1), "-"
+    )
+    shown.index = shown.index.set_levels(shown.index.levels[1].strftime("%Y-%m-%d"), level="as_of")
+    click.echo(shown.to_string())
+
+
+@cli.group()
+def evidence():
+    """Validate and browse the evidence base."""
+
+
+@evidence.command("validate")
+@click.argument("paths", nargs=-1, type=click.Path(path_type=Path))
+@click.pass_obj
+def evidence_validate(obj: Context, paths):
+    """Check evidence files (default: the embedded base): rows, references, verbatim quotes."""
+    from fragwatch.evidence.files import load_evidence
+    from fragwatch.evidence.quotes import quote_problems, require_verbatim_quotes
+
+    found = load_evidence(
+        list(paths) or obj.evidence_paths, include_default=obj.include_default or not paths
+    )
+    checked = require_verbatim_quotes(found)
+    unverifiable = quote_problems(found)
+    click.echo(
+        f"ok: {len(found.sources)} sources, {len(found.observations)} observations, "
+        f"{len(found.events)} events; {checked} quotes found verbatim in their source text"
+        + (f", {len(unverifiable)} not checkable (no stored text)" if len(unverifiable) else "")
+    )
+
+
+@evidence.command("list")
+@click.option("--country", help="ISO3 code.")
+@click.option("--quantity", help="Only observations of this quantity.")
+@click.option("--kind", help="Only events of this kind.")
+@click.option("--source", "source_id", help="Only rows citing this source id.")
+@click.option("--from", "start", help="Only rows dated (period or event) on/after this date.")
+@click.option("--to", "end", help="Only rows dated on/before this date.")
+@click.option("--json", "as_json", is_flag=True, help="Machine-readable output.")
+@click.pass_obj
+def evidence_list(obj: Context, country, quantity, kind, source_id, start, end, as_json):
+    """List observations and events, filtered."""
+    from fragwatch.evidence.query import filter_rows
+
+    found = obj.evidence()
+    rows = filter_rows(
+        found,
+        country=country,
+        quantity=quantity,
+        kind=kind,
+        source_id=source_id,
+        start=parse_date(start, "--from") if start else None,
+        end=parse_date(end, "--to") if end else None,
+    )
+    if as_json:
+        click.echo(rows.to_json(orient="records", date_format="iso", force_ascii=False, indent=2))
+        return
+    if rows.empty:
+        click.echo("no evidence matches")
+        return
+    shown = rows[["id", "country", "what", "when", "figure", "source_id", "published"]].copy()
+    shown["published"] = shown["published"].dt.strftime("%Y-%m-%d")
+    with pd.option_context("display.max_rows", None, "display.width", 200):
+        click.echo(shown.to_string(index=False))
+    click.echo(f"{len(rows)} row(s)")
+
+
+@cli.command("indicators")
+@click.pass_obj
+def indicators_cmd(obj: Context):
+    """The indicators the model uses, with weights, goalposts and definitions."""
+    spec = obj.spec()
+    ind = spec.model.framework_.indicators
+    weights = spec.model.effective_weights()
+    for code, row in ind.iterrows():
+        indicator = spec.indicators[code]
+        click.echo(
+            f"{code}: {indicator.name} ({row['parent']}, {indicator.transform}, "
+            f"direction {int(row['direction']):+d}, goalposts {row['lo']:g}..{row['hi']:g} "
+            f"{indicator.unit}, share of score when all known {weights[code]:.1%})"
+        )
+        click.echo(f"    {indicator.definition}")
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Entry point: every user error ends as one line on stderr and a non-zero exit code."""
+    try:
+        cli.main(args=argv, prog_name="fragwatch", standalone_mode=False)
+    except FragwatchError as exc:
+        click.echo(f"fragwatch: error: {exc.one_line()}", err=True)
+        return exc.exit_code
+    except click.exceptions.Abort:
+        click.echo("fragwatch: aborted", err=True)
+        return 130
+    except click.ClickException as exc:
+        prefix = ""
+        if isinstance(exc, click.UsageError) and exc.ctx is not None:
+            prefix = f"{exc.ctx.command_path}: "
+        click.echo(f"fragwatch: error: {prefix}{' '.join(exc.format_message().split())}", err=True)
+        return exc.exit_code
+    except BrokenPipeError:
+        return 0
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

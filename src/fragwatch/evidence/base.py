@@ -1,0 +1,73 @@
+"""The Evidence container: three validated tables and point-in-time views of them."""
+
+from __future__ import annotations
+
+import hashlib
+from dataclasses import dataclass, field
+
+import pandas as pd
+
+
+@dataclass(frozen=True)
+class Evidence:
+    """Validated sources, observations and events.
+
+    ``observations`` carries parsed columns ``point``, ``period_start``, ``period_end`` and
+    ``published`` (datetime); ``events`` carries ``date_start``, ``date_end`` and ``published``.
+    ``texts`` maps a source id to the text its quotes must appear in (when the text is known).
+    """
+
+    sources: pd.DataFrame
+    observations: pd.DataFrame
+    events: pd.DataFrame
+    texts: dict[str, str] = field(default_factory=dict, compare=False, repr=False)
+
+    def known_by(self, as_of: pd.Timestamp | str) -> Evidence:
+        """Only what had been published by ``as_of`` (inclusive): no look-ahead."""
+        cutoff = pd.Timestamp(as_of)
+        return Evidence(
+            sources=self.sources[self.sources["published"] <= cutoff],
+            observations=self.observations[self.observations["published"] <= cutoff],
+            events=self.events[self.events["published"] <= cutoff],
+            texts=self.texts,
+        )
+
+    @property
+    def countries(self) -> list[str]:
+        found = pd.concat([self.observations["country"], self.events["country"]])
+        return sorted(found.unique().tolist())
+
+    def for_countries(self, countries: list[str]) -> Evidence:
+        return Evidence(
+            sources=self.sources,
+            observations=self.observations[self.observations["country"].isin(countries)],
+            events=self.events[self.events["country"].isin(countries)],
+            texts=self.texts,
+        )
+
+    def digest(self) -> str:
+        """A content hash of the evidence, stable under row order."""
+        hasher = hashlib.sha256()
+        for table, key in (
+            (self.sources, "source_id"),
+            (self.observations, "obs_id"),
+            (self.events, "event_id"),
+        ):
+            ordered = table.reset_index(drop=True).sort_values(key)
+            hasher.update(pd.util.hash_pandas_object(ordered, index=False).values.tobytes())
+        return hasher.hexdigest()
+
+    def citations(self, ids: list[str]) -> pd.DataFrame:
+        """Rows of evidence (observations or events) with their quote and source, by id."""
+        obs = self.observations.reindex([i for i in ids if i in self.observations.index])
+        obs = obs.assign(id=obs["obs_id"], what=obs["quantity"] + " " + obs["period"])
+        ev = self.events.reindex([i for i in ids if i in self.events.index])
+        ev = ev.assign(id=ev["event_id"], what=ev["kind"] + " " + ev["date"])
+        rows = pd.concat(
+            [
+                obs[["id", "what", "quote", "source_id", "published"]],
+                ev[["id", "what", "quote", "source_id", "published"]],
+            ]
+        )
+        src = self.sources[["title", "publisher", "url"]].rename(columns={"title": "source_title"})
+        return rows.join(src, on="source_id").reset_index(drop=True)

@@ -1,0 +1,181 @@
+"""Read evidence files from disk: the embedded default base and any user folders or files."""
+
+from __future__ import annotations
+
+from importlib import resources
+from pathlib import Path
+
+import pandas as pd
+
+from fragwatch.errors import EvidenceError, location
+from fragwatch.evidence.base import Evidence
+from fragwatch.evidence.schema import (
+    EVENT_COLUMNS,
+    OBSERVATION_COLUMNS,
+    SOURCE_COLUMNS,
+    TableRef,
+    validate_events,
+    validate_observations,
+    validate_sources,
+)
+
+TABLE_FILES = {"sources": "sources.csv", "observations": "observations.csv", "events": "events.csv"}
+TEXTS_DIR = "texts"
+
+
+def default_evidence_dir() -> Path:
+    """The evidence base shipped inside the package."""
+    return Path(str(resources.files("fragwatch.evidence") / "data"))
+
+
+def read_table(path: Path) -> tuple[pd.DataFrame, TableRef]:
+    """Read one CSV as text cells; parsing problems become located evidence errors."""
+    name = str(path)
+    if not path.exists():
+        raise EvidenceError("no such file", where=name)
+    if path.is_dir():
+        raise EvidenceError("is a folder, expected a CSV file", where=name)
+    try:
+        table = pd.read_csv(
+            path, dtype=str, keep_default_na=False, encoding="utf-8", skipinitialspace=False
+        )
+    except pd.errors.EmptyDataError:
+        raise EvidenceError("file is empty (expected a header line)", where=name) from None
+    except UnicodeDecodeError as exc:
+        raise EvidenceError(
+            f"not UTF-8 text (byte {exc.start}); save the file as UTF-8", where=name
+        ) from None
+    except pd.errors.ParserError as exc:
+        raise EvidenceError(_parser_message(exc), where=name) from None
+    table.columns = [str(c).strip().lstrip("\ufeff") for c in table.columns]
+    return table, TableRef(file=name)
+
+
+def _parser_message(exc: Exception) -> str:
+    # pandas: "Error tokenizing data. C error: Expected 12 fields in line 5, saw 13"
+    text = str(exc).strip().splitlines()[-1]
+    return text.replace("Error tokenizing data. C error: ", "").rstrip(".") + " (unquoted comma?)"
+
+
+def sniff_kind(table: pd.DataFrame, ref: TableRef) -> str:
+    """Tell sources, observations and events files apart by their id column."""
+    for kind, columns in (
+        ("sources", SOURCE_COLUMNS),
+        ("observations", OBSERVATION_COLUMNS),
+        ("events", EVENT_COLUMNS),
+    ):
+        if columns[0] in table.columns:
+            return kind
+    raise EvidenceError(
+        "not an evidence table: its header has none of source_id, obs_id, event_id",
+        where=location(ref.file, 1),
+    )
+
+
+def _empty(columns: list[str]) -> pd.DataFrame:
+    return pd.DataFrame({c: pd.Series(dtype=str) for c in columns})
+
+
+def load_evidence(paths: list[Path], *, include_default: bool = True) -> Evidence:
+    """Load and validate evidence from the default base plus folders or single CSV files.
+
+    Every table is validated before anything is returned: one bad row fails the whole load.
+    """
+    folders = ([default_evidence_dir()] if include_default else []) + list(paths)
+    sources_parts, obs_parts, ev_parts = [], [], []
+    texts_dirs: dict[str, Path] = {}
+    for folder in folders:
+        found = _tables_in(folder)
+        for kind, (table, ref, base) in found.items():
+            if kind == "sources":
+                sources_parts.append((table, ref, base))
+            elif kind == "observations":
+                obs_parts.append((table, ref))
+            else:
+                ev_parts.append((table, ref))
+
+    sources = _concat_sources(sources_parts, texts_dirs)
+    observations = _concat_checked(
+        [validate_observations(t, sources, r) for t, r in obs_parts], "obs_id", obs_parts
+    )
+    events = _concat_checked(
+        [validate_events(t, sources, r) for t, r in ev_parts], "event_id", ev_parts
+    )
+    if observations is None:
+        observations = validate_observations(
+            _empty(OBSERVATION_COLUMNS), sources, TableRef("(none)")
+        )
+    if events is None:
+        events = validate_events(_empty(EVENT_COLUMNS), sources, TableRef("(none)"))
+    return Evidence(sources, observations, events, texts=_read_texts(sources, texts_dirs))
+
+
+def _tables_in(path: Path) -> dict[str, tuple[pd.DataFrame, TableRef, Path]]:
+    if not path.exists():
+        raise EvidenceError("no such file or folder", where=str(path))
+    if path.is_file():
+        table, ref = read_table(path)
+        return {sniff_kind(table, ref): (table, ref, path.parent)}
+    found = {}
+    for kind, filename in TABLE_FILES.items():
+        file = path / filename
+        if file.exists():
+            table, ref = read_table(file)
+            found[kind] = (table, ref, path)
+    if not found:
+        raise EvidenceError(
+            "folder holds none of sources.csv, observations.csv, events.csv", where=str(path)
+        )
+    return found
+
+
+def _concat_sources(parts: list, texts_dirs: dict[str, Path]) -> pd.DataFrame:
+    frames = []
+    seen: dict[str, str] = {}
+    for table, ref, base in parts:
+        validated = validate_sources(table, ref)
+        for pos, source_id in enumerate(validated.index):
+            if source_id in seen:
+                raise EvidenceError(
+                    f"source id '{source_id}' is already defined in {seen[source_id]}",
+                    where=location(ref.file, ref.line_of(pos), "source_id"),
+                )
+            seen[source_id] = ref.file
+            texts_dirs[source_id] = base / TEXTS_DIR
+        frames.append(validated)
+    if not frames:
+        return validate_sources(_empty(SOURCE_COLUMNS), TableRef("(none)"))
+    return pd.concat(frames)
+
+
+def _concat_checked(frames: list[pd.DataFrame], id_col: str, parts: list) -> pd.DataFrame | None:
+    if not frames:
+        return None
+    seen: dict[str, str] = {}
+    for frame, (_, ref) in zip(frames, parts, strict=True):
+        clash = frame.index.isin(list(seen))
+        if clash.any():
+            pos = int(clash.argmax())
+            dup = frame.index[pos]
+            raise EvidenceError(
+                f"id '{dup}' is already defined in {seen[dup]}",
+                where=location(ref.file, ref.line_of(pos), id_col),
+            )
+        seen.update(dict.fromkeys(frame.index, ref.file))
+    return pd.concat(frames)
+
+
+def _read_texts(sources: pd.DataFrame, texts_dirs: dict[str, Path]) -> dict[str, str]:
+    """The text each source's quotes must appear in: its file, cut to its section."""
+    texts: dict[str, str] = {}
+    for source_id, row in sources.iterrows():
+        if not row["file"]:
+            continue
+        path = texts_dirs[source_id] / row["file"]
+        if not path.exists():
+            continue
+        text = path.read_text(encoding="utf-8")
+        start = text.find(row["text_from"]) if row["text_from"] else 0
+        end = text.find(row["text_to"]) if row["text_to"] else len(text)
+        texts[source_id] = text[max(start, 0) : end if end >= 0 else len(text)]
+    return texts

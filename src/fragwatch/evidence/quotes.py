@@ -1,0 +1,49 @@
+"""Check that every cited quote appears verbatim in its source's text."""
+
+from __future__ import annotations
+
+import pandas as pd
+
+from fragwatch.errors import EvidenceError
+from fragwatch.evidence.base import Evidence
+
+
+def quote_problems(evidence: Evidence) -> pd.DataFrame:
+    """Rows whose quote is not found verbatim in the cited source's text.
+
+    Sources without a stored text cannot be checked; they are listed with reason 'no text'.
+    """
+    rows = pd.concat(
+        [
+            evidence.observations[["obs_id", "source_id", "quote", "origin"]].rename(
+                columns={"obs_id": "id"}
+            ),
+            evidence.events[["event_id", "source_id", "quote", "origin"]].rename(
+                columns={"event_id": "id"}
+            ),
+        ],
+        ignore_index=True,
+    )
+    text = rows["source_id"].map(evidence.texts)
+    has_text = text.notna()
+    found = pd.Series(
+        [q in t for q, t in zip(rows["quote"], text.fillna(""), strict=True)], index=rows.index
+    )
+    reason = pd.Series("", index=rows.index)
+    reason[~has_text] = "no text stored for this source"
+    reason[has_text & ~found] = "quote not found verbatim in the source text"
+    return rows.assign(reason=reason)[reason != ""]
+
+
+def require_verbatim_quotes(evidence: Evidence) -> int:
+    """Raise on the first quote missing from its source text; return how many were checked."""
+    problems = quote_problems(evidence)
+    missing = problems[problems["reason"].str.startswith("quote")]
+    if not missing.empty:
+        first = missing.iloc[0]
+        raise EvidenceError(
+            f"quote of '{first['id']}' is not found verbatim in the text of source"
+            f" '{first['source_id']}' ({len(missing)} such row(s))",
+            where=f"{first['origin']}: field 'quote'",
+        )
+    return len(evidence.observations) + len(evidence.events) - len(problems)

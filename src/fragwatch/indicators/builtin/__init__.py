@@ -1,0 +1,1 @@
+"""Built-in indicators, one module each."""

@@ -1,0 +1,143 @@
+"""From evidence to assessments: indicator panel, scores, decomposition with evidence ids."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+
+from fragwatch.evidence import Evidence
+from fragwatch.scoring.model import PanelScores
+from fragwatch.scoring.spec import ModelSpec
+
+
+@dataclass(frozen=True)
+class IndicatorPanel:
+    """Raw indicator values (and their ranges and evidence) on a (country, as_of) grid."""
+
+    value: pd.DataFrame  # index (country, as_of); one column per indicator code
+    low: pd.DataFrame
+    high: pd.DataFrame
+    evidence_ids: pd.DataFrame | None  # tuples of ids, when asked for
+
+
+def indicator_panel(
+    evidence: Evidence,
+    spec: ModelSpec,
+    countries: list[str],
+    dates: pd.DatetimeIndex,
+    *,
+    with_evidence: bool = False,
+) -> IndicatorPanel:
+    """Compute every indicator of the spec for every country and date (point-in-time)."""
+    parts = {
+        code: ind.panel(evidence, countries, dates, with_evidence=with_evidence)
+        for code, ind in spec.indicators.items()
+    }
+
+    def stack(column: str) -> pd.DataFrame:
+        return pd.DataFrame({code: part[column] for code, part in parts.items()})
+
+    return IndicatorPanel(
+        value=stack("value").astype(float),
+        low=stack("low").astype(float),
+        high=stack("high").astype(float),
+        evidence_ids=stack("evidence_ids") if with_evidence else None,
+    )
+
+
+@dataclass(frozen=True)
+class Assessment:
+    """The score of one country as of one date, and everything needed to explain it."""
+
+    country: str
+    as_of: pd.Timestamp
+    score: float
+    band: str
+    coverage: float
+    table: pd.DataFrame  # one row per indicator, see ``_decomposition``
+    model_digest: str
+    evidence_digest: str
+
+    @property
+    def evidence_ids(self) -> list[str]:
+        return sorted({i for ids in self.table["evidence_ids"] for i in ids})
+
+    def to_dict(self) -> dict:
+        rows = self.table.replace({np.nan: None}).to_dict(orient="records")
+        for row in rows:
+            row["evidence_ids"] = list(row["evidence_ids"])
+        return {
+            "country": self.country,
+            "as_of": self.as_of.date().isoformat(),
+            "score": None if np.isnan(self.score) else round(self.score, 4),
+            "band": self.band,
+            "coverage": round(self.coverage, 4),
+            "model_digest": self.model_digest,
+            "evidence_digest": self.evidence_digest,
+            "contributions": rows,
+        }
+
+
+def _decomposition(
+    spec: ModelSpec, panel: IndicatorPanel, scores: PanelScores, key: tuple
+) -> pd.DataFrame:
+    ind = spec.model.framework_.indicators
+    codes = ind.index
+    table = pd.DataFrame(
+        {
+            "code": codes,
+            "name": [spec.indicators[c].name for c in codes],
+            "dimension": ind["parent"].to_numpy(),
+            "unit": [spec.indicators[c].unit for c in codes],
+            "value": panel.value.loc[key, codes].to_numpy(float),
+            "low": panel.low.loc[key, codes].to_numpy(float),
+            "high": panel.high.loc[key, codes].to_numpy(float),
+            "lo": ind["lo"].to_numpy(),
+            "hi": ind["hi"].to_numpy(),
+            "direction": ind["direction"].to_numpy(),
+            "normalised": scores.normalised.loc[key, codes].to_numpy(float),
+            "weight": scores.weights.loc[key, codes].to_numpy(float),
+            "contribution": scores.contributions.loc[key, codes].to_numpy(float),
+        }
+    )
+    ids = panel.evidence_ids.loc[key, codes] if panel.evidence_ids is not None else None
+    table["evidence_ids"] = [tuple(x) for x in ids] if ids is not None else [()] * len(codes)
+    return table
+
+
+def assess(
+    evidence: Evidence, spec: ModelSpec, countries: list[str], as_of: pd.Timestamp
+) -> list[Assessment]:
+    """Assess each country as of one date, using only evidence published by then."""
+    as_of = pd.Timestamp(as_of).normalize()
+    known = evidence.known_by(as_of)
+    dates = pd.DatetimeIndex([as_of])
+    panel = indicator_panel(known, spec, countries, dates, with_evidence=True)
+    scores = spec.model.score(panel.value)
+    digest = known.digest()
+    out = []
+    for country in countries:
+        key = (country, as_of)
+        out.append(
+            Assessment(
+                country=country,
+                as_of=as_of,
+                score=float(scores.score.loc[key]),
+                band=str(scores.band.loc[key]),
+                coverage=float(scores.coverage.loc[key]),
+                table=_decomposition(spec, panel, scores, key),
+                model_digest=spec.digest,
+                evidence_digest=digest,
+            )
+        )
+    return out
+
+
+def score_history(
+    evidence: Evidence, spec: ModelSpec, countries: list[str], dates: pd.DatetimeIndex
+) -> tuple[IndicatorPanel, PanelScores]:
+    """Point-in-time scores for every country and date in one vectorised pass."""
+    panel = indicator_panel(evidence, spec, countries, dates)
+    return panel, spec.model.score(panel.value)

@@ -1,0 +1,111 @@
+"""The framework table: which indicators, their parent dimension, direction, weight, goalposts.
+
+COINr-style: the index structure is data. Rows with goalposts are indicators; rows without are
+aggregate nodes (dimensions) that carry a weight. An indicator whose parent has no row of its
+own sits in a dimension of weight 1; one with no parent sits in the implicit dimension "index".
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+
+from fragwatch.errors import PanelError
+
+FRAMEWORK_COLUMNS = ["code", "name", "parent", "direction", "weight", "lo", "hi"]
+ROOT = "index"
+
+
+@dataclass(frozen=True)
+class Framework:
+    """A validated two-level framework, ready for vectorised scoring."""
+
+    indicators: pd.DataFrame  # index code; columns name, parent, direction, weight, lo, hi
+    dimension_weights: pd.Series  # index dimension code -> weight
+
+    @classmethod
+    def from_table(cls, table: pd.DataFrame, where: str = "framework") -> Framework:
+        """Validate a framework table; errors name the row (1-based) and field."""
+        table = table.copy()
+        if "code" not in table.columns and table.index.name == "code":
+            table = table.reset_index()
+        missing = [c for c in ("code", "weight") if c not in table.columns]
+        if missing:
+            raise PanelError(f"framework has no '{missing[0]}' column", where=where)
+        for col, default in (("name", None), ("parent", ROOT), ("direction", 1.0)):
+            if col not in table.columns:
+                table[col] = default
+        for col in ("lo", "hi"):
+            if col not in table.columns:
+                table[col] = np.nan
+        table["name"] = table["name"].fillna(table["code"])
+        parent = table["parent"].astype("string").fillna("").str.strip()
+        table["parent"] = parent.where(parent != "", ROOT)
+        for col in ("direction", "weight", "lo", "hi"):
+            table[col] = pd.to_numeric(table[col], errors="coerce")
+
+        is_indicator = table["lo"].notna() | table["hi"].notna()
+        checks = [
+            (table["code"].astype("string").fillna("").str.strip() == "", "code", "is empty"),
+            (table["code"].duplicated(), "code", "duplicate code"),
+            (table["weight"].isna(), "weight", "is not a number"),
+            (table["weight"] < 0, "weight", "is negative; weights must be >= 0"),
+            (
+                is_indicator & (table["lo"].isna() | table["hi"].isna()),
+                "lo",
+                "goalposts need lo and hi",
+            ),
+            (is_indicator & (table["lo"] >= table["hi"]), "lo", "goalpost lo must be below hi"),
+            (
+                is_indicator & ~table["direction"].isin([1.0, -1.0]),
+                "direction",
+                "must be +1 (higher is more fragile) or -1",
+            ),
+        ]
+        for mask, field, message in checks:
+            hits = np.flatnonzero(mask.to_numpy(dtype=bool))
+            if hits.size:
+                row = table.iloc[hits[0]]
+                raise PanelError(
+                    f"{message} (code '{row['code']}')",
+                    where=f"{where}: row {hits[0] + 1}: field '{field}'",
+                )
+        indicators = table[is_indicator].set_index("code")
+        if indicators.empty:
+            raise PanelError("framework lists no indicator (no row has goalposts)", where=where)
+        nodes = table[~is_indicator].set_index("code")["weight"]
+        dims = pd.Index(indicators["parent"].unique())
+        dimension_weights = nodes.reindex(dims).fillna(1.0).astype(float)
+        return cls(
+            indicators[["name", "parent", "direction", "weight", "lo", "hi"]], dimension_weights
+        )
+
+    @property
+    def codes(self) -> list[str]:
+        return self.indicators.index.tolist()
+
+    def membership(self) -> tuple[np.ndarray, pd.Index]:
+        """One-hot (indicator x dimension) matrix and the dimension order."""
+        dims = self.dimension_weights.index
+        position = dims.get_indexer(self.indicators["parent"])
+        onehot = np.zeros((len(self.indicators), len(dims)))
+        onehot[np.arange(len(self.indicators)), position] = 1.0
+        return onehot, dims
+
+    def to_table(self) -> pd.DataFrame:
+        """The framework back as one table (indicators, then dimension rows)."""
+        ind = self.indicators.reset_index()
+        dims = pd.DataFrame(
+            {
+                "code": self.dimension_weights.index,
+                "name": self.dimension_weights.index,
+                "parent": ROOT,
+                "direction": np.nan,
+                "weight": self.dimension_weights.to_numpy(),
+                "lo": np.nan,
+                "hi": np.nan,
+            }
+        )
+        return pd.concat([ind, dims], ignore_index=True)[FRAMEWORK_COLUMNS]
