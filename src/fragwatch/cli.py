@@ -183,8 +183,9 @@ def history(obj: Context, countries, start, end, freq, csv_path):
         score=scores.score.map(lambda s: "withheld" if math.isnan(s) else f"{s:.1f}"),
         coverage=scores.coverage.map(lambda c: f"{c:.0%}"),
     )
-    shown["top driver"] = scores.contributions.idxmax(axis=1, skipna=True).where(
-        scores.contributions.notna().any(axis=1), "-"
+    contributions = scores.contributions
+    shown["top driver"] = contributions.fillna(-1.0).idxmax(axis=1).where(
+        contributions.notna().any(axis=1), "-"
     )
     shown.index = shown.index.set_levels(shown.index.levels[1].strftime("%Y-%m-%d"), level="as_of")
     click.echo(shown.to_string())

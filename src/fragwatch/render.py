@@ -19,9 +19,13 @@ def fmt_number(value: float, digits: int = 1) -> str:
 
 
 def headline(a: Assessment) -> str:
-    score = "withheld" if math.isnan(a.score) else f"{a.score:.1f}/100"
+    if math.isnan(a.score):
+        return (
+            f"{a.country} as of {a.as_of.date()}: score withheld: only {a.coverage:.0%} of the"
+            f" model's weight has fresh evidence (minimum {a.min_coverage:.0%})"
+        )
     return (
-        f"{a.country} as of {a.as_of.date()}: score {score}, band {a.band}, "
+        f"{a.country} as of {a.as_of.date()}: score {a.score:.1f}/100, band {a.band}, "
         f"coverage {a.coverage:.0%}"
     )
 
@@ -82,8 +86,12 @@ def explanation(
             f"{row['name']} [{row['code']}]: {fmt_number(row['value'])} {row['unit']}"
             f" (range {fmt_number(row['low'])}-{fmt_number(row['high'])}; goalposts "
             f"{fmt_number(row['lo'], 0)}..{fmt_number(row['hi'], 0)}, direction "
-            f"{int(row['direction']):+d}) -> normalised {row['normalised']:.2f} x weight "
-            f"{row['weight']:.1%} = {row['contribution']:.2f} points"
+            f"{int(row['direction']):+d}) -> normalised {row['normalised']:.2f}"
+            + (
+                f" x weight {row['weight']:.1%} = {row['contribution']:.2f} points"
+                if not math.isnan(a.score)
+                else " (not scored)"
+            )
         )
         for evidence_id in row["evidence_ids"]:
             c = cited.loc[evidence_id]

@@ -9,7 +9,8 @@ from fragwatch.evidence.base import Evidence
 
 def _figure(obs: pd.DataFrame) -> pd.Series:
     def num(s: pd.Series) -> pd.Series:
-        return s.map(lambda v: "" if pd.isna(v) else f"{v:,.6g}")
+        text = ["" if pd.isna(v) else f"{v:,.6g}" for v in s]
+        return pd.Series(text, index=s.index, dtype=object)
 
     value, low, high = num(obs["value"]), num(obs["low"]), num(obs["high"])
     text = value.where(value != "", low + "-" + high)
@@ -59,8 +60,10 @@ def filter_rows(
                     "when": ev["date"],
                     "start": ev["date_start"],
                     "end": ev["date_end"],
-                    "figure": ev["fatalities"].map(
-                        lambda f: "" if pd.isna(f) else f"{int(f)} dead"
+                    "figure": pd.Series(
+                        ["" if pd.isna(f) else f"{int(f)} dead" for f in ev["fatalities"]],
+                        index=ev.index,
+                        dtype=object,
                     ),
                     "source_id": ev["source_id"],
                     "published": ev["published"],

@@ -142,7 +142,8 @@ def decayed_events(
 ) -> pd.DataFrame:
     """Sum over known incidents of severity x 0.5 ** (age / half-life).
 
-    severity = kind weight x (1 + fatality_factor x ln(1 + fatalities)). Rows that describe the
+    severity = kind weight x (1 + fatality_factor x ln(1 + fatalities)); an incident whose decay
+    factor fell below ``min_weight`` no longer counts. Rows that describe the
     same incident (same incident_id) count once, with the highest fatalities any of them gives.
     Cells where the country is not monitored (no recent evidence of any kind) are NaN.
     """
@@ -158,14 +159,16 @@ def decayed_events(
     )
     age_days = (incident["as_of"] - incident["date_end"]) / DAY
     decay = np.power(0.5, age_days / half_life_days)
-    incident["weight"] = (
-        incident["kind_weight"] * (1.0 + fatality_factor * np.log1p(incident["deaths"])) * decay
+    # An incident drops out once it weighs less than min_weight of a fresh one (after about
+    # 4.3 half-lives), so every point of the value is cited evidence.
+    counted = decay >= min_weight
+    incident["weight"] = np.where(
+        counted,
+        incident["kind_weight"] * (1.0 + fatality_factor * np.log1p(incident["deaths"])) * decay,
+        0.0,
     )
     totals = incident.groupby(KEY)["weight"].sum()
-    # Cite the rows of incidents that still weigh at least min_weight of a fresh one.
-    cited = pairs.merge(
-        incident.loc[decay >= min_weight, [*KEY, "incident_id"]], on=[*KEY, "incident_id"]
-    )
+    cited = pairs.merge(incident.loc[counted, [*KEY, "incident_id"]], on=[*KEY, "incident_id"])
     base = grid.set_index(KEY)
     value = totals.reindex(base.index).fillna(0.0).where(monitored.reindex(base.index))
     out = pd.DataFrame({"value": value, "low": value, "high": value})

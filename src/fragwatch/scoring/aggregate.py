@@ -65,7 +65,11 @@ def aggregate(
         nominal_within = weight / (membership @ (membership.T @ weight))
     nominal = np.nan_to_num(nominal_within * (membership @ nominal_dim))
     coverage = (known * nominal).sum(axis=1)
-    score = np.where(coverage + 1e-12 >= min_coverage, score, np.nan)
+    enough = coverage + 1e-12 >= min_coverage
+    score = np.where(enough, score, np.nan)
+    # A withheld score has no decomposition either: contributions always sum to the score.
+    contributions = np.where(enough[:, None], contributions, np.nan)
+    effective = np.where(enough[:, None], effective, 0.0)
     return Aggregated(
         normalised=norm,
         contributions=contributions,

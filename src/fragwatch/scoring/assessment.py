@@ -59,6 +59,7 @@ class Assessment:
     table: pd.DataFrame  # one row per indicator, see ``_decomposition``
     model_digest: str
     evidence_digest: str
+    min_coverage: float = 0.0
 
     @property
     def evidence_ids(self) -> list[str]:
@@ -130,6 +131,7 @@ def assess(
                 table=_decomposition(spec, panel, scores, key),
                 model_digest=spec.digest,
                 evidence_digest=digest,
+                min_coverage=float(spec.model.min_coverage),
             )
         )
     return out

@@ -1,0 +1,123 @@
+"""The embedded evidence base: every figure cited verbatim, ranges and bounds kept, units normalised."""
+
+from __future__ import annotations
+
+import math
+from pathlib import Path
+
+import pandas as pd
+import pytest
+
+from fragwatch.evidence.files import default_evidence_dir
+from fragwatch.evidence.periods import parse_periods
+from fragwatch.evidence.quotes import quote_problems, require_verbatim_quotes
+
+from .conftest import REPO
+
+SHARED = REPO.parent / "shared"
+
+
+def test_every_quote_appears_verbatim_in_its_source(evidence):
+    assert quote_problems(evidence).empty
+    assert require_verbatim_quotes(evidence) == len(evidence.observations) + len(evidence.events)
+
+
+def test_stored_texts_are_the_original_files_byte_for_byte(evidence):
+    texts = default_evidence_dir() / "texts"
+    originals = {p.name: p for p in SHARED.glob("seeds/*.txt")}
+    originals |= {p.name: p for p in SHARED.glob("data/*/*.csv")}
+    stored = sorted(p.name for p in texts.iterdir())
+    assert stored, "no source texts stored"
+    for name in stored:
+        assert name in originals, f"{name} has no original under {SHARED}"
+        assert (texts / name).read_bytes() == originals[name].read_bytes(), name
+
+
+def test_quotes_of_a_source_come_from_its_own_section(evidence):
+    # The 2011 report and the 2016 op-ed share one file; a 2016 figure must not be dated 2011.
+    early = evidence.observations[evidence.observations["source_id"] == "icg-asia205-2011"]
+    for quote in early["quote"]:
+        assert quote in evidence.texts["icg-asia205-2011"]
+    assert "banned and labelled terrorist" not in evidence.texts["icg-asia205-2011"]
+    assert "banned and labelled terrorist" in evidence.texts["icg-oped-nee-2016"]
+
+
+def test_heroin_seizures_are_normalised_to_kg(evidence):
+    heroin = evidence.observations.query("quantity == 'heroin_seizures'").set_index("period")
+    assert heroin.loc["2008", "unit"] == "kg"
+    assert heroin.loc["2008", "point"] == pytest.approx(1450.0)
+    assert heroin.loc["2014", "point"] == pytest.approx(508.0)
+    assert "1.45 tons" in heroin.loc["2008", "quote"]
+
+
+def test_ranges_and_bounds_are_kept_as_such(evidence):
+    obs = evidence.observations
+    returns = obs[(obs["quantity"] == "migrant_returns")].iloc[0]
+    assert (returns["low"], returns["high"]) == (300000, 400000)
+    assert math.isnan(returns["value"])
+    assert returns["point"] == 350000
+
+    more_than_40 = obs[
+        (obs["quantity"] == "remittances_gdp") & (obs["source_id"] == "icg-b78-2016")
+    ]
+    row = more_than_40.iloc[0]
+    assert row["low"] == 40 and math.isnan(row["high"]) and math.isnan(row["value"])
+    assert "more than 40 per cent" in row["quote"]
+    assert row["unit"] == "percent"
+
+
+def test_open_series_cover_their_years_and_cite_the_data_line(evidence):
+    obs = evidence.observations
+    wdi = obs[obs["source_id"] == "wdi-2025-remittances-gdp"]
+    assert sorted(wdi["period"].astype(int)) == list(range(2002, 2025))
+    row = wdi.set_index("period").loc["2008"]
+    assert row["quote"] == "tjk,2008,44.1265382636"
+    # Point-in-time: a year's figure is known only after that year.
+    assert (wdi["published"] > wdi["period_end"]).all()
+    ucdp = obs[obs["quantity"] == "conflict_deaths"]
+    assert sorted(ucdp["period"].astype(int)) == list(range(1989, 2019))
+
+
+def test_every_event_names_a_kind_date_and_source(evidence):
+    ev = evidence.events
+    assert {"opposition_ban", "border_raid", "security_defection", "exiled_leader_killed"} <= set(
+        ev["kind"]
+    )
+    assert ev["date_start"].notna().all()
+    assert (ev["published"] >= ev["date_start"]).all()
+    lakkon = ev[ev["kind"] == "border_raid"].iloc[0]
+    assert lakkon["fatalities"] == 13
+
+
+def test_known_by_drops_what_was_published_later(evidence):
+    early = evidence.known_by("2012-01-01")
+    assert (early.observations["published"] <= pd.Timestamp("2012-01-01")).all()
+    assert "tjk-heroin_seizures-2014-icg-b78" not in early.observations.index
+    assert len(early.events) < len(evidence.events)
+
+
+@pytest.mark.parametrize(
+    ("text", "start", "end"),
+    [
+        ("2015", "2015-01-01", "2015-12-31"),
+        ("2015-H1", "2015-01-01", "2015-06-30"),
+        ("2015-H2", "2015-07-01", "2015-12-31"),
+        ("2015-Q3", "2015-07-01", "2015-09-30"),
+        ("2016-02", "2016-02-01", "2016-02-29"),
+        ("2015-09-16", "2015-09-16", "2015-09-16"),
+    ],
+)
+def test_periods_parse_to_their_first_and_last_day(text, start, end):
+    parsed = parse_periods(pd.Series([text])).iloc[0]
+    assert parsed["start"] == pd.Timestamp(start)
+    assert parsed["end"] == pd.Timestamp(end)
+
+
+@pytest.mark.parametrize("text", ["2015-13", "2015-02-30", "15", "2015-Q5", "May 2015", ""])
+def test_bad_periods_do_not_parse(text):
+    parsed = parse_periods(pd.Series([text])).iloc[0]
+    assert pd.isna(parsed["start"]) and pd.isna(parsed["end"])
+
+
+def test_default_dir_is_inside_the_package():
+    assert Path(default_evidence_dir(), "sources.csv").exists()
