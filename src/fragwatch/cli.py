@@ -175,20 +175,30 @@ def history(obj: Context, countries, start, end, freq, csv_path):
     table["score"] = table["score"].round(2)
     table["coverage"] = table["coverage"].round(3)
     if csv_path:
-        try:
-            table.to_csv(csv_path)
-        except OSError as exc:
-            raise UsageError(f"cannot write: {exc.strerror}", where=str(csv_path)) from None
+        write_csv(table, csv_path)
     shown = scores.summary().assign(
         score=scores.score.map(lambda s: "withheld" if math.isnan(s) else f"{s:.1f}"),
         coverage=scores.coverage.map(lambda c: f"{c:.0%}"),
     )
     contributions = scores.contributions
-    shown["top driver"] = contributions.fillna(-1.0).idxmax(axis=1).where(
-        contributions.notna().any(axis=1), "-"
+    shown["top driver"] = (
+        contributions.fillna(-1.0).idxmax(axis=1).where(contributions.notna().any(axis=1), "-")
     )
     shown.index = shown.index.set_levels(shown.index.levels[1].strftime("%Y-%m-%d"), level="as_of")
     click.echo(shown.to_string())
+
+
+def write_csv(table: pd.DataFrame, path: Path) -> None:
+    """Write a CSV whole or not at all: a temporary file renamed into place."""
+    if not path.parent.is_dir():
+        raise UsageError(f"cannot write {path}: folder {path.parent} does not exist", where="--csv")
+    partial = path.with_name(f".{path.name}.partial")
+    try:
+        table.to_csv(partial)
+        partial.replace(path)
+    except OSError as exc:
+        partial.unlink(missing_ok=True)
+        raise UsageError(f"cannot write {path}: {exc.strerror or exc}", where="--csv") from None
 
 
 @cli.group()

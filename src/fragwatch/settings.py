@@ -18,12 +18,13 @@ from pathlib import Path
 from typing import Annotated, Literal
 
 import pandas as pd
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
 from fragwatch.errors import ConfigError
 from fragwatch.indicators import registered
 from fragwatch.scoring.model import FragilityModel
 from fragwatch.scoring.spec import ModelSpec
+from fragwatch.textio import decode_utf8
 
 CONFIG_DIR_ENV = "FRAGWATCH_CONFIG_DIR"
 NonNegative = Annotated[float, Field(ge=0)]
@@ -45,13 +46,12 @@ class IndicatorConfig(_Strict):
     fatality_factor: NonNegative | None = None
     severity: dict[str, NonNegative] | None = None
 
-    @model_validator(mode="after")
-    def _goalposts_ordered(self) -> IndicatorConfig:
-        if self.goalposts is not None and self.goalposts[0] >= self.goalposts[1]:
-            raise ValueError(
-                f"goalposts must be [lo, hi] with lo below hi, got {list(self.goalposts)}"
-            )
-        return self
+    @field_validator("goalposts")
+    @classmethod
+    def _goalposts_ordered(cls, value: tuple[float, float] | None) -> tuple[float, float] | None:
+        if value is not None and value[0] >= value[1]:
+            raise ValueError(f"goalposts must be [lo, hi] with lo below hi, got {list(value)}")
+        return value
 
 
 class Band(_Strict):
@@ -71,15 +71,6 @@ class ModelFile(_Strict):
     dimensions: dict[str, NonNegative] = Field(min_length=1)
     indicators: dict[str, IndicatorConfig] = Field(min_length=1)
 
-    @model_validator(mode="after")
-    def _bands_ascending(self) -> ModelFile:
-        edges = [b.lower for b in self.bands]
-        if edges[0] != 0:
-            raise ValueError("the first band must start 'from = 0'")
-        if any(b <= a for a, b in itertools.pairwise(edges)):
-            raise ValueError(f"band lower edges must increase, got {edges}")
-        return self
-
 
 def config_dir(explicit: Path | None = None) -> Path:
     """Where config files live: the argument, else $FRAGWATCH_CONFIG_DIR, else ./config."""
@@ -91,10 +82,9 @@ def config_dir(explicit: Path | None = None) -> Path:
 def read_toml(path: Path) -> tuple[dict, str]:
     if not path.exists():
         raise ConfigError("no such file", where=str(path))
-    try:
-        text = path.read_text(encoding="utf-8")
-    except UnicodeDecodeError:
-        raise ConfigError("not UTF-8 text", where=str(path)) from None
+    if path.is_dir():
+        raise ConfigError("is a folder, expected a TOML file", where=str(path))
+    text = decode_utf8(path.read_bytes(), str(path), ConfigError)
     try:
         return tomllib.loads(text), text
     except tomllib.TOMLDecodeError as exc:
@@ -106,9 +96,23 @@ def read_toml(path: Path) -> tuple[dict, str]:
 
 
 def line_of(text: str, loc: tuple) -> int | None:
-    """Best-effort line number of a dotted key in TOML text, for error messages."""
-    keys = [str(k) for k in loc if not isinstance(k, int)]
+    """Best-effort line number of a dotted key in TOML text, for error messages.
+
+    Handles ``[table]`` headers, ``key =`` lines and the n-th ``[[array]]`` entry.
+    """
     lines = text.splitlines()
+    if len(loc) >= 2 and isinstance(loc[1], int):
+        entry = re.compile(r"^\s*\[\[\s*" + re.escape(str(loc[0])) + r"\s*\]\]")
+        hits = [i for i, line in enumerate(lines) if entry.match(line)]
+        if loc[1] >= len(hits):
+            return hits[0] + 1 if hits else None
+        start = hits[loc[1]]
+        for key in loc[2:3]:
+            pattern = re.compile(r"^\s*" + re.escape(str(key)) + r"\s*=")
+            after = (i for i in range(start + 1, len(lines)) if pattern.match(lines[i]))
+            return next(after, start) + 1
+        return start + 1
+    keys = [str(k) for k in loc if not isinstance(k, int)]
     start = 0
     found = None
     for depth in range(len(keys), 0, -1):
@@ -159,7 +163,18 @@ def build_spec(parsed: ModelFile, path: Path, text: str) -> ModelSpec:
     def fail(loc: tuple, message: str) -> ConfigError:
         line = line_of(text, loc)
         where = f"{path}:{line}" if line else str(path)
-        return ConfigError(message, where=f"{where}: field '{'.'.join(loc)}'")
+        return ConfigError(message, where=f"{where}: field '{'.'.join(map(str, loc))}'")
+
+    edges = [b.lower for b in parsed.bands]
+    if edges[0] != 0:
+        raise fail(("bands", 0, "from"), "the first band must start 'from = 0'")
+    for i, (below, edge) in enumerate(itertools.pairwise(edges), start=1):
+        if edge <= below:
+            raise fail(
+                ("bands", i, "from"),
+                f"band '{parsed.bands[i].name}' starts at {edge:g}, not above the previous"
+                f" band's {below:g}: lower edges must increase",
+            )
 
     for code, cfg in parsed.indicators.items():
         if code not in known:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import csv
+import io
 from importlib import resources
 from pathlib import Path
 
@@ -18,6 +20,7 @@ from fragwatch.evidence.schema import (
     validate_observations,
     validate_sources,
 )
+from fragwatch.textio import decode_utf8
 
 TABLE_FILES = {"sources": "sources.csv", "observations": "observations.csv", "events": "events.csv"}
 TEXTS_DIR = "texts"
@@ -29,32 +32,51 @@ def default_evidence_dir() -> Path:
 
 
 def read_table(path: Path) -> tuple[pd.DataFrame, TableRef]:
-    """Read one CSV as text cells; parsing problems become located evidence errors."""
+    """Read one CSV as text cells, keeping the line each row starts on.
+
+    The csv module (not pandas) reads the file so that blank lines and quoted cells spanning
+    lines still give exact line numbers in every later error message.
+    """
     name = str(path)
     if not path.exists():
         raise EvidenceError("no such file", where=name)
     if path.is_dir():
         raise EvidenceError("is a folder, expected a CSV file", where=name)
+    text = decode_utf8(path.read_bytes(), name, EvidenceError)
+    if not text.strip():
+        raise EvidenceError("file is empty (expected a header line)", where=name)
+    reader = csv.reader(io.StringIO(text, newline=""), strict=True)
+    records: list[list[str]] = []
+    lines: list[int] = []
+    previous_end = 0
     try:
-        table = pd.read_csv(
-            path, dtype=str, keep_default_na=False, encoding="utf-8", skipinitialspace=False
+        for record in reader:
+            start, previous_end = previous_end + 1, reader.line_num
+            if record:  # a blank line
+                records.append(record)
+                lines.append(start)
+    except csv.Error as exc:
+        problem = (
+            "a quoted cell starting on this line is never closed"
+            if "end of data" in str(exc)
+            else f"not valid CSV ({exc})"
         )
-    except pd.errors.EmptyDataError:
-        raise EvidenceError("file is empty (expected a header line)", where=name) from None
-    except UnicodeDecodeError as exc:
-        raise EvidenceError(
-            f"not UTF-8 text (byte {exc.start}); save the file as UTF-8", where=name
-        ) from None
-    except pd.errors.ParserError as exc:
-        raise EvidenceError(_parser_message(exc), where=name) from None
-    table.columns = [str(c).strip().lstrip("\ufeff") for c in table.columns]
-    return table, TableRef(file=name)
-
-
-def _parser_message(exc: Exception) -> str:
-    # pandas: "Error tokenizing data. C error: Expected 12 fields in line 5, saw 13"
-    text = str(exc).strip().splitlines()[-1]
-    return text.replace("Error tokenizing data. C error: ", "").rstrip(".") + " (unquoted comma?)"
+        raise EvidenceError(problem, where=f"{name}:{previous_end + 1}") from None
+    header = [cell.strip().lstrip("\ufeff") for cell in records[0]]
+    seen = set()
+    for column in header:
+        if column in seen:
+            raise EvidenceError(f"duplicate column '{column}'", where=f"{name}:{lines[0]}")
+        seen.add(column)
+    for record, line in zip(records[1:], lines[1:], strict=True):
+        if len(record) != len(header):
+            raise EvidenceError(
+                f"{len(record)} fields where the header has {len(header)}"
+                " (a comma in an unquoted cell?)",
+                where=f"{name}:{line}",
+            )
+    table = pd.DataFrame(records[1:], columns=header, dtype=object)
+    return table, TableRef(file=name, lines=tuple(lines[1:]))
 
 
 def sniff_kind(table: pd.DataFrame, ref: TableRef) -> str:
@@ -166,16 +188,29 @@ def _concat_checked(frames: list[pd.DataFrame], id_col: str, parts: list) -> pd.
 
 
 def _read_texts(sources: pd.DataFrame, texts_dirs: dict[str, Path]) -> dict[str, str]:
-    """The text each source's quotes must appear in: its file, cut to its section."""
+    """The text each source's quotes must appear in: its file, cut to its section.
+
+    A source that names a text file must have it, and its section markers must be found:
+    otherwise its quotes could not be checked, which is an error, not a silent skip.
+    """
     texts: dict[str, str] = {}
-    for source_id, row in sources.iterrows():
-        if not row["file"]:
-            continue
+    named = sources[sources["file"].astype("string").fillna("").str.strip() != ""]
+    for source_id, row in named.iterrows():
         path = texts_dirs[source_id] / row["file"]
-        if not path.exists():
-            continue
-        text = path.read_text(encoding="utf-8")
-        start = text.find(row["text_from"]) if row["text_from"] else 0
-        end = text.find(row["text_to"]) if row["text_to"] else len(text)
-        texts[source_id] = text[max(start, 0) : end if end >= 0 else len(text)]
+        where = f"{row['origin']}: field 'file'"
+        if not path.is_file():
+            raise EvidenceError(f"text file {path} does not exist", where=where)
+        text = decode_utf8(path.read_bytes(), str(path), EvidenceError)
+        start, end = 0, len(text)
+        for marker, field in ((row["text_from"], "text_from"), (row["text_to"], "text_to")):
+            if marker and marker not in text:
+                raise EvidenceError(
+                    f"marker '{marker}' is not found in {path.name}",
+                    where=f"{row['origin']}: field '{field}'",
+                )
+        if row["text_from"]:
+            start = text.index(row["text_from"])
+        if row["text_to"]:
+            end = text.index(row["text_to"])
+        texts[source_id] = text[start:end]
     return texts

@@ -69,11 +69,12 @@ class TableRef:
     """Where a table came from, so errors can name the file and line."""
 
     file: str
-    # CSV line number of each row (header is line 1).
-    first_line: int = 2
+    # The line each row starts on (blank lines and multi-line cells make this differ from
+    # position + 2); without it, rows are taken to follow the header one per line.
+    lines: tuple[int, ...] = ()
 
     def line_of(self, position: int) -> int:
-        return self.first_line + position
+        return self.lines[position] if position < len(self.lines) else position + 2
 
 
 def _blank(col: pd.Series) -> pd.Series:
@@ -169,6 +170,7 @@ def validate_sources(table: pd.DataFrame, ref: TableRef) -> pd.DataFrame:
     )
     out = table.copy()
     out["published"] = published
+    out["origin"] = _origins(ref, len(out))
     return out.set_index("source_id", drop=False)
 
 

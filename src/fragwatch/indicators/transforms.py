@@ -145,17 +145,21 @@ def decayed_events(
     severity = kind weight x (1 + fatality_factor x ln(1 + fatalities)); an incident whose decay
     factor fell below ``min_weight`` no longer counts. Rows that describe the
     same incident (same incident_id) count once, with the highest fatalities any of them gives.
-    Cells where the country is not monitored (no recent evidence of any kind) are NaN.
+    Cells where the country is not monitored (no recent report-based evidence, see
+    ``monitored``) are NaN.
     """
     rows = events[events["kind"].isin(list(severity))]
     pairs = _known_pairs(grid, rows)
-    pairs = pairs[pairs["date_end"] <= pairs["as_of"]]
+    # An event dated only by month or year happened by the end of that period, and by the
+    # time it was reported: the earlier of the two dates it. Among the known rows of one
+    # incident, the most precise (earliest such) date wins.
     pairs = pairs.assign(
         kind_weight=pairs["kind"].map(severity).astype(float),
         deaths=pairs["fatalities"].fillna(0.0),
+        happened=pairs[["date_end", "published"]].min(axis=1),
     )
     incident = pairs.groupby([*KEY, "incident_id"], as_index=False).agg(
-        kind_weight=("kind_weight", "max"), deaths=("deaths", "max"), date_end=("date_end", "max")
+        kind_weight=("kind_weight", "max"), deaths=("deaths", "max"), date_end=("happened", "min")
     )
     age_days = (incident["as_of"] - incident["date_end"]) / DAY
     decay = np.power(0.5, age_days / half_life_days)
@@ -179,7 +183,10 @@ def decayed_events(
 def monitored(
     grid: pd.DataFrame, evidence_published: pd.DataFrame, staleness_days: int
 ) -> pd.Series:
-    """True where the country has any evidence published within ``staleness_days`` before as_of.
+    """True where the country has evidence published within ``staleness_days`` before as_of.
+
+    Callers pass the publication dates that count as watching the country (for event counts:
+    rows from reports, not from annual datasets).
 
     For event counts, zero means 'nothing reported', which is only news if somebody was
     reporting: a country with no recent evidence at all gets NaN, not a reassuring zero.

@@ -86,13 +86,9 @@ class Framework:
     def codes(self) -> list[str]:
         return self.indicators.index.tolist()
 
-    def membership(self) -> tuple[np.ndarray, pd.Index]:
-        """One-hot (indicator x dimension) matrix and the dimension order."""
-        dims = self.dimension_weights.index
-        position = dims.get_indexer(self.indicators["parent"])
-        onehot = np.zeros((len(self.indicators), len(dims)))
-        onehot[np.arange(len(self.indicators)), position] = 1.0
-        return onehot, dims
+    def positions(self) -> np.ndarray:
+        """For each indicator, the index of its dimension in ``dimension_weights``."""
+        return self.dimension_weights.index.get_indexer(self.indicators["parent"])
 
     def to_table(self) -> pd.DataFrame:
         """The framework back as one table (indicators, then dimension rows)."""

@@ -79,7 +79,8 @@ class FragilityModel:
         if not 0.0 <= float(self.min_coverage) <= 1.0:
             raise PanelError("min_coverage must be between 0 and 1", where="model")
         self.framework_ = Framework.from_table(self.framework)
-        self.membership_, self.dimensions_ = self.framework_.membership()
+        self.positions_ = self.framework_.positions()
+        self.dimensions_ = self.framework_.dimension_weights.index
         if panel is not None:
             self._check_panel(panel)
         return self
@@ -106,7 +107,7 @@ class FragilityModel:
             hi=ind["hi"].to_numpy(float),
             direction=ind["direction"].to_numpy(float),
             weight=ind["weight"].to_numpy(float),
-            membership=self.membership_,
+            position=self.positions_,
             dimension_weight=self.framework_.dimension_weights.to_numpy(float),
             min_coverage=float(self.min_coverage),
         )
