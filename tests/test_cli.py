@@ -20,7 +20,8 @@ def assessed_2016():
 
 def test_assess_json_gives_score_band_coverage_and_contributions(assessed_2016, spec):
     record = assessed_2016
-    assert record["country"] == "TJK" and record["as_of"] == "2016-01-31"
+    assert record["country"] == "TJK"
+    assert record["as_of"] == "2016-01-31"
     assert 0 <= record["score"] <= 100
     assert record["band"] in {name for name, _ in spec.model.bands}
     assert 0 < record["coverage"] <= 1
@@ -50,7 +51,8 @@ def test_text_output_shows_score_band_and_table():
     assert result.returncode == 0, result.stderr
     first = result.stdout.splitlines()[0]
     assert first.startswith("TJK as of 2016-01-31: score ")
-    assert "remittances_gdp" in result.stdout and "points" in result.stdout
+    assert "remittances_gdp" in result.stdout
+    assert "points" in result.stdout
 
 
 def test_evidence_published_later_never_changes_an_assessment(tmp_path, assessed_2016):
@@ -84,7 +86,8 @@ def test_evidence_published_later_never_changes_an_assessment(tmp_path, assessed
     later = run_cli("--evidence", str(tmp_path), "assess", "--as-of", "2016-02-01", "--json")
     (moved,) = json.loads(later.stdout)
     remit = next(c for c in moved["contributions"] if c["code"] == "remittances_gdp")
-    assert remit["value"] == 5.0 and remit["evidence_ids"] == ["future-remit"]
+    assert remit["value"] == 5.0
+    assert remit["evidence_ids"] == ["future-remit"]
 
 
 def test_scores_for_2008_2012_2016_differ_and_the_explanation_says_why():
@@ -109,7 +112,8 @@ def test_scores_for_2008_2012_2016_differ_and_the_explanation_says_why():
 
     text = run_cli("explain", "--as-of", "2016-12-31", "--since", "2012-12-31").stdout
     assert "Change since 2012-12-31" in text
-    assert "opposition_repression" in text and "\u201c" in text  # quotes are shown
+    assert "opposition_repression" in text
+    assert "\u201c" in text
 
 
 def test_history_writes_the_series(tmp_path):
@@ -131,12 +135,14 @@ def test_history_writes_the_series(tmp_path):
 def test_evidence_list_filters(evidence):
     result = run_cli("evidence", "list", "--quantity", "heroin_seizures")
     assert result.returncode == 0, result.stderr
-    assert "1,450 kg" in result.stdout and "508 kg" in result.stdout
+    assert "1,450 kg" in result.stdout
+    assert "508 kg" in result.stdout
     assert "2 row(s)" in result.stdout
 
     result = run_cli("evidence", "list", "--kind", "opposition_ban", "--json")
     rows = json.loads(result.stdout)
-    assert rows and all(r["what"] == "opposition_ban" for r in rows)
+    assert rows
+    assert all(r["what"] == "opposition_ban" for r in rows)
 
     result = run_cli("evidence", "list", "--source", "iwpr-shadowboxing-2006", "--to", "2006-12-31")
     assert "border_raid" in result.stdout
@@ -152,7 +158,8 @@ def test_evidence_validate_reports_counts():
 def test_indicators_lists_definitions():
     result = run_cli("indicators")
     assert result.returncode == 0, result.stderr
-    assert "heroin_seizure_trend" in result.stdout and "complicity" in result.stdout
+    assert "heroin_seizure_trend" in result.stdout
+    assert "complicity" in result.stdout
 
 
 def test_main_job_runs_from_the_readme_command():

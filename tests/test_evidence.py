@@ -1,4 +1,4 @@
-"""The embedded evidence base: every figure cited verbatim, ranges and bounds kept, units normalised."""
+"""The embedded evidence base: figures cited verbatim, ranges and bounds kept, units normalised."""
 
 from __future__ import annotations
 
@@ -61,7 +61,9 @@ def test_ranges_and_bounds_are_kept_as_such(evidence):
         (obs["quantity"] == "remittances_gdp") & (obs["source_id"] == "icg-b78-2016")
     ]
     row = more_than_40.iloc[0]
-    assert row["low"] == 40 and math.isnan(row["high"]) and math.isnan(row["value"])
+    assert row["low"] == 40
+    assert math.isnan(row["high"])
+    assert math.isnan(row["value"])
     assert "more than 40 per cent" in row["quote"]
     assert row["unit"] == "percent"
 
@@ -116,7 +118,8 @@ def test_periods_parse_to_their_first_and_last_day(text, start, end):
 @pytest.mark.parametrize("text", ["2015-13", "2015-02-30", "15", "2015-Q5", "May 2015", ""])
 def test_bad_periods_do_not_parse(text):
     parsed = parse_periods(pd.Series([text])).iloc[0]
-    assert pd.isna(parsed["start"]) and pd.isna(parsed["end"])
+    assert pd.isna(parsed["start"])
+    assert pd.isna(parsed["end"])
 
 
 def test_default_dir_is_inside_the_package():

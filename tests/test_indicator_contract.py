@@ -40,14 +40,18 @@ def test_declares_the_contract(indicator):
     lo, hi = cls.goalposts
     assert lo < hi
     assert cls.transform in TRANSFORMS
-    assert len(cls.definition) > 80 and cls.name and cls.unit and cls.sources
+    assert len(cls.definition) > 80
+    assert cls.name
+    assert cls.unit
+    assert cls.sources
     assert indicator.staleness_days > 0
 
 
 def test_params_round_trip(indicator):
     params = indicator.get_params()
     clone = indicator.set_params(**params)
-    assert clone.get_params() == params and clone is not indicator
+    assert clone.get_params() == params
+    assert clone is not indicator
     with pytest.raises(TypeError):
         type(indicator)(not_a_parameter=1)
 
@@ -102,5 +106,6 @@ def test_signals_match_the_panel(indicator, evidence):
     as_of = pd.Timestamp("2016-01-31")
     (signal,) = indicator.signals(evidence, ["TJK"], as_of)
     value = indicator.panel(evidence, ["TJK"], pd.DatetimeIndex([as_of]))["value"].iloc[0]
-    assert signal.code == indicator.code and signal.country == "TJK"
+    assert signal.code == indicator.code
+    assert signal.country == "TJK"
     assert signal.value == pytest.approx(value, nan_ok=True)

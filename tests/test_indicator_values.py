@@ -88,7 +88,8 @@ def test_fatalities_raise_severity_logarithmically(evidence):
 
 def test_incident_described_by_three_sources_counts_once(evidence):
     kuvatov = evidence.events[evidence.events["kind"] == "exiled_leader_killed"]
-    assert kuvatov["incident_id"].nunique() == 1 and len(kuvatov) >= 2
+    assert kuvatov["incident_id"].nunique() == 1
+    assert len(kuvatov) >= 2
     only_kuvatov = Evidence(evidence.sources, evidence.observations, kuvatov)
     ind = get_indicator("opposition_repression")(half_life_days=1e9)
     got = ind.panel(only_kuvatov, ["TJK"], pd.DatetimeIndex(["2016-03-31"]))["value"].iloc[0]

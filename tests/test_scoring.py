@@ -62,7 +62,8 @@ def test_minimum_coverage_withholds_the_score():
 def test_no_evidence_at_all_is_nan_not_zero():
     panel = pd.DataFrame({"a": [np.nan], "b": [np.nan], "c": [np.nan]})
     result = score_panel(panel, FRAMEWORK)
-    assert np.isnan(result.score.iloc[0]) and result.coverage.iloc[0] == 0
+    assert np.isnan(result.score.iloc[0])
+    assert result.coverage.iloc[0] == 0
 
 
 @pytest.mark.parametrize(
@@ -88,7 +89,8 @@ def test_panel_missing_an_indicator_column_is_refused():
 def test_set_params_on_a_clone_leaves_the_original_alone():
     model = FragilityModel(FRAMEWORK).fit()
     scenario = model.clone().set_params(min_coverage=0.9).fit()
-    assert model.min_coverage == 0.0 and scenario.min_coverage == 0.9
+    assert model.min_coverage == 0.0
+    assert scenario.min_coverage == 0.9
     with pytest.raises(ValueError, match="unknown parameter"):
         model.set_params(nope=1)
 

@@ -49,8 +49,9 @@ def attribute_change(before: Assessment, after: Assessment) -> pd.DataFrame:
             "contribution_before": b["contribution"],
             "contribution_after": a["contribution"],
             "delta": c1 - c0,
-            "from_value": 100.0 * w0 * (s1 - s0) + 0.0,  # + 0.0 turns -0.0 into 0.0
-            "from_reweighting": 100.0 * (w1 - w0) * s1,
+            # Rounded far below display precision so float noise never prints as "-0.00".
+            "from_value": (100.0 * w0 * (s1 - s0)).round(9) + 0.0,
+            "from_reweighting": (100.0 * (w1 - w0) * s1).round(9) + 0.0,
             "reason": reason,
             "new_evidence_ids": new_ids,
         },
