@@ -24,7 +24,7 @@ test: $(STAMP)
 	$(BIN)/pytest -q
 
 bench: $(STAMP)
-	$(BIN)/python bench/run_all.py
+	$(BIN)/python bench/bench_scoring.py
 
 clean:
 	rm -rf $(VENV) .pytest_cache .ruff_cache build dist
