@@ -30,6 +30,8 @@ from pathlib import Path
 
 import pytest
 
+from fragwatch.evidence.schema import EVENT_COLUMNS, OBSERVATION_COLUMNS, SOURCE_COLUMNS
+
 REPO = Path(__file__).resolve().parents[1]
 MODEL_TOML = REPO / "config" / "model.toml"
 
@@ -115,45 +117,8 @@ def work(tmp_path: Path) -> Path:
 # Evidence files
 # ---------------------------------------------------------------------------------------------
 
-SOURCE_COLUMNS = [
-    "source_id",
-    "title",
-    "publisher",
-    "published",
-    "published_note",
-    "url",
-    "kind",
-    "file",
-    "text_from",
-    "text_to",
-]
-OBS_COLUMNS = [
-    "obs_id",
-    "country",
-    "quantity",
-    "period",
-    "value",
-    "low",
-    "high",
-    "unit",
-    "source_id",
-    "quote",
-    "published",
-    "note",
-]
-EVENT_COLUMNS = [
-    "event_id",
-    "country",
-    "date",
-    "kind",
-    "fatalities",
-    "incident_id",
-    "description",
-    "source_id",
-    "quote",
-    "published",
-    "note",
-]
+# The documented headers, taken from the schema so a test never keeps its own copy.
+OBS_COLUMNS = OBSERVATION_COLUMNS
 TEXT = (
     "The test country saw remittances fall to 30 per cent of GDP in 2015. "
     "Border clashes killed 3 people in March 2016.\n"
