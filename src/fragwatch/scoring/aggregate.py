@@ -14,26 +14,25 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from fragwatch.indicators.goalposts import rescale
-
 
 @dataclass(frozen=True)
 class Aggregated:
-    normalised: np.ndarray  # (n, k) in [0, 1], NaN where unknown
-    contributions: np.ndarray  # (n, k) score points, NaN where unknown
+    contributions: np.ndarray  # (n, k) score points, NaN where unknown or withheld
     weights: np.ndarray  # (n, k) effective weight of each known indicator (rows sum to 1)
     score: np.ndarray  # (n,)
     coverage: np.ndarray  # (n,) in [0, 1]
     dimension_scores: np.ndarray  # (n, d) 0-100, NaN where a dimension has no evidence
 
 
-def _by_dimension(values: np.ndarray, position: np.ndarray, n_dims: int) -> np.ndarray:
-    """Row sums within each dimension, (n, k) -> (n, d).
-
-    Plain per-row sums rather than a matrix product: BLAS may block a product differently for
-    different row counts, and a panel must score exactly as its rows would one by one.
-    """
-    return np.stack([values[:, position == d].sum(axis=1) for d in range(n_dims)], axis=1)
+def normalise(raw: np.ndarray, lo: np.ndarray, hi: np.ndarray, direction: np.ndarray) -> np.ndarray:
+    """Goalpost rescaling (see ``rescale``) into one new array, computed in place."""
+    # Row-major output whatever the input layout: row sums must not depend on it.
+    out = np.subtract(raw, lo, dtype=np.float64, order="C")
+    out /= hi - lo
+    np.clip(out, 0.0, 1.0, out=out)
+    for column in np.flatnonzero(direction < 0):  # flip in place, one indicator at a time
+        np.subtract(1.0, out[:, column], out=out[:, column])
+    return out
 
 
 def aggregate(
@@ -48,45 +47,73 @@ def aggregate(
 ) -> Aggregated:
     """Score ``raw`` (rows = unit-periods, columns = indicators) against one framework.
 
-    ``position[i]`` is the index of indicator i's dimension in ``dimension_weight``.
+    ``position[i]`` is the index of indicator i's dimension in ``dimension_weight``. Memory
+    stays near two panel-sized arrays (the one holding normalised values becomes the
+    contributions in place); sums run per row and per dimension, never as a matrix product,
+    because BLAS may block a product differently for different row counts and a panel must
+    score exactly as its rows would one by one.
     """
     n_dims = len(dimension_weight)
-    norm = rescale(raw, lo, hi, direction)
-    known = ~np.isnan(norm)
-    known_weight = np.where(known, weight, 0.0)  # (n, k)
-    filled = np.where(known, norm, 0.0)
+    values = normalise(raw, lo, hi, direction)
+    known = ~np.isnan(values)
+    unknown = ~known
+    values[unknown] = 0.0  # unknown cells add nothing to any sum
 
-    dim_known_weight = _by_dimension(known_weight, position, n_dims)  # (n, d)
-    dim_sum = _by_dimension(filled * weight, position, n_dims)
+    n, k = values.shape
+    # Column by column (a loop over indicators, not cells): no panel-sized temporaries, and
+    # each row's sums run in the same order whatever the number of rows.
+    dim_known_weight = np.zeros((n, n_dims))
+    dim_sum = np.zeros((n, n_dims))
+    for column in range(k):
+        d = position[column]
+        dim_known_weight[:, d] += known[:, column] * weight[column]
+        dim_sum[:, d] += values[:, column] * weight[column]
     dim_known = dim_known_weight > 0
     with np.errstate(invalid="ignore", divide="ignore"):
-        dim_score = dim_sum / dim_known_weight
+        dim_score = dim_sum  # in place: the dimension's weighted mean, 0-100
+        dim_score /= dim_known_weight
+        dim_score *= 100.0
+        dim_score[~dim_known] = np.nan
         dim_share = np.where(dim_known, dimension_weight, 0.0)
         total_share = dim_share.sum(axis=1, keepdims=True)
-        dim_share = dim_share / total_share  # each known dimension's share of the index
-        # Indicator i's effective weight: its dimension's share x its share within the dimension.
-        within = weight / dim_known_weight[:, position]
-        effective = np.where(known, within * dim_share[:, position], 0.0)
-    contributions = np.where(known, 100.0 * effective * filled, np.nan)
-    score = np.where(total_share[:, 0] > 0, 100.0 * (effective * filled).sum(axis=1), np.nan)
+        dim_share /= total_share  # each known dimension's share of the index
+        # Indicator i's effective weight: its share within its dimension x the dimension's share.
+        effective = np.empty_like(values)
+        for column in range(k):
+            d = position[column]
+            effective[:, column] = weight[column] / dim_known_weight[:, d] * dim_share[:, d]
+    enough_share = total_share[:, 0] > 0
+    del dim_known_weight, dim_share, total_share  # free before the next panel-sized step
+    effective[unknown] = 0.0
 
     # Coverage: the share of the nominal (all-known) effective weight that is known.
-    dim_total = np.array([weight[position == d].sum() for d in range(n_dims)])
+    dim_total = np.bincount(position, weights=weight, minlength=n_dims)
     with np.errstate(invalid="ignore", divide="ignore"):
-        nominal = (weight / dim_total[position]) * (dimension_weight / dimension_weight.sum())[
-            position
-        ]
-    coverage = (known * np.nan_to_num(nominal)).sum(axis=1)
-    enough = coverage + 1e-12 >= min_coverage
-    score = np.where(enough, score, np.nan)
-    # A withheld score has no decomposition either: contributions always sum to the score.
-    contributions = np.where(enough[:, None], contributions, np.nan)
-    effective = np.where(enough[:, None], effective, 0.0)
+        nominal = (
+            weight / dim_total[position] * (dimension_weight / dimension_weight.sum())[position]
+        )
+    nominal = np.nan_to_num(nominal)
+    coverage = np.zeros(n)
+    for column in range(k):
+        coverage += known[:, column] * nominal[column]
+    enough = (coverage + 1e-12 >= min_coverage) & enough_share
+
+    contributions = values  # reuse: normalised x effective weight x 100, in place
+    contributions *= effective
+    contributions *= 100.0
+    score = np.zeros(n)
+    for column in range(k):
+        score += contributions[:, column]
+    score[~enough] = np.nan
+    # Unknown indicators have no contribution; a withheld score has no decomposition either,
+    # so contributions always sum to the score.
+    unknown[~enough] = True
+    contributions[unknown] = np.nan
+    effective[~enough] = 0.0
     return Aggregated(
-        normalised=norm,
         contributions=contributions,
         weights=effective,
         score=score,
         coverage=coverage,
-        dimension_scores=np.where(dim_known, 100.0 * dim_score, np.nan),
+        dimension_scores=dim_score,
     )

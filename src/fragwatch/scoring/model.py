@@ -9,12 +9,13 @@ stay comparable over time.
 from __future__ import annotations
 
 import copy
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+from functools import cached_property
 
 import pandas as pd
 
 from fragwatch.errors import PanelError
-from fragwatch.scoring.aggregate import aggregate
+from fragwatch.scoring.aggregate import aggregate, normalise
 from fragwatch.scoring.bands import DEFAULT_BANDS, as_series
 from fragwatch.scoring.framework import Framework
 
@@ -23,15 +24,31 @@ AGGREGATIONS = ("arithmetic",)
 
 @dataclass(frozen=True)
 class PanelScores:
-    """Scores for every row of a panel, each stage kept as its own labelled table."""
+    """Scores for every row of a panel, each stage kept as its own labelled table.
+
+    ``normalised`` is recomputed from the panel on first use rather than kept, so scoring a
+    large panel holds no more full-size arrays than the results need.
+    """
 
     score: pd.Series
     band: pd.Series
     coverage: pd.Series
-    normalised: pd.DataFrame
     contributions: pd.DataFrame
     weights: pd.DataFrame
     dimension_scores: pd.DataFrame
+    _panel: pd.DataFrame = field(repr=False)
+    _framework: Framework = field(repr=False)
+
+    @cached_property
+    def normalised(self) -> pd.DataFrame:
+        ind = self._framework.indicators
+        values = normalise(
+            self._panel[ind.index].to_numpy(dtype=float),
+            ind["lo"].to_numpy(float),
+            ind["hi"].to_numpy(float),
+            ind["direction"].to_numpy(float),
+        )
+        return pd.DataFrame(values, index=self._panel.index, columns=ind.index, copy=False)
 
     def summary(self) -> pd.DataFrame:
         return pd.DataFrame({"score": self.score, "band": self.band, "coverage": self.coverage})
@@ -100,7 +117,9 @@ class FragilityModel:
         self._check_panel(panel)
         ind = self.framework_.indicators
         codes = self.framework_.codes
-        raw = panel[codes].to_numpy(dtype=float)
+        # Read the panel in place when its columns are already the framework's (no copy).
+        table = panel if list(panel.columns) == codes else panel[codes]
+        raw = table.to_numpy(dtype=float, copy=False)
         result = aggregate(
             raw,
             lo=ind["lo"].to_numpy(float),
@@ -117,12 +136,15 @@ class FragilityModel:
             score=score,
             band=as_series(score, tuple(self.bands)),
             coverage=pd.Series(result.coverage, index=index, name="coverage"),
-            normalised=pd.DataFrame(result.normalised, index=index, columns=codes),
-            contributions=pd.DataFrame(result.contributions, index=index, columns=codes),
-            weights=pd.DataFrame(result.weights, index=index, columns=codes),
-            dimension_scores=pd.DataFrame(
-                result.dimension_scores, index=index, columns=self.dimensions_
+            contributions=pd.DataFrame(
+                result.contributions, index=index, columns=codes, copy=False
             ),
+            weights=pd.DataFrame(result.weights, index=index, columns=codes, copy=False),
+            dimension_scores=pd.DataFrame(
+                result.dimension_scores, index=index, columns=self.dimensions_, copy=False
+            ),
+            _panel=panel,
+            _framework=self.framework_,
         )
 
     def effective_weights(self) -> pd.Series:
