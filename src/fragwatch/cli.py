@@ -201,6 +201,59 @@ def write_csv(table: pd.DataFrame, path: Path) -> None:
         raise UsageError(f"cannot write {path}: {exc.strerror or exc}", where="--csv") from None
 
 
+@cli.command("score-panel")
+@click.argument("panel_path", metavar="PANEL", type=click.Path(path_type=Path))
+@click.option(
+    "--framework",
+    "framework_path",
+    required=True,
+    type=click.Path(path_type=Path),
+    help="Framework CSV (code,parent,direction,weight,lo,hi) or a model.toml.",
+)
+@click.option("--out", "out_path", type=click.Path(path_type=Path), help="Write .csv or .parquet.")
+@click.option("--json", "as_json", is_flag=True, help="Print the scores as JSON records.")
+@click.option(
+    "--min-coverage",
+    type=click.FloatRange(0, 1),
+    help="Withhold scores below this coverage (default: the model's, else 0).",
+)
+@click.option("--unit-column", default="unit", show_default=True)
+@click.option("--period-column", default="period", show_default=True)
+def score_panel_cmd(
+    panel_path, framework_path, out_path, as_json, min_coverage, unit_column, period_column
+):
+    """Score your own indicator table (CSV or Parquet) with the transparent method."""
+    from fragwatch.panelio import read_framework, read_panel, write_table
+    from fragwatch.scoring.model import FragilityModel
+
+    if framework_path.suffix.lower() == ".toml":
+        from fragwatch.settings import load_model_spec
+
+        model = load_model_spec(framework_path).model
+    else:
+        table, _ = read_framework(framework_path)
+        model = FragilityModel(table).fit()
+    if min_coverage is not None:
+        model = model.clone().set_params(min_coverage=min_coverage).fit()
+    panel = read_panel(panel_path, model.framework_, unit_column, period_column)
+    scores = model.score(panel)
+    result = scores.summary().join(scores.contributions.add_prefix("points_"))
+    if out_path:
+        write_table(result, out_path)
+    if as_json:
+        click.echo(result.reset_index().to_json(orient="records", indent=2))
+    elif not out_path or len(result) <= 40:
+        shown = result.round(2)
+        with pd.option_context("display.max_rows", 40, "display.width", 200):
+            click.echo(shown.to_string() if len(shown) <= 40 else shown.head(20).to_string())
+    if not as_json:
+        withheld = int(scores.score.isna().sum())
+        click.echo(
+            f"{len(result)} rows scored, {withheld} withheld"
+            + (f"; written to {out_path}" if out_path else "")
+        )
+
+
 @cli.group()
 def evidence():
     """Validate and browse the evidence base."""

@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pandas as pd
 
-from fragwatch.errors import EvidenceError, location
+from fragwatch.errors import EvidenceError, FragwatchError, location
 from fragwatch.evidence.base import Evidence
 from fragwatch.evidence.schema import (
     EVENT_COLUMNS,
@@ -31,7 +31,9 @@ def default_evidence_dir() -> Path:
     return Path(str(resources.files("fragwatch.evidence") / "data"))
 
 
-def read_table(path: Path) -> tuple[pd.DataFrame, TableRef]:
+def read_table(
+    path: Path, error: type[FragwatchError] = EvidenceError
+) -> tuple[pd.DataFrame, TableRef]:
     """Read one CSV as text cells, keeping the line each row starts on.
 
     The csv module (not pandas) reads the file so that blank lines and quoted cells spanning
@@ -39,12 +41,12 @@ def read_table(path: Path) -> tuple[pd.DataFrame, TableRef]:
     """
     name = str(path)
     if not path.exists():
-        raise EvidenceError("no such file", where=name)
+        raise error("no such file", where=name)
     if path.is_dir():
-        raise EvidenceError("is a folder, expected a CSV file", where=name)
-    text = decode_utf8(path.read_bytes(), name, EvidenceError)
+        raise error("is a folder, expected a CSV file", where=name)
+    text = decode_utf8(path.read_bytes(), name, error)
     if not text.strip():
-        raise EvidenceError("file is empty (expected a header line)", where=name)
+        raise error("file is empty (expected a header line)", where=name)
     reader = csv.reader(io.StringIO(text, newline=""), strict=True)
     records: list[list[str]] = []
     lines: list[int] = []
@@ -61,16 +63,16 @@ def read_table(path: Path) -> tuple[pd.DataFrame, TableRef]:
             if "end of data" in str(exc)
             else f"not valid CSV ({exc})"
         )
-        raise EvidenceError(problem, where=f"{name}:{previous_end + 1}") from None
+        raise error(problem, where=f"{name}:{previous_end + 1}") from None
     header = [cell.strip().lstrip("\ufeff") for cell in records[0]]
     seen = set()
     for column in header:
         if column in seen:
-            raise EvidenceError(f"duplicate column '{column}'", where=f"{name}:{lines[0]}")
+            raise error(f"duplicate column '{column}'", where=f"{name}:{lines[0]}")
         seen.add(column)
     for record, line in zip(records[1:], lines[1:], strict=True):
         if len(record) != len(header):
-            raise EvidenceError(
+            raise error(
                 f"{len(record)} fields where the header has {len(header)}"
                 " (a comma in an unquoted cell?)",
                 where=f"{name}:{line}",

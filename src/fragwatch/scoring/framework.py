@@ -26,8 +26,10 @@ class Framework:
     dimension_weights: pd.Series  # index dimension code -> weight
 
     @classmethod
-    def from_table(cls, table: pd.DataFrame, where: str = "framework") -> Framework:
-        """Validate a framework table; errors name the row (1-based) and field."""
+    def from_table(
+        cls, table: pd.DataFrame, where: str = "framework", lines: tuple[int, ...] = ()
+    ) -> Framework:
+        """Validate a framework table; errors name the row (or file line) and field."""
         table = table.copy()
         if "code" not in table.columns and table.index.name == "code":
             table = table.reset_index()
@@ -46,6 +48,15 @@ class Framework:
         for col in ("direction", "weight", "lo", "hi"):
             table[col] = pd.to_numeric(table[col], errors="coerce")
 
+        if "aggregation" in table.columns:
+            method = table["aggregation"].astype("string").fillna("").str.strip()
+            other = ~method.isin(["", "arithmetic"])
+            if other.any():
+                pos = int(np.flatnonzero(other.to_numpy())[0])
+                raise PanelError(
+                    f"aggregation '{method.iloc[pos]}' is not supported (only arithmetic)",
+                    where=f"{_place(where, lines, pos)}: field 'aggregation'",
+                )
         is_indicator = table["lo"].notna() | table["hi"].notna()
         checks = [
             (table["code"].astype("string").fillna("").str.strip() == "", "code", "is empty"),
@@ -70,7 +81,7 @@ class Framework:
                 row = table.iloc[hits[0]]
                 raise PanelError(
                     f"{message} (code '{row['code']}')",
-                    where=f"{where}: row {hits[0] + 1}: field '{field}'",
+                    where=f"{_place(where, lines, int(hits[0]))}: field '{field}'",
                 )
         indicators = table[is_indicator].set_index("code")
         if indicators.empty:
@@ -105,3 +116,10 @@ class Framework:
             }
         )
         return pd.concat([ind, dims], ignore_index=True)[FRAMEWORK_COLUMNS]
+
+
+def _place(where: str, lines: tuple[int, ...], position: int) -> str:
+    """'file:line' when the table came from a file, else 'framework: row N'."""
+    if position < len(lines):
+        return f"{where}:{lines[position]}"
+    return f"{where}: row {position + 1}"
