@@ -23,8 +23,12 @@ test: $(STAMP)
 	$(BIN)/ruff format --check src tests bench
 	$(BIN)/pytest -q
 
+## bench: the benchmarks recorded in docs/benchmarks.md
 bench: $(STAMP)
-	$(BIN)/python bench/bench_scoring.py
+	$(BIN)/pip install --quiet -e '.[bench]'
+	cd bench && ../$(BIN)/python bench_scoring.py
+	cd bench && ../$(BIN)/python bench_scaling.py --chart ../docs/scaling.png
+	cd bench && ../$(BIN)/python bench_startup.py
 
 clean:
 	rm -rf $(VENV) .pytest_cache .ruff_cache build dist

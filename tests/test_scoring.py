@@ -179,3 +179,29 @@ def test_scoring_rows_together_equals_scoring_each_alone(case):
             together.contributions.iloc[[i]].to_numpy(), alone.contributions.to_numpy()
         )
         np.testing.assert_array_equal(together.score.iloc[[i]].to_numpy(), alone.score.to_numpy())
+
+
+@settings(max_examples=60, deadline=None)
+@given(frameworks(), st.integers(1, 5), st.integers(1, 6), st.randoms(use_true_random=False))
+def test_panel_of_countries_equals_each_country_scored_alone_exactly(
+    framework, units, periods, rnd
+):
+    k = len(framework)
+    index = pd.MultiIndex.from_product(
+        [[f"U{u}" for u in range(units)], range(periods)], names=["unit", "period"]
+    )
+    raw = np.array(
+        [[rnd.choice([np.nan, rnd.uniform(-2e3, 2e3)]) for _ in range(k)] for _ in index]
+    )
+    panel = pd.DataFrame(raw, index=index, columns=framework["code"])
+    together = score_panel(panel, framework)
+    for unit in panel.index.unique("unit"):
+        alone = score_panel(panel.xs(unit, level="unit", drop_level=False), framework)
+        rows = together.contributions.xs(unit, level="unit", drop_level=False)
+        np.testing.assert_array_equal(rows.to_numpy(), alone.contributions.to_numpy())
+        np.testing.assert_array_equal(
+            together.score.xs(unit, level="unit").to_numpy(), alone.score.to_numpy()
+        )
+        np.testing.assert_array_equal(
+            together.coverage.xs(unit, level="unit").to_numpy(), alone.coverage.to_numpy()
+        )
