@@ -8,17 +8,17 @@ program with one line naming the file, line and field.
 
 from __future__ import annotations
 
+import dataclasses
 import hashlib
 import itertools
 import json
 import os
 import re
 import tomllib
+from dataclasses import dataclass
 from pathlib import Path
-from typing import Annotated, Literal
 
 import pandas as pd
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
 from fragwatch.errors import ConfigError
 from fragwatch.indicators import registered
@@ -27,49 +27,191 @@ from fragwatch.scoring.spec import ModelSpec
 from fragwatch.textio import decode_utf8
 
 CONFIG_DIR_ENV = "FRAGWATCH_CONFIG_DIR"
-NonNegative = Annotated[float, Field(ge=0)]
-Positive = Annotated[float, Field(gt=0)]
 
 
-class _Strict(BaseModel):
-    model_config = ConfigDict(extra="forbid", populate_by_name=True)
-
-
-class IndicatorConfig(_Strict):
+@dataclass(frozen=True)
+class IndicatorConfig:
     enabled: bool = True
-    weight: NonNegative = 1.0
+    weight: float = 1.0
     goalposts: tuple[float, float] | None = None
-    direction: Literal[1, -1] | None = None
+    direction: int | None = None
     dimension: str | None = None
-    staleness_days: Annotated[int, Field(gt=0)] | None = None
-    half_life_days: Positive | None = None
-    fatality_factor: NonNegative | None = None
-    severity: dict[str, NonNegative] | None = None
+    staleness_days: int | None = None
+    half_life_days: float | None = None
+    fatality_factor: float | None = None
+    severity: dict[str, float] | None = None
 
-    @field_validator("goalposts")
-    @classmethod
-    def _goalposts_ordered(cls, value: tuple[float, float] | None) -> tuple[float, float] | None:
-        if value is not None and value[0] >= value[1]:
-            raise ValueError(f"goalposts must be [lo, hi] with lo below hi, got {list(value)}")
+
+@dataclass(frozen=True)
+class Band:
+    name: str
+    lower: float
+
+
+@dataclass(frozen=True)
+class ModelSection:
+    name: str = "model"
+    aggregation: str = "arithmetic"
+    min_coverage: float = 0.0
+
+
+@dataclass(frozen=True)
+class ModelFile:
+    model: ModelSection
+    bands: list[Band]
+    dimensions: dict[str, float]
+    indicators: dict[str, IndicatorConfig]
+
+
+class _Checker:
+    """Strict, located validation of model.toml.
+
+    Hand-written rather than a validation library so that every command that scores stays
+    quick to start; each rule raises one ConfigError naming file, line and dotted field.
+    """
+
+    def __init__(self, path: Path, text: str) -> None:
+        self.path, self.text = path, text
+
+    def fail(self, loc: tuple, message: str) -> ConfigError:
+        line = line_of(self.text, loc)
+        where = f"{self.path}:{line}" if line else str(self.path)
+        return ConfigError(message, where=f"{where}: field '{'.'.join(map(str, loc))}'")
+
+    def table(
+        self, value: object, loc: tuple, allowed: set[str], required: set[str] = frozenset()
+    ) -> dict:
+        if not isinstance(value, dict):
+            raise self.fail(loc, "must be a table")
+        for key in value:
+            if key not in allowed:
+                raise self.fail((*loc, key), "unknown key")
+        for key in sorted(required):
+            if key not in value:
+                raise self.fail((*loc, key) if loc else (key,), "required key is missing")
         return value
 
+    def number(
+        self,
+        value: object,
+        loc: tuple,
+        *,
+        low: float | None = None,
+        high: float | None = None,
+        strict_low: bool = False,
+    ) -> float:
+        if isinstance(value, bool) or not isinstance(value, int | float):
+            raise self.fail(loc, f"must be a number, got {value!r}")
+        if low is not None and (value <= low if strict_low else value < low):
+            raise self.fail(loc, f"must be {'>' if strict_low else '>='} {low:g}, got {value!r}")
+        if high is not None and value > high:
+            raise self.fail(loc, f"must be <= {high:g}, got {value!r}")
+        return float(value)
 
-class Band(_Strict):
-    name: str
-    lower: Annotated[float, Field(ge=0, le=100, alias="from")]
+    def whole(self, value: object, loc: tuple) -> int:
+        if isinstance(value, bool) or not isinstance(value, int):
+            raise self.fail(loc, f"must be a whole number, got {value!r}")
+        if value <= 0:
+            raise self.fail(loc, f"must be > 0, got {value!r}")
+        return value
 
+    def text_value(self, value: object, loc: tuple) -> str:
+        if not isinstance(value, str) or not value.strip():
+            raise self.fail(loc, f"must be non-empty text, got {value!r}")
+        return value
 
-class ModelSection(_Strict):
-    name: str = "model"
-    aggregation: Literal["arithmetic"] = "arithmetic"
-    min_coverage: Annotated[float, Field(ge=0, le=1)] = 0.0
+    def model_file(self, data: dict) -> ModelFile:
+        self.table(
+            data,
+            (),
+            {"model", "bands", "dimensions", "indicators"},
+            {"bands", "dimensions", "indicators"},
+        )
+        section = self.table(
+            data.get("model", {}), ("model",), {"name", "aggregation", "min_coverage"}
+        )
+        aggregation = section.get("aggregation", "arithmetic")
+        if aggregation != "arithmetic":
+            raise self.fail(
+                ("model", "aggregation"),
+                f"must be 'arithmetic' (the only aggregation supported), got {aggregation!r}",
+            )
+        model = ModelSection(
+            name=self.text_value(section.get("name", "model"), ("model", "name")),
+            aggregation=aggregation,
+            min_coverage=self.number(
+                section.get("min_coverage", 0.0), ("model", "min_coverage"), low=0, high=1
+            ),
+        )
+        bands_raw = data["bands"]
+        if not isinstance(bands_raw, list) or not bands_raw:
+            raise self.fail(("bands",), "must be one or more [[bands]] tables")
+        bands = []
+        for i, band in enumerate(bands_raw):
+            self.table(band, ("bands", i), {"name", "from"}, {"name", "from"})
+            bands.append(
+                Band(
+                    self.text_value(band["name"], ("bands", i, "name")),
+                    self.number(band["from"], ("bands", i, "from"), low=0, high=100),
+                )
+            )
+        dims = self.table(
+            data["dimensions"],
+            ("dimensions",),
+            set(data["dimensions"]) if isinstance(data["dimensions"], dict) else set(),
+        )
+        if not dims:
+            raise self.fail(("dimensions",), "needs at least one dimension weight")
+        dimensions = {name: self.number(w, ("dimensions", name), low=0) for name, w in dims.items()}
+        entries = self.table(
+            data["indicators"],
+            ("indicators",),
+            set(data["indicators"]) if isinstance(data["indicators"], dict) else set(),
+        )
+        if not entries:
+            raise self.fail(("indicators",), "needs at least one [indicators.CODE] table")
+        return ModelFile(
+            model,
+            bands,
+            dimensions,
+            {code: self.indicator(cfg, ("indicators", code)) for code, cfg in entries.items()},
+        )
 
-
-class ModelFile(_Strict):
-    model: ModelSection = ModelSection()
-    bands: list[Band] = Field(min_length=1)
-    dimensions: dict[str, NonNegative] = Field(min_length=1)
-    indicators: dict[str, IndicatorConfig] = Field(min_length=1)
+    def indicator(self, cfg: object, loc: tuple) -> IndicatorConfig:
+        fields = {f.name for f in dataclasses.fields(IndicatorConfig)}
+        self.table(cfg, loc, fields)
+        out: dict[str, object] = {}
+        for key, value in cfg.items():
+            at = (*loc, key)
+            if key == "enabled":
+                if not isinstance(value, bool):
+                    raise self.fail(at, f"must be true or false, got {value!r}")
+                out[key] = value
+            elif key == "weight":
+                out[key] = self.number(value, at, low=0)
+            elif key == "goalposts":
+                if not isinstance(value, list) or len(value) != 2:
+                    raise self.fail(at, f"must be a list of two numbers [lo, hi], got {value!r}")
+                lo, hi = (self.number(v, at) for v in value)
+                if lo >= hi:
+                    raise self.fail(at, f"goalposts must be [lo, hi] with lo below hi, got {value}")
+                out[key] = (lo, hi)
+            elif key == "direction":
+                if value not in (1, -1) or isinstance(value, bool):
+                    raise self.fail(at, f"must be 1 (higher is more fragile) or -1, got {value!r}")
+                out[key] = int(value)
+            elif key == "dimension":
+                out[key] = self.text_value(value, at)
+            elif key == "staleness_days":
+                out[key] = self.whole(value, at)
+            elif key == "half_life_days":
+                out[key] = self.number(value, at, low=0, strict_low=True)
+            elif key == "fatality_factor":
+                out[key] = self.number(value, at, low=0)
+            elif key == "severity":
+                kinds = self.table(value, at, set(value) if isinstance(value, dict) else set())
+                out[key] = {kind: self.number(w, (*at, kind), low=0) for kind, w in kinds.items()}
+        return IndicatorConfig(**out)
 
 
 def config_dir(explicit: Path | None = None) -> Path:
@@ -131,28 +273,10 @@ def line_of(text: str, loc: tuple) -> int | None:
     return found
 
 
-def _validation_error(path: Path, text: str, exc: ValidationError) -> ConfigError:
-    first = exc.errors()[0]
-    loc = tuple(first["loc"])
-    field = ".".join(str(p) for p in loc) or "(top level)"
-    line = line_of(text, loc)
-    where = f"{path}:{line}" if line else str(path)
-    message = first["msg"]
-    if first["type"] == "extra_forbidden":
-        message = "unknown key"
-    elif first["type"] == "missing":
-        message = "required key is missing"
-    return ConfigError(message, where=f"{where}: field '{field}'")
-
-
 def load_model_spec(path: Path) -> ModelSpec:
     """Read, validate and build the model described by a model.toml."""
     data, text = read_toml(path)
-    try:
-        parsed = ModelFile.model_validate(data)
-    except ValidationError as exc:
-        raise _validation_error(path, text, exc) from None
-    return build_spec(parsed, path, text)
+    return build_spec(_Checker(path, text).model_file(data), path, text)
 
 
 def build_spec(parsed: ModelFile, path: Path, text: str) -> ModelSpec:
@@ -239,7 +363,7 @@ def build_spec(parsed: ModelFile, path: Path, text: str) -> ModelSpec:
     ).fit()
     canonical = json.dumps(
         {
-            "model": parsed.model_dump(mode="json"),
+            "model": dataclasses.asdict(parsed),
             "params": {code: ind.get_params() for code, ind in indicators.items()},
         },
         sort_keys=True,

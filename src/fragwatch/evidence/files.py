@@ -20,6 +20,7 @@ from fragwatch.evidence.schema import (
     validate_observations,
     validate_sources,
 )
+from fragwatch.textcols import stripped
 from fragwatch.textio import decode_utf8
 
 TABLE_FILES = {"sources": "sources.csv", "observations": "observations.csv", "events": "events.csv"}
@@ -196,7 +197,7 @@ def _read_texts(sources: pd.DataFrame, texts_dirs: dict[str, Path]) -> dict[str,
     otherwise its quotes could not be checked, which is an error, not a silent skip.
     """
     texts: dict[str, str] = {}
-    named = sources[sources["file"].astype("string").fillna("").str.strip() != ""]
+    named = sources[stripped(sources["file"]) != ""]
     for source_id, row in named.iterrows():
         path = texts_dirs[source_id] / row["file"]
         where = f"{row['origin']}: field 'file'"

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import pandas as pd
 
+from fragwatch.textcols import as_text, stripped
+
 # One pattern, five shapes; named groups say which shape matched.
 PERIOD_PATTERN = (
     r"^(?P<year>\d{4})"
@@ -17,7 +19,7 @@ def parse_periods(text: pd.Series) -> pd.DataFrame:
     Rows that do not parse, or name an impossible date, get NaT in both columns; callers turn
     that into a located error.
     """
-    parts = text.astype("string").str.strip().str.extract(PERIOD_PATTERN)
+    parts = stripped(text).str.extract(PERIOD_PATTERN)
     year = pd.to_numeric(parts["year"], errors="coerce")
     month = pd.to_numeric(parts["month"], errors="coerce")
     day = pd.to_numeric(parts["day"], errors="coerce")
@@ -45,6 +47,6 @@ def parse_periods(text: pd.Series) -> pd.DataFrame:
 
 def parse_dates(text: pd.Series) -> pd.Series:
     """Parse strict ISO dates (YYYY-MM-DD); anything else becomes NaT."""
-    shaped = text.astype("string").str.fullmatch(r"\d{4}-\d{2}-\d{2}").fillna(False)
+    shaped = as_text(text).str.fullmatch(r"\d{4}-\d{2}-\d{2}").astype(bool)
     parsed = pd.to_datetime(text.where(shaped), format="%Y-%m-%d", errors="coerce")
     return parsed

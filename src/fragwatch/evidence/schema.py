@@ -15,6 +15,7 @@ import pandas as pd
 from fragwatch.errors import EvidenceError, location
 from fragwatch.evidence.periods import parse_dates, parse_periods
 from fragwatch.evidence.units import UNITS
+from fragwatch.textcols import as_text, stripped
 
 SOURCE_COLUMNS = [
     "source_id",
@@ -78,7 +79,7 @@ class TableRef:
 
 
 def _blank(col: pd.Series) -> pd.Series:
-    return col.astype("string").fillna("").str.strip() == ""
+    return stripped(col) == ""
 
 
 def _raise_first(table: pd.DataFrame, ref: TableRef, checks: list[tuple]) -> None:
@@ -116,7 +117,7 @@ def check_columns(table: pd.DataFrame, expected: list[str], ref: TableRef) -> pd
 
 
 def _not_matching(col: pd.Series, pattern: str) -> pd.Series:
-    return ~col.astype("string").fillna("").str.fullmatch(pattern).fillna(False)
+    return ~as_text(col).str.fullmatch(pattern).astype(bool)
 
 
 def _duplicated(col: pd.Series) -> pd.Series:
@@ -125,7 +126,7 @@ def _duplicated(col: pd.Series) -> pd.Series:
 
 def _numbers(col: pd.Series) -> tuple[pd.Series, pd.Series]:
     """Parse a numeric column; return (values, mask of non-blank cells that are not numbers)."""
-    text = col.astype("string").fillna("").str.strip()
+    text = stripped(col)
     values = pd.to_numeric(text.where(text != ""), errors="coerce").astype("float64")
     return values, (text != "") & values.isna()
 
@@ -133,7 +134,7 @@ def _numbers(col: pd.Series) -> tuple[pd.Series, pd.Series]:
 def validate_sources(table: pd.DataFrame, ref: TableRef) -> pd.DataFrame:
     table = check_columns(table, SOURCE_COLUMNS, ref)
     published = parse_dates(table["published"])
-    url = table["url"].astype("string").fillna("")
+    url = as_text(table["url"])
     _raise_first(
         table,
         ref,
@@ -162,7 +163,7 @@ def validate_sources(table: pd.DataFrame, ref: TableRef) -> pd.DataFrame:
                 lambda r: f"'{r.kind}' is not one of {', '.join(SOURCE_KINDS)}",
             ),
             (
-                (url != "") & ~url.str.match(r"https?://").fillna(False),
+                (url != "") & ~url.str.match(r"https?://").astype(bool),
                 "url",
                 lambda r: f"'{r.url}' is not an http(s) URL",
             ),
@@ -198,7 +199,7 @@ def _check_refs(
         ),
         (_blank(table["quote"]), "quote", "is empty: every figure must cite its sentence"),
         (
-            table["quote"].astype("string").fillna("").str.contains(r"[\r\n]").fillna(False),
+            as_text(table["quote"]).str.contains(r"[\r\n]").astype(bool),
             "quote",
             "contains a line break; a quote is one verbatim span on one line",
         ),
@@ -214,7 +215,7 @@ def validate_observations(
     value, bad_value = _numbers(table["value"])
     low, bad_low = _numbers(table["low"])
     high, bad_high = _numbers(table["high"])
-    unit_key = table["unit"].astype("string").fillna("").str.strip().str.lower()
+    unit_key = stripped(table["unit"]).str.lower()
     unit_known = unit_key.isin(list(UNITS))
     no_number = value.isna() & low.isna() & high.isna()
     checks: list[tuple] = _check_refs(table, sources, ref, "obs_id")
@@ -307,7 +308,7 @@ def validate_events(table: pd.DataFrame, sources: pd.DataFrame, ref: TableRef) -
     out["date_start"], out["date_end"] = dates["start"], dates["end"]
     out["published"] = published
     # An event no other row corroborates is its own incident.
-    incident = out["incident_id"].astype("string").fillna("").str.strip()
+    incident = stripped(out["incident_id"])
     out["incident_id"] = incident.where(incident != "", out["event_id"])
     out["origin"] = _origins(ref, len(out))
     return out.set_index("event_id", drop=False)

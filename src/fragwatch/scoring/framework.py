@@ -13,6 +13,7 @@ import numpy as np
 import pandas as pd
 
 from fragwatch.errors import PanelError
+from fragwatch.textcols import stripped
 
 FRAMEWORK_COLUMNS = ["code", "name", "parent", "direction", "weight", "lo", "hi"]
 ROOT = "index"
@@ -43,13 +44,13 @@ class Framework:
             if col not in table.columns:
                 table[col] = np.nan
         table["name"] = table["name"].fillna(table["code"])
-        parent = table["parent"].astype("string").fillna("").str.strip()
+        parent = stripped(table["parent"])
         table["parent"] = parent.where(parent != "", ROOT)
         for col in ("direction", "weight", "lo", "hi"):
             table[col] = pd.to_numeric(table[col], errors="coerce")
 
         if "aggregation" in table.columns:
-            method = table["aggregation"].astype("string").fillna("").str.strip()
+            method = stripped(table["aggregation"])
             other = ~method.isin(["", "arithmetic"])
             if other.any():
                 pos = int(np.flatnonzero(other.to_numpy())[0])
@@ -59,7 +60,7 @@ class Framework:
                 )
         is_indicator = table["lo"].notna() | table["hi"].notna()
         checks = [
-            (table["code"].astype("string").fillna("").str.strip() == "", "code", "is empty"),
+            (stripped(table["code"]) == "", "code", "is empty"),
             (table["code"].duplicated(), "code", "duplicate code"),
             (table["weight"].isna(), "weight", "is not a number"),
             (table["weight"] < 0, "weight", "is negative; weights must be >= 0"),
