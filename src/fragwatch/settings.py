@@ -21,7 +21,7 @@ from pathlib import Path
 import pandas as pd
 
 from fragwatch.errors import ConfigError
-from fragwatch.indicators import registered
+from fragwatch.indicators import get_indicator, registered
 from fragwatch.scoring.model import FragilityModel
 from fragwatch.scoring.spec import ModelSpec
 from fragwatch.textio import decode_utf8
@@ -280,7 +280,6 @@ def load_model_spec(path: Path) -> ModelSpec:
 
 
 def build_spec(parsed: ModelFile, path: Path, text: str) -> ModelSpec:
-    known = registered()
     indicators = {}
     rows = []
 
@@ -301,14 +300,15 @@ def build_spec(parsed: ModelFile, path: Path, text: str) -> ModelSpec:
             )
 
     for code, cfg in parsed.indicators.items():
-        if code not in known:
+        try:
+            cls = get_indicator(code)
+        except KeyError:
             raise fail(
                 ("indicators", code),
-                f"unknown indicator '{code}'; known: {', '.join(sorted(known))}",
-            )
+                f"unknown indicator '{code}'; known: {', '.join(sorted(registered()))}",
+            ) from None
         if not cfg.enabled:
             continue
-        cls = known[code]
         params = {}
         for key in ("staleness_days", "half_life_days", "fatality_factor", "severity"):
             value = getattr(cfg, key)
@@ -354,7 +354,8 @@ def build_spec(parsed: ModelFile, path: Path, text: str) -> ModelSpec:
         for d, w in parsed.dimensions.items()
         if d in {r["parent"] for r in rows}
     ]
-    framework = pd.DataFrame(rows + dims)
+    # Object dtype: inferring pandas string columns here would build Arrow arrays for 14 rows.
+    framework = pd.DataFrame(rows + dims, dtype=object)
     model = FragilityModel(
         framework=framework,
         bands=tuple((b.name, b.lower) for b in parsed.bands),
