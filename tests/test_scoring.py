@@ -205,3 +205,42 @@ def test_panel_of_countries_equals_each_country_scored_alone_exactly(
         np.testing.assert_array_equal(
             together.coverage.xs(unit, level="unit").to_numpy(), alone.coverage.to_numpy()
         )
+
+
+def test_three_units_three_indicators_one_missing_every_number_by_hand():
+    framework = pd.DataFrame(
+        {
+            "code": ["remit", "bans", "raids"],
+            "parent": [None, None, None],  # one implicit dimension: a plain weighted mean
+            "direction": [1, 1, -1],
+            "weight": [2.0, 1.0, 1.0],
+            "lo": [0.0, 0.0, 0.0],
+            "hi": [50.0, 10.0, 4.0],
+        }
+    )
+    panel = pd.DataFrame(
+        {"remit": [40.0, 10.0, 25.0], "bans": [5.0, 0.0, np.nan], "raids": [1.0, 4.0, 0.0]},
+        index=pd.Index(["A", "B", "C"], name="unit"),
+    )
+    r = score_panel(panel, framework)
+    # Normalised: remit x/50; bans x/10; raids direction -1: 1 - x/4.
+    #   A: 0.8, 0.5, 0.75    B: 0.2, 0.0, 0.0    C: 0.5, missing, 1.0
+    assert r.normalised.to_numpy().tolist()[:2] == [[0.8, 0.5, 0.75], [0.2, 0.0, 0.0]]
+    assert np.isnan(r.normalised.loc["C", "bans"])
+    # A: weights 2/4, 1/4, 1/4 -> points 100*0.5*0.8 = 40, 100*0.25*0.5 = 12.5,
+    #    100*0.25*0.75 = 18.75; score 71.25; coverage 1.
+    assert r.contributions.loc["A"].tolist() == pytest.approx([40.0, 12.5, 18.75])
+    assert r.score["A"] == pytest.approx(71.25)
+    # B: points 100*0.5*0.2 = 10, 0, 0; score 10.
+    assert r.contributions.loc["B"].tolist() == pytest.approx([10.0, 0.0, 0.0])
+    assert r.score["B"] == pytest.approx(10.0)
+    # C: bans missing -> weights renormalise over remit and raids: 2/3 and 1/3.
+    #    points 100*(2/3)*0.5 = 33.333, 100*(1/3)*1.0 = 33.333; score 66.667;
+    #    coverage = (2 + 1)/4 = 0.75.
+    assert r.contributions.loc["C", "remit"] == pytest.approx(100 / 3)
+    assert np.isnan(r.contributions.loc["C", "bans"])
+    assert r.contributions.loc["C", "raids"] == pytest.approx(100 / 3)
+    assert r.score["C"] == pytest.approx(200 / 3)
+    assert r.coverage.tolist() == pytest.approx([1.0, 1.0, 0.75])
+    # Bands (default edges 0/20/40/60/80): A 71.25 high, B 10 low, C 66.7 high.
+    assert r.band.tolist() == ["high", "low", "high"]
