@@ -94,7 +94,6 @@ as_of_option = click.option("--as-of", help="Assess with evidence published by t
 @click.pass_obj
 def assess(obj: Context, countries, as_of, as_json):
     """Score, band, coverage and per-indicator contributions."""
-    from fragwatch import render
     from fragwatch.scoring.assessment import assess as run_assess
 
     when = parse_date(as_of, "--as-of")
@@ -103,6 +102,8 @@ def assess(obj: Context, countries, as_of, as_json):
     if as_json:
         click.echo(json.dumps([a.to_dict() for a in results], indent=2, ensure_ascii=False))
         return
+    from fragwatch import render
+
     for a in results:
         click.echo(render.headline(a))
         click.echo(render.contributions_table(a))

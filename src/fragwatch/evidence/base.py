@@ -7,6 +7,8 @@ from dataclasses import dataclass, field
 
 import pandas as pd
 
+from fragwatch.evidence.schema import EVENT_COLUMNS, OBSERVATION_COLUMNS, SOURCE_COLUMNS
+
 
 @dataclass(frozen=True)
 class Evidence:
@@ -46,15 +48,19 @@ class Evidence:
         )
 
     def digest(self) -> str:
-        """A content hash of the evidence, stable under row order."""
+        """A content hash of the evidence as its files give it, stable under row order."""
         hasher = hashlib.sha256()
-        for table, key in (
-            (self.sources, "source_id"),
-            (self.observations, "obs_id"),
-            (self.events, "event_id"),
+        for table, columns in (
+            (self.sources, SOURCE_COLUMNS),
+            (self.observations, OBSERVATION_COLUMNS),
+            (self.events, EVENT_COLUMNS),
         ):
-            ordered = table.reset_index(drop=True).sort_values(key)
-            hasher.update(pd.util.hash_pandas_object(ordered, index=False).values.tobytes())
+            # Each row's cells as text (parsed dates and numbers print the same way every time).
+            rows = sorted("\x1f".join(map(str, row)) for row in table[columns].to_numpy(object))
+            for row in rows:
+                hasher.update(row.encode())
+                hasher.update(b"\x1e")
+            hasher.update(b"\x1d")
         return hasher.hexdigest()
 
     def citations(self, ids: list[str]) -> pd.DataFrame:

@@ -172,7 +172,7 @@ def validate_sources(table: pd.DataFrame, ref: TableRef) -> pd.DataFrame:
     out = table.copy()
     out["published"] = published
     out["origin"] = _origins(ref, len(out))
-    return out.set_index("source_id", drop=False)
+    return _indexed_by(out, "source_id")
 
 
 def _check_refs(
@@ -265,7 +265,7 @@ def validate_observations(
     out["period_start"], out["period_end"] = periods["start"], periods["end"]
     out["published"] = published
     out["origin"] = _origins(ref, len(out))
-    return out.set_index("obs_id", drop=False)
+    return _indexed_by(out, "obs_id")
 
 
 def validate_events(table: pd.DataFrame, sources: pd.DataFrame, ref: TableRef) -> pd.DataFrame:
@@ -311,9 +311,15 @@ def validate_events(table: pd.DataFrame, sources: pd.DataFrame, ref: TableRef) -
     incident = stripped(out["incident_id"])
     out["incident_id"] = incident.where(incident != "", out["event_id"])
     out["origin"] = _origins(ref, len(out))
-    return out.set_index("event_id", drop=False)
+    return _indexed_by(out, "event_id")
 
 
 def _origins(ref: TableRef, n: int) -> list[str]:
     """'file:line' of each row, kept so later checks (quotes) can still name the row."""
     return [f"{ref.file}:{ref.line_of(pos)}" for pos in range(n)]
+
+
+def _indexed_by(table: pd.DataFrame, column: str) -> pd.DataFrame:
+    """Index a table by its id column, keeping the column (object dtype: see textcols)."""
+    table.index = pd.Index(table[column].to_numpy(dtype=object), dtype=object, name=column)
+    return table

@@ -15,6 +15,7 @@ import numpy as np
 import pandas as pd
 
 from fragwatch.evidence import Evidence
+from fragwatch.indicators.kernels.arrays import Cells
 
 DIMENSIONS = ("economic", "political", "security", "social")
 PANEL_COLUMNS = ["value", "low", "high", "evidence_ids"]
@@ -82,11 +83,11 @@ class Indicator:
         Only evidence published on or before each as-of date is used. A cell with no fresh
         evidence is NaN (never zero) so the score can renormalise over what is known.
         """
-        grid = pd.MultiIndex.from_product(
-            [countries, pd.DatetimeIndex(as_of)], names=["country", "as_of"]
-        )
-        out = self._panel(evidence.for_countries(countries), grid.to_frame(index=False))
-        out = out.reindex(grid)
+        # The grid's arrays and labelled index are built once here and passed down: every
+        # kernel labels its output with this index (the reindex only guards the row order).
+        cells = Cells.product(countries, pd.DatetimeIndex(as_of))
+        out = self._panel(evidence.for_countries(countries), cells)
+        out = out.reindex(cells.index)
         if not with_evidence:
             out = out.drop(columns="evidence_ids")
         else:
@@ -112,5 +113,7 @@ class Indicator:
             for (country, date), row in zip(table.index, table.itertuples(), strict=True)
         ]
 
-    def _panel(self, evidence: Evidence, grid: pd.DataFrame) -> pd.DataFrame:
+    def _panel(self, evidence: Evidence, cells: Cells) -> pd.DataFrame:
+        """Raw values for the grid ``cells`` (``cells.grid``: columns country, as_of), one row
+        per cell, indexed by ``cells.index``."""
         raise NotImplementedError

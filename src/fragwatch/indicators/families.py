@@ -4,19 +4,19 @@ from __future__ import annotations
 
 from typing import ClassVar
 
+import numpy as np
 import pandas as pd
 
 from fragwatch.evidence import Evidence
-from fragwatch.indicators import transforms
 from fragwatch.indicators.base import Indicator
+from fragwatch.indicators.kernels.arrays import Cells, Rows, to_us
+from fragwatch.indicators.kernels.events import decayed_events_cells, monitored_cells
+from fragwatch.indicators.kernels.latest import change_cells, level_cells
+from fragwatch.indicators.kernels.window import window_max_cells
 
 
-def _quantity(evidence: Evidence, quantity: str) -> pd.DataFrame:
-    obs = evidence.observations
-    return obs.loc[
-        obs["quantity"] == quantity,
-        ["obs_id", "country", "point", "low", "high", "period_end", "published"],
-    ]
+def _quantity(evidence: Evidence, quantity: str) -> Rows:
+    return Rows.quantities(evidence.observations).of(quantity)
 
 
 class LevelIndicator(Indicator):
@@ -28,11 +28,12 @@ class LevelIndicator(Indicator):
     scale: ClassVar[float] = 1.0  # 100 for percent of the denominator, 1e6 for per million
     defaults: ClassVar[dict[str, object]] = {"staleness_days": 730}
 
-    def _panel(self, evidence: Evidence, grid: pd.DataFrame) -> pd.DataFrame:
-        denominator = _quantity(evidence, self.per) if self.per else None
-        return transforms.level(
-            grid,
-            _quantity(evidence, self.quantity),
+    def _panel(self, evidence: Evidence, cells: Cells) -> pd.DataFrame:
+        rows = Rows.quantities(evidence.observations)
+        denominator = rows.of(self.per) if self.per else None
+        return level_cells(
+            cells,
+            rows.of(self.quantity),
             self.staleness_days,
             denominator=denominator,
             scale=self.scale,
@@ -46,8 +47,8 @@ class ChangeIndicator(Indicator):
     quantity: ClassVar[str]
     defaults: ClassVar[dict[str, object]] = {"staleness_days": 1095}
 
-    def _panel(self, evidence: Evidence, grid: pd.DataFrame) -> pd.DataFrame:
-        return transforms.change(grid, _quantity(evidence, self.quantity), self.staleness_days)
+    def _panel(self, evidence: Evidence, cells: Cells) -> pd.DataFrame:
+        return change_cells(cells, _quantity(evidence, self.quantity), self.staleness_days)
 
 
 class WindowMaxIndicator(Indicator):
@@ -57,8 +58,8 @@ class WindowMaxIndicator(Indicator):
     quantity: ClassVar[str]
     defaults: ClassVar[dict[str, object]] = {"staleness_days": 365}
 
-    def _panel(self, evidence: Evidence, grid: pd.DataFrame) -> pd.DataFrame:
-        return transforms.window_max(grid, _quantity(evidence, self.quantity), self.staleness_days)
+    def _panel(self, evidence: Evidence, cells: Cells) -> pd.DataFrame:
+        return window_max_cells(cells, _quantity(evidence, self.quantity), self.staleness_days)
 
 
 class DecayedEventIndicator(Indicator):
@@ -71,27 +72,24 @@ class DecayedEventIndicator(Indicator):
 
     transform = "decayed_events"
 
-    def _panel(self, evidence: Evidence, grid: pd.DataFrame) -> pd.DataFrame:
-        published = pd.concat(
-            [
-                evidence.observations[["country", "published"]],
-                evidence.events[["country", "published"]],
-            ]
-        )
+    def _panel(self, evidence: Evidence, cells: Cells) -> pd.DataFrame:
+        obs, sources = evidence.observations, evidence.sources
+        events = Rows.events(evidence.events)
         # Open-data series are annual and always 'recent'; only reports watch for events.
-        report_sources = evidence.sources.index[evidence.sources["kind"] != "dataset"]
-        from_reports = pd.concat(
-            [
-                evidence.observations["source_id"].isin(report_sources),
-                evidence.events["source_id"].isin(report_sources),
-            ]
+        reports = sources.index.to_numpy(dtype=object)[
+            sources["kind"].to_numpy(dtype=object) != "dataset"
+        ]
+        from_reports = np.isin(
+            np.concatenate([obs["source_id"].to_numpy(dtype=object), events.source]), reports
         )
-        watched = transforms.monitored(
-            grid, published[from_reports.to_numpy()], self.staleness_days
+        country = np.concatenate([obs["country"].to_numpy(dtype=object), events.country])
+        published = np.concatenate([to_us(obs["published"].values), events.published])
+        watched = monitored_cells(
+            cells, country[from_reports], published[from_reports], self.staleness_days
         )
-        return transforms.decayed_events(
-            grid,
-            evidence.events,
+        return decayed_events_cells(
+            cells,
+            events,
             severity=dict(self.params["severity"]),
             half_life_days=float(self.params["half_life_days"]),
             fatality_factor=float(self.params["fatality_factor"]),

@@ -36,14 +36,19 @@ def indicator_panel(
         for code, ind in spec.indicators.items()
     }
 
-    def stack(column: str) -> pd.DataFrame:
-        return pd.DataFrame({code: part[column] for code, part in parts.items()})
+    # Every part is indexed by the same (country, as_of) grid, so columns are stacked as plain
+    # arrays on the first part's index (no index alignment per column).
+    index = next(iter(parts.values())).index
+
+    def stack(column: str, dtype: type) -> pd.DataFrame:
+        data = {code: part[column].to_numpy(dtype=dtype) for code, part in parts.items()}
+        return pd.DataFrame(data, index=index, copy=False)
 
     return IndicatorPanel(
-        value=stack("value").astype(float),
-        low=stack("low").astype(float),
-        high=stack("high").astype(float),
-        evidence_ids=stack("evidence_ids") if with_evidence else None,
+        value=stack("value", float),
+        low=stack("low", float),
+        high=stack("high", float),
+        evidence_ids=stack("evidence_ids", object) if with_evidence else None,
     )
 
 
