@@ -190,16 +190,9 @@ def history(obj: Context, countries, start, end, freq, csv_path):
 
 
 def write_csv(table: pd.DataFrame, path: Path) -> None:
-    """Write a CSV whole or not at all: a temporary file renamed into place."""
-    if not path.parent.is_dir():
-        raise UsageError(f"cannot write {path}: folder {path.parent} does not exist", where="--csv")
-    partial = path.with_name(f".{path.name}.partial")
-    try:
-        table.to_csv(partial)
-        partial.replace(path)
-    except OSError as exc:
-        partial.unlink(missing_ok=True)
-        raise UsageError(f"cannot write {path}: {exc.strerror or exc}", where="--csv") from None
+    from fragwatch.atomicfile import write_atomically
+
+    write_atomically(path, table.to_csv, UsageError, where="--csv")
 
 
 @cli.command("score-panel")

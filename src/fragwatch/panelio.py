@@ -12,6 +12,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from fragwatch.atomicfile import write_atomically
 from fragwatch.errors import PanelError
 from fragwatch.evidence.files import read_table
 from fragwatch.scoring.framework import Framework
@@ -163,20 +164,6 @@ def _misaligned_row(path: Path) -> tuple[int, str]:
 
 
 def write_table(table: pd.DataFrame, path: Path) -> None:
-    """Write CSV or Parquet whole or not at all (a temporary file renamed into place)."""
-    fmt = _format_of(path, "the output")
-    if not path.parent.is_dir():
-        raise PanelError(f"folder {path.parent} does not exist", where=str(path))
-    partial = path.with_name(f".{path.name}.partial")
-    try:
-        if fmt == ".csv":
-            table.to_csv(partial)
-        else:
-            table.to_parquet(partial)
-        partial.replace(path)
-    except ImportError:
-        partial.unlink(missing_ok=True)
-        raise PanelError("writing Parquet needs pyarrow", where=str(path)) from None
-    except OSError as exc:
-        partial.unlink(missing_ok=True)
-        raise PanelError(f"cannot write: {exc.strerror or exc}", where=str(path)) from None
+    """Write CSV or Parquet (by suffix), whole or not at all."""
+    writer = table.to_csv if _format_of(path, "the output") == ".csv" else table.to_parquet
+    write_atomically(path, writer, PanelError, where=str(path))
