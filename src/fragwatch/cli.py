@@ -23,6 +23,13 @@ class Context:
     model_path: Path | None
     evidence_paths: list[Path] = field(default_factory=list)
     include_default: bool = True
+    settings_path: Path | None = None
+
+    def settings(self):
+        from fragwatch.settings import config_dir
+        from fragwatch.settings.service import load_settings
+
+        return load_settings(config_dir(self.config_dir), self.settings_path)
 
     def evidence(self):
         from fragwatch.evidence.files import load_evidence
@@ -68,6 +75,12 @@ def pick_countries(evidence, requested: tuple[str, ...]) -> list[str]:
 )
 @click.option("--model", "model_path", type=click.Path(path_type=Path), help="A model.toml file.")
 @click.option(
+    "--settings",
+    "settings_path",
+    type=click.Path(path_type=Path),
+    help="A fragwatch.toml settings file (default: CONFIG_DIR/fragwatch.toml if present).",
+)
+@click.option(
     "--evidence",
     "evidence_paths",
     multiple=True,
@@ -76,9 +89,11 @@ def pick_countries(evidence, requested: tuple[str, ...]) -> list[str]:
 )
 @click.option("--no-default-evidence", is_flag=True, help="Do not load the embedded evidence base.")
 @click.pass_context
-def cli(ctx, config_dir, model_path, evidence_paths, no_default_evidence):
+def cli(ctx, config_dir, model_path, settings_path, evidence_paths, no_default_evidence):
     """fragwatch: early-warning indicators and a transparent fragility score."""
-    ctx.obj = Context(config_dir, model_path, list(evidence_paths), not no_default_evidence)
+    ctx.obj = Context(
+        config_dir, model_path, list(evidence_paths), not no_default_evidence, settings_path
+    )
 
 
 country_option = click.option(
@@ -246,6 +261,23 @@ def score_panel_cmd(
             f"{len(result)} rows scored, {withheld} withheld"
             + (f"; written to {out_path}" if out_path else "")
         )
+
+
+@cli.group()
+def config():
+    """Check the configuration."""
+
+
+@config.command("check")
+@click.pass_obj
+def config_check(obj: Context):
+    """Validate every config file and print the effective settings (secrets masked)."""
+    spec = obj.spec()
+    settings = obj.settings()
+    click.echo(
+        f"ok: model '{spec.name}' ({len(spec.indicators)} indicators, digest {spec.digest[:12]})"
+    )
+    click.echo(json.dumps(settings.masked(), indent=2))
 
 
 @cli.group()

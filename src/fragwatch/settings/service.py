@@ -1,0 +1,196 @@
+"""Service settings: database, outbox, SMTP, recipients and schedule (pydantic-settings).
+
+Precedence, highest first: arguments to ``load_settings`` > environment (``FRAGWATCH_...``,
+nested with ``__``) > ``.env`` > ``config/fragwatch.toml`` > defaults. A settings file named
+explicitly must exist (pydantic-settings would silently ignore a missing one). Secrets are
+``SecretStr``: never printed, never read from the committed TOML file.
+"""
+
+from __future__ import annotations
+
+import ipaddress
+import re
+from pathlib import Path
+from typing import Literal
+
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    SecretStr,
+    ValidationError,
+    field_validator,
+    model_validator,
+)
+from pydantic_settings import (
+    BaseSettings,
+    PydanticBaseSettingsSource,
+    SettingsConfigDict,
+    TomlConfigSettingsSource,
+)
+
+from fragwatch.errors import ConfigError
+from fragwatch.settings.model import line_of, read_toml
+
+SETTINGS_FILE = "fragwatch.toml"
+# local@domain, no spaces, separators or angle brackets (a header cannot be smuggled in).
+ADDRESS = re.compile(r"^[^@\s<>,;\"']+@[A-Za-z0-9.-]+$")
+
+
+def _address(value: str) -> str:
+    if not ADDRESS.match(value):
+        raise ValueError(f"'{value}' is not an e-mail address")
+    return value
+
+
+class _Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+
+class SmtpSettings(_Strict):
+    """Where mail goes. With no host, messages are written as .eml files to the outbox folder."""
+
+    host: str | None = None
+    port: int = Field(587, gt=0, lt=65536)
+    security: Literal["starttls", "ssl", "none"] = "starttls"
+    user: str | None = None
+    password: SecretStr | None = None
+    password_file: Path | None = None  # a secrets file holding only the password
+    sender: str = "fragwatch@localhost"
+    timeout_seconds: float = Field(30.0, gt=0)
+    # Plain-text SMTP to a host other than this machine must be asked for explicitly.
+    allow_insecure: bool = False
+
+    @field_validator("sender")
+    @classmethod
+    def _sender(cls, value: str) -> str:
+        return _address(value)
+
+    @model_validator(mode="after")
+    def _secure_and_complete(self) -> SmtpSettings:
+        insecure = self.host and self.security == "none" and not _is_loopback(self.host)
+        if insecure and not self.allow_insecure:
+            raise ValueError(
+                f"security 'none' to non-loopback host '{self.host}' sends mail and"
+                " passwords in clear; use starttls or ssl, or set allow_insecure = true"
+            )
+        if self.password_file is not None and self.password is None:
+            if not self.password_file.is_file():
+                raise ValueError(f"password_file {self.password_file} does not exist")
+            secret = self.password_file.read_text(encoding="utf-8").strip()
+            object.__setattr__(self, "password", SecretStr(secret))
+        if self.host and self.user and self.password is None:
+            raise ValueError(
+                f"user '{self.user}' needs a password: set FRAGWATCH_SMTP__PASSWORD or"
+                " smtp.password_file"
+            )
+        return self
+
+
+def _is_loopback(host: str) -> bool:
+    if host == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return False
+
+
+class Recipients(_Strict):
+    """Routing by severity: the watch officer gets critical and high, the list the rest."""
+
+    watch_officer: str = "watch-officer@localhost"
+    watch_list: list[str] = Field(default_factory=list)
+    report_readers: list[str] = Field(default_factory=list)
+
+    @field_validator("watch_officer")
+    @classmethod
+    def _officer(cls, value: str) -> str:
+        return _address(value)
+
+    @field_validator("watch_list", "report_readers")
+    @classmethod
+    def _lists(cls, value: list[str]) -> list[str]:
+        return [_address(v) for v in value]
+
+
+class Schedule(_Strict):
+    assess_cron: str = "0 6 * * *"  # daily at 06:00 UTC
+    deliver_every_seconds: int = Field(60, gt=0)
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(
+        env_prefix="FRAGWATCH_",
+        env_nested_delimiter="__",
+        env_file=".env",
+        extra="forbid",
+        toml_file=None,
+    )
+
+    database_url: str = "sqlite:///var/fragwatch.db"
+    outbox_dir: Path = Path("var/outbox")
+    countries: list[str] = Field(default_factory=list)  # empty: every country in the evidence
+    smtp: SmtpSettings = SmtpSettings()
+    recipients: Recipients = Recipients()
+    schedule: Schedule = Schedule()
+
+    @field_validator("countries")
+    @classmethod
+    def _iso3(cls, value: list[str]) -> list[str]:
+        for code in value:
+            if not re.fullmatch(r"[A-Z]{3}", code):
+                raise ValueError(f"'{code}' is not an ISO3 country code")
+        return value
+
+    @classmethod
+    def settings_customise_sources(
+        cls,
+        settings_cls: type[BaseSettings],
+        init_settings: PydanticBaseSettingsSource,
+        env_settings: PydanticBaseSettingsSource,
+        dotenv_settings: PydanticBaseSettingsSource,
+        file_secret_settings: PydanticBaseSettingsSource,
+    ) -> tuple[PydanticBaseSettingsSource, ...]:
+        toml = settings_cls.model_config.get("toml_file")
+        sources = [init_settings, env_settings, dotenv_settings]
+        if toml:
+            sources.append(TomlConfigSettingsSource(settings_cls, toml_file=toml))
+        return (*sources, file_secret_settings)
+
+    def masked(self) -> dict:
+        """The effective settings as plain data, every secret shown as '********'."""
+        data = self.model_dump(mode="json")
+        if self.smtp.password is not None:
+            data["smtp"]["password"] = "********"
+        return data
+
+
+def load_settings(config_dir: Path, explicit: Path | None = None, **overrides: object) -> Settings:
+    """Read config/fragwatch.toml (or ``explicit``), the environment and .env; validate all."""
+    path = explicit or config_dir / SETTINGS_FILE
+    text = ""
+    if explicit is not None or path.exists():
+        data, text = read_toml(path)  # a named file that is missing is an error
+        if isinstance(data.get("smtp"), dict) and "password" in data["smtp"]:
+            raise ConfigError(
+                "a password must not be kept in a settings file that may be committed; set"
+                " FRAGWATCH_SMTP__PASSWORD or smtp.password_file",
+                where=f"{path}:{line_of(text, ('smtp', 'password'))}: field 'smtp.password'",
+            )
+    cls = type(
+        "Settings",
+        (Settings,),
+        {"model_config": {**Settings.model_config, "toml_file": path if text else None}},
+    )
+    try:
+        return cls(**overrides)
+    except ValidationError as exc:
+        first = exc.errors()[0]
+        loc = tuple(first["loc"])
+        field = ".".join(str(p) for p in loc) or "(top level)"
+        line = line_of(text, loc) if text else None
+        where = f"{path}:{line}" if line else str(path)
+        message = "unknown key" if first["type"] == "extra_forbidden" else first["msg"]
+        message = message.removeprefix("Value error, ")
+        raise ConfigError(message, where=f"{where}: field '{field}'") from None
