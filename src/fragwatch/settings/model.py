@@ -63,7 +63,7 @@ class ModelFile:
     indicators: dict[str, IndicatorConfig]
 
 
-class _Checker:
+class Checker:
     """Strict, located validation of model.toml.
 
     Hand-written rather than a validation library so that every command that scores stays
@@ -276,7 +276,7 @@ def line_of(text: str, loc: tuple) -> int | None:
 def load_model_spec(path: Path) -> ModelSpec:
     """Read, validate and build the model described by a model.toml."""
     data, text = read_toml(path)
-    return build_spec(_Checker(path, text).model_file(data), path, text)
+    return build_spec(Checker(path, text).model_file(data), path, text)
 
 
 def build_spec(parsed: ModelFile, path: Path, text: str) -> ModelSpec:

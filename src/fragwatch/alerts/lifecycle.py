@@ -1,0 +1,106 @@
+"""The alert lifecycle per rule and subject: inactive -> pending -> firing -> resolved.
+
+``step`` is a pure function of the previous state, this run's reading and the time; it returns
+the new state and the notification to send, if any. Silences and inhibition decide whether a
+notification is *sent*, never whether the state moves, so an alert that fired while silenced
+is still firing (and reminded) after the silence ends.
+"""
+
+from __future__ import annotations
+
+import fnmatch
+from dataclasses import dataclass, replace
+from datetime import datetime, timedelta
+from typing import Literal
+
+from fragwatch.alerts.rules import Reading, Rule
+
+State = Literal["inactive", "pending", "firing"]
+Kind = Literal["firing", "reminder", "resolved"]
+
+
+@dataclass(frozen=True)
+class AlertState:
+    rule: str
+    subject: str
+    state: State = "inactive"
+    pending_runs: int = 0
+    since: datetime | None = None  # when it started firing
+    last_notified: datetime | None = None
+
+
+@dataclass(frozen=True)
+class Notification:
+    rule: str
+    subject: str
+    kind: Kind
+    at: datetime
+    reading: Reading
+
+    @property
+    def dedupe_key(self) -> str:
+        """Stable for one transition of one alert: a retry or a replay sends the same key."""
+        return f"{self.rule}|{self.subject}|{self.kind}|{self.at.isoformat()}"
+
+
+@dataclass(frozen=True)
+class Silence:
+    rule: str  # glob pattern, e.g. "score-*"
+    subject: str  # glob pattern, e.g. "TJK" or "TJK:*"
+    ends_at: datetime
+
+    def covers(self, rule: str, subject: str, now: datetime) -> bool:
+        return (
+            now < self.ends_at
+            and fnmatch.fnmatchcase(rule, self.rule)
+            and fnmatch.fnmatchcase(subject, self.subject)
+        )
+
+
+def step(
+    rule: Rule, state: AlertState, reading: Reading, now: datetime
+) -> tuple[AlertState, Notification | None]:
+    """Advance one alert by one run."""
+    if state.state == "firing":
+        if reading.clear:
+            return AlertState(rule.name, reading.subject), Notification(
+                rule.name, reading.subject, "resolved", now, reading
+            )
+        due = state.last_notified is None or now - state.last_notified >= timedelta(
+            hours=rule.repeat_hours
+        )
+        if due:
+            return replace(state, last_notified=now), Notification(
+                rule.name, reading.subject, "reminder", now, reading
+            )
+        return state, None
+    if not reading.fire:
+        return AlertState(rule.name, reading.subject), None
+    runs = state.pending_runs + 1
+    if runs < rule.for_runs:
+        return replace(state, state="pending", pending_runs=runs), None
+    fired = AlertState(rule.name, reading.subject, "firing", runs, since=now, last_notified=now)
+    return fired, Notification(rule.name, reading.subject, "firing", now, reading)
+
+
+def deliverable(
+    notes: list[Notification],
+    rules: dict[str, Rule],
+    firing: set[tuple[str, str]],
+    silences: list[Silence],
+    now: datetime,
+) -> list[Notification]:
+    """Drop silenced notifications and indicator alerts inhibited by a firing country alert.
+
+    ``firing`` holds the (rule, subject) pairs firing after this run.
+    """
+    countries_firing = {subject for rule, subject in firing if rules[rule].country_level}
+    kept = []
+    for note in notes:
+        if any(s.covers(note.rule, note.subject, now) for s in silences):
+            continue
+        country = note.subject.split(":", 1)[0]
+        if not rules[note.rule].country_level and country in countries_firing:
+            continue
+        kept.append(note)
+    return kept
