@@ -1,0 +1,108 @@
+"""Open the store: an engine on any SQLAlchemy URL, tuned for SQLite, at the newest schema."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from sqlalchemy import Connection, Engine, create_engine, event
+from sqlalchemy.engine import URL, make_url
+from sqlalchemy.exc import ArgumentError, NoSuchModuleError, SQLAlchemyError
+
+from fragwatch.store.errors import StoreError
+from fragwatch.store.migrations import migrate
+
+
+def open_store(url: str) -> Engine:
+    """Return an engine on ``url`` whose database is at the newest schema version.
+
+    For SQLite the database file's folder is created if needed, and every connection runs in WAL
+    mode with foreign keys enforced and real transactions (see ``_sqlite_transactions``); read
+    through ``read_connection`` so a reader never waits for the writer.
+    """
+    try:
+        parsed = make_url(url)
+    except ArgumentError:
+        raise StoreError(f"not a database URL: {url!r}", where="store") from None
+    where = parsed.render_as_string(hide_password=True)
+
+    if parsed.get_backend_name() == "sqlite":
+        _make_parent_folder(parsed, where)
+    try:
+        engine = create_engine(parsed)
+    except (NoSuchModuleError, ImportError) as exc:
+        raise StoreError(f"no database driver for this URL: {exc}", where=where) from None
+    if engine.dialect.name == "sqlite":
+        _sqlite_pragmas(engine)
+        if engine.driver == "pysqlite":
+            _sqlite_transactions(engine)
+
+    try:
+        migrate(engine, where)
+    except SQLAlchemyError as exc:
+        engine.dispose()
+        reason = getattr(exc, "orig", None) or exc
+        raise StoreError(f"cannot open the database: {reason}", where=where) from None
+    except StoreError:
+        engine.dispose()
+        raise
+    return engine
+
+
+def _make_parent_folder(url: URL, where: str) -> None:
+    database = url.database or ""
+    if database in ("", ":memory:") or database.startswith("file:"):
+        return  # in-memory, or a sqlite URI the driver resolves itself
+    try:
+        Path(database).expanduser().parent.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise StoreError(
+            f"cannot create the database folder: {exc.strerror or exc}", where=where
+        ) from None
+
+
+def _sqlite_pragmas(engine: Engine) -> None:
+    @event.listens_for(engine, "connect")
+    def _on_connect(dbapi_connection, _record) -> None:
+        # PRAGMAs that change the journal must run outside a transaction: take the driver out
+        # of its implicit-BEGIN mode first (``_sqlite_transactions`` relies on this too).
+        if engine.driver == "pysqlite":
+            dbapi_connection.isolation_level = None
+        cursor = dbapi_connection.cursor()
+        try:
+            # WAL is a property of the file and persists, but setting it on every connection
+            # costs nothing and covers a file created by another tool.
+            cursor.execute("PRAGMA journal_mode=WAL")
+            # Off by default in SQLite, per connection: without it REFERENCES is decoration.
+            cursor.execute("PRAGMA foreign_keys=ON")
+        finally:
+            cursor.close()
+
+
+def _sqlite_transactions(engine: Engine) -> None:
+    """Let SQLAlchemy, not the sqlite3 driver, emit BEGIN.
+
+    The driver's legacy mode begins a transaction only before INSERT/UPDATE/DELETE, so CREATE
+    TABLE in a migration would commit on its own and a read-then-write would not be isolated.
+    BEGIN IMMEDIATE takes the write lock up front: two writers (scheduler and CLI) queue on the
+    busy timeout instead of one failing with "database is locked" half-way through, and the
+    outbox claim (read due rows, mark them sending) cannot race another sender.
+    """
+
+    @event.listens_for(engine, "begin")
+    def _on_begin(conn) -> None:
+        mode = conn.get_execution_options().get(_BEGIN_OPTION, "IMMEDIATE")
+        conn.exec_driver_sql(f"BEGIN {mode}")
+
+
+# Execution option naming the SQLite BEGIN mode of a connection (see ``read_connection``).
+_BEGIN_OPTION = "fragwatch_sqlite_begin"
+
+
+def read_connection(engine: Engine) -> Connection:
+    """A connection for reading only: on SQLite its transactions take no write lock.
+
+    Writers use ``engine.begin()`` (BEGIN IMMEDIATE). A reader opened here gets a WAL snapshot
+    with a deferred BEGIN, so ``fragwatch history`` never waits behind the scheduler's write.
+    On other backends it is an ordinary connection.
+    """
+    return engine.connect().execution_options(**{_BEGIN_OPTION: "DEFERRED"})

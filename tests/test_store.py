@@ -1,0 +1,341 @@
+"""The store on real SQLite files: WAL, migrations, idempotent history, atomic transactions."""
+
+from __future__ import annotations
+
+import dataclasses
+import json
+import sqlite3
+import subprocess
+import sys
+import time
+from datetime import UTC, date, datetime, timedelta
+
+import pandas as pd
+import pytest
+from sqlalchemy import Connection, func, insert, inspect, select, text
+from sqlalchemy.exc import IntegrityError
+
+from fragwatch.scoring.assessment import assess
+from fragwatch.store.assessments import (
+    _upsert_generic,
+    assessment_row,
+    history,
+    last_assessed,
+    save_assessment,
+)
+from fragwatch.store.engine import open_store, read_connection
+from fragwatch.store.errors import StoreError
+from fragwatch.store.migrations import MIGRATIONS, Migration, latest_version, migrate
+from fragwatch.store.schema import alert_state, assessments, metadata, outbox, schema_version
+
+from .conftest import REPO
+
+T0 = datetime(2016, 2, 1, 6, 0, tzinfo=UTC)
+
+
+@pytest.fixture
+def db_url(tmp_path):
+    # A folder that does not exist yet, as `var/` on a fresh install.
+    return f"sqlite:///{tmp_path / 'var' / 'store' / 'fragwatch.db'}"
+
+
+@pytest.fixture
+def engine(db_url):
+    engine = open_store(db_url)
+    yield engine
+    engine.dispose()
+
+
+@pytest.fixture(scope="module")
+def assessed(evidence, spec):
+    """Real assessments of TJK: withheld (2009), elevated (2015) and high (2016)."""
+    out = {}
+    for day in ("2009-12-31", "2015-12-31", "2016-01-31"):
+        (a,) = assess(evidence, spec, ["TJK"], pd.Timestamp(day))
+        out[day] = a
+    return out
+
+
+def count(conn: Connection, table) -> int:
+    return conn.scalar(select(func.count()).select_from(table))
+
+
+# --- opening and migrating --------------------------------------------------------------------
+
+
+def test_open_store_creates_the_folder_and_turns_on_wal_and_foreign_keys(tmp_path, engine):
+    assert (tmp_path / "var" / "store" / "fragwatch.db").is_file()
+    for _ in range(2):  # a fresh pooled connection too, not only the first one
+        with engine.connect() as conn:
+            assert conn.exec_driver_sql("PRAGMA journal_mode").scalar() == "wal"
+            assert conn.exec_driver_sql("PRAGMA foreign_keys").scalar() == 1
+
+
+def test_wal_is_a_property_of_the_file(tmp_path, engine):
+    # Another tool opening the file (sqlite3 shell, a backup script) sees WAL as well.
+    with sqlite3.connect(tmp_path / "var" / "store" / "fragwatch.db") as raw:
+        assert raw.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
+
+
+def test_migrated_database_matches_the_schema_module(engine):
+    found = inspect(engine)
+    assert set(found.get_table_names()) == set(metadata.tables)
+    for table in metadata.sorted_tables:
+        columns = {c["name"] for c in found.get_columns(table.name)}
+        assert columns == set(table.columns.keys()), table.name
+
+
+def test_migrating_twice_is_a_no_op(db_url, engine):
+    assert migrate(engine, "test") == 0
+    open_store(db_url).dispose()
+    with engine.connect() as conn:
+        versions = conn.scalars(select(schema_version.c.version)).all()
+    assert versions == [step.version for step in MIGRATIONS] == [latest_version()]
+
+
+def test_data_survives_reopening(db_url, engine, assessed):
+    with engine.begin() as conn:
+        save_assessment(conn, assessed["2016-01-31"])
+    again = open_store(db_url)
+    with again.connect() as conn:
+        assert count(conn, assessments) == 1
+    again.dispose()
+
+
+def test_a_database_from_a_newer_fragwatch_is_refused(db_url, engine):
+    with engine.begin() as conn:
+        conn.execute(
+            insert(schema_version).values(
+                version=latest_version() + 1, description="from the future", applied_at=T0
+            )
+        )
+    with pytest.raises(StoreError) as caught:
+        open_store(db_url)
+    assert caught.value.exit_code == 6
+    message = caught.value.one_line()
+    assert f"schema version {latest_version() + 1}" in message
+    assert "upgrade fragwatch" in message
+    assert "fragwatch.db" in message  # says which database
+
+
+def test_a_database_fragwatch_did_not_create_is_left_alone(tmp_path):
+    path = tmp_path / "other.db"
+    with sqlite3.connect(path) as raw:
+        raw.execute("CREATE TABLE assessments (what TEXT)")
+    with pytest.raises(StoreError, match="not created by fragwatch"):
+        open_store(f"sqlite:///{path}")
+    with sqlite3.connect(path) as raw:
+        tables = {r[0] for r in raw.execute("SELECT name FROM sqlite_master WHERE type='table'")}
+    assert tables == {"assessments"}
+
+
+def test_a_failing_migration_step_changes_nothing(engine):
+    def half_done(conn: Connection) -> None:
+        conn.execute(text("CREATE TABLE half (x INTEGER)"))
+        conn.execute(text("ALTER TABLE assessments ADD COLUMN half INTEGER"))
+        raise RuntimeError("step failed half-way")
+
+    steps = (*MIGRATIONS, Migration(latest_version() + 1, "breaks", half_done))
+    with pytest.raises(RuntimeError, match="half-way"):
+        migrate(engine, "test", steps)
+
+    found = inspect(engine)
+    assert "half" not in found.get_table_names()  # DDL rolled back with the transaction
+    assert "half" not in {c["name"] for c in found.get_columns("assessments")}
+    with engine.connect() as conn:
+        assert conn.scalar(select(func.max(schema_version.c.version))) == latest_version()
+
+
+@pytest.mark.parametrize("url", ["not a url", "nosuchdialect://host/db"])
+def test_a_bad_url_is_a_store_error(url):
+    with pytest.raises(StoreError):
+        open_store(url)
+
+
+def test_state_columns_only_take_known_states(engine):
+    with pytest.raises(IntegrityError), engine.begin() as conn:
+        conn.execute(
+            insert(alert_state).values(rule="r", subject="TJK", state="bogus", state_since=T0)
+        )
+
+
+# --- assessments ------------------------------------------------------------------------------
+
+
+def _save_generic(conn, assessment, computed_at=None):
+    return _upsert_generic(conn, assessment_row(assessment, computed_at))
+
+
+SAVERS = pytest.mark.parametrize(
+    "save",
+    [
+        pytest.param(lambda c, a, t=None: save_assessment(c, a, computed_at=t), id="sqlite"),
+        pytest.param(_save_generic, id="generic"),
+    ],
+)
+
+
+@SAVERS
+def test_saving_the_same_assessment_twice_leaves_one_unchanged_row(engine, assessed, save):
+    a = assessed["2016-01-31"]
+    with engine.begin() as conn:
+        assert save(conn, a, T0) is True
+    with engine.begin() as conn:
+        assert save(conn, a, T0 + timedelta(days=1)) is False
+    with engine.connect() as conn:
+        (row,) = conn.execute(select(assessments)).all()
+    assert row.computed_at == T0  # an unchanged re-run is not even a write
+    assert row.as_of == date(2016, 1, 31)
+    assert row.score == pytest.approx(a.score)
+    assert json.loads(row.payload) == json.loads(json.dumps(a.to_dict()))
+
+
+@SAVERS
+def test_new_evidence_for_the_same_period_updates_the_row(engine, assessed, save):
+    a = assessed["2016-01-31"]
+    revised = dataclasses.replace(a, evidence_digest="f" * 64, score=70.0, band="high")
+    with engine.begin() as conn:
+        save(conn, a, T0)
+        assert save(conn, revised, T0 + timedelta(hours=1)) is True
+    with engine.connect() as conn:
+        (row,) = conn.execute(select(assessments)).all()
+    assert row.evidence_digest == "f" * 64
+    assert row.score == 70.0
+    assert row.computed_at == T0 + timedelta(hours=1)
+    assert json.loads(row.payload)["evidence_digest"] == "f" * 64
+
+
+@SAVERS
+def test_a_changed_model_starts_its_own_series(engine, assessed, save):
+    a = assessed["2016-01-31"]
+    with engine.begin() as conn:
+        save(conn, a)
+        save(conn, dataclasses.replace(a, model_digest="0" * 64))
+    with engine.connect() as conn:
+        assert count(conn, assessments) == 2
+        assert len(history(conn, "TJK", a.model_digest)) == 1
+        assert len(history(conn, "TJK")) == 2
+
+
+def test_last_assessed_and_history_return_what_was_saved(engine, assessed, spec):
+    with engine.begin() as conn:
+        # Saved out of order: history sorts by period.
+        for day in ("2016-01-31", "2009-12-31", "2015-12-31"):
+            save_assessment(conn, assessed[day], computed_at=T0)
+
+    with engine.connect() as conn:
+        assert last_assessed(conn, "TJK", spec.digest) == date(2016, 1, 31)
+        assert last_assessed(conn, "TJK", "0" * 64) is None
+        assert last_assessed(conn, "UZB", spec.digest) is None
+        frame = history(conn, "TJK", spec.digest)
+        assert history(conn, "UZB").empty
+
+    assert list(frame["as_of"]) == [
+        pd.Timestamp(d) for d in ("2009-12-31", "2015-12-31", "2016-01-31")
+    ]
+    withheld, elevated, high = (assessed[d] for d in ("2009-12-31", "2015-12-31", "2016-01-31"))
+    assert pd.isna(frame["score"].iloc[0])  # a withheld score is stored as NULL, read as NaN
+    assert frame["band"].tolist() == [withheld.band, elevated.band, high.band]
+    assert frame["score"].iloc[1:].tolist() == pytest.approx([elevated.score, high.score])
+    assert frame["coverage"].tolist() == pytest.approx(
+        [withheld.coverage, elevated.coverage, high.coverage]
+    )
+    assert frame["evidence_digest"].tolist() == [
+        withheld.evidence_digest,
+        elevated.evidence_digest,
+        high.evidence_digest,
+    ]
+    assert set(frame["model_digest"]) == {spec.digest}
+    assert (frame["computed_at"] == pd.Timestamp(T0)).all()
+
+
+# --- transactions -----------------------------------------------------------------------------
+
+
+def test_a_failed_transaction_leaves_nothing_written(engine, assessed):
+    # DESIGN §8: the assessment, the alert state and the outbox row commit together or not at all.
+    def write_then_crash() -> None:
+        with engine.begin() as conn:
+            save_assessment(conn, assessed["2016-01-31"])
+            conn.execute(
+                insert(alert_state).values(
+                    rule="score_high", subject="TJK", state="firing", state_since=T0
+                )
+            )
+            conn.execute(
+                insert(outbox).values(
+                    dedupe_key="score_high/TJK/2016-01-31",
+                    message_id="<x@fragwatch>",
+                    channel="email",
+                    recipients='["desk@example.org"]',
+                    subject="TJK high",
+                    body="...",
+                    next_attempt_at=T0,
+                    created_at=T0,
+                )
+            )
+            raise RuntimeError("crash before commit")
+
+    with pytest.raises(RuntimeError, match="crash"):
+        write_then_crash()
+
+    with engine.connect() as conn:
+        assert count(conn, assessments) == 0
+        assert count(conn, alert_state) == 0
+        assert count(conn, outbox) == 0
+
+
+def test_outbox_dedupe_key_is_unique(engine):
+    row = {
+        "dedupe_key": "k",
+        "message_id": "<k@fragwatch>",
+        "channel": "email",
+        "recipients": "[]",
+        "subject": "s",
+        "body": "b",
+        "next_attempt_at": T0,
+        "created_at": T0,
+    }
+    with engine.begin() as conn:
+        conn.execute(insert(outbox).values(**row))
+    with pytest.raises(IntegrityError), engine.begin() as conn:
+        conn.execute(insert(outbox).values(**row))
+    with engine.begin() as conn:
+        assert count(conn, outbox) == 1
+        (stored,) = conn.execute(select(outbox)).all()
+        assert stored.state == "pending"
+        assert stored.attempts == 0
+        assert stored.next_attempt_at == T0  # timestamps come back as aware UTC
+
+
+def test_a_reader_does_not_wait_for_an_open_write(db_url, engine, assessed):
+    other = open_store(db_url)  # another process: the CLI while the scheduler writes
+    try:
+        with engine.begin() as writer:
+            save_assessment(writer, assessed["2016-01-31"])
+            started = time.monotonic()
+            with read_connection(other) as reader:
+                assert count(reader, assessments) == 0  # the snapshot before the commit
+            assert time.monotonic() - started < 1.0  # not the 5 s busy timeout
+        with read_connection(other) as reader:
+            assert count(reader, assessments) == 1
+    finally:
+        other.dispose()
+
+
+# --- import boundaries ------------------------------------------------------------------------
+
+
+def test_the_cli_does_not_load_sqlalchemy_for_commands_without_history():
+    code = (
+        "import sys\n"
+        "from fragwatch.cli import main\n"
+        "assert 'sqlalchemy' not in sys.modules, 'import fragwatch.cli loads sqlalchemy'\n"
+        "rc = main(['assess', '--as-of', '2016-01-31'])\n"
+        "assert rc in (0, None), rc\n"
+        "assert 'sqlalchemy' not in sys.modules, 'fragwatch assess loads sqlalchemy'\n"
+    )
+    result = subprocess.run(
+        [sys.executable, "-c", code], cwd=REPO, capture_output=True, text=True, timeout=120
+    )
+    assert result.returncode == 0, result.stderr
