@@ -25,7 +25,12 @@ class Aggregated:
 
 
 def normalise(raw: np.ndarray, lo: np.ndarray, hi: np.ndarray, direction: np.ndarray) -> np.ndarray:
-    """Goalpost rescaling (see ``rescale``) into one new array, computed in place."""
+    """Map raw values onto [0, 1], 1 most fragile, into one new array (computed in place).
+
+    ``lo``/``hi`` are fixed goalposts in the indicator's unit; values beyond them clip, so
+    scores stay comparable over time. ``direction`` -1 flips the scale (lower is more fragile).
+    NaN (no fresh evidence) stays NaN.
+    """
     # Row-major output whatever the input layout: row sums must not depend on it.
     out = np.subtract(raw, lo, dtype=np.float64, order="C")
     out /= hi - lo

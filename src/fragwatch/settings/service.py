@@ -78,7 +78,7 @@ class SmtpSettings(_Strict):
             if not self.password_file.is_file():
                 raise ValueError(f"password_file {self.password_file} does not exist")
             secret = self.password_file.read_text(encoding="utf-8").strip()
-            object.__setattr__(self, "password", SecretStr(secret))
+            self.password = SecretStr(secret)
         if self.host and self.user and self.password is None:
             raise ValueError(
                 f"user '{self.user}' needs a password: set FRAGWATCH_SMTP__PASSWORD or"
