@@ -266,7 +266,7 @@ def test_a_failed_transaction_leaves_nothing_written(engine, assessed):
                 insert(outbox).values(
                     dedupe_key="score_high/TJK/2016-01-31",
                     message_id="<x@fragwatch>",
-                    channel="email",
+                    kind="alert",
                     recipients='["desk@example.org"]',
                     subject="TJK high",
                     body="...",
@@ -289,7 +289,7 @@ def test_outbox_dedupe_key_is_unique(engine):
     row = {
         "dedupe_key": "k",
         "message_id": "<k@fragwatch>",
-        "channel": "email",
+        "kind": "alert",
         "recipients": "[]",
         "subject": "s",
         "body": "b",

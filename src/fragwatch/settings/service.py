@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import ipaddress
 import re
+from datetime import date
 from pathlib import Path
 from typing import Literal
 
@@ -58,6 +59,9 @@ class SmtpSettings(_Strict):
     password_file: Path | None = None  # a secrets file holding only the password
     sender: str = "fragwatch@localhost"
     timeout_seconds: float = Field(30.0, gt=0)
+    # Extra certificate authorities to trust (PEM), e.g. an internal CA; the system store is
+    # always used as well. Certificates are always verified.
+    ca_file: Path | None = None
     # Plain-text SMTP to a host other than this machine must be asked for explicitly.
     allow_insecure: bool = False
 
@@ -74,6 +78,8 @@ class SmtpSettings(_Strict):
                 f"security 'none' to non-loopback host '{self.host}' sends mail and"
                 " passwords in clear; use starttls or ssl, or set allow_insecure = true"
             )
+        if self.ca_file is not None and not self.ca_file.is_file():
+            raise ValueError(f"ca_file {self.ca_file} does not exist")
         if self.password_file is not None and self.password is None:
             if not self.password_file.is_file():
                 raise ValueError(f"password_file {self.password_file} does not exist")
@@ -115,8 +121,38 @@ class Recipients(_Strict):
 
 
 class Schedule(_Strict):
+    """When the service runs. Each firing of ``assess_cron`` is a period assessed as of its date."""
+
     assess_cron: str = "0 6 * * *"  # daily at 06:00 UTC
-    deliver_every_seconds: int = Field(60, gt=0)
+    deliver_every_seconds: float = Field(60, gt=0)
+    # With an empty store, assess every period from this date on (a backfill); unset: only
+    # the current period. Once the store has a period, missed ones are caught up from there.
+    backfill_from: date | None = None
+
+    @field_validator("assess_cron")
+    @classmethod
+    def _cron(cls, value: str) -> str:
+        from apscheduler.triggers.cron import CronTrigger
+
+        try:
+            CronTrigger.from_crontab(value, timezone="UTC")
+        except ValueError as exc:
+            raise ValueError(f"'{value}' is not a crontab expression ({exc})") from None
+        return value
+
+
+class Delivery(_Strict):
+    """How the outbox is drained: which notifier, and how failures are retried."""
+
+    # auto: SMTP when smtp.host is set, else .eml files in outbox_dir.
+    notifier: Literal["auto", "smtp", "file", "stdout"] = "auto"
+    retry_base_seconds: float = Field(30.0, gt=0)  # first retry after about this long
+    retry_max_seconds: float = Field(3600.0, gt=0)  # backoff stops growing here
+    max_attempts: int = Field(20, gt=0)  # then the message is a dead letter
+    # A message left "sending" by a crashed sender is claimed again after this long; keep it
+    # above the SMTP timeout so a slow send is never sent twice by a live sender.
+    lease_seconds: float = Field(300.0, gt=0)
+    batch_size: int = Field(100, gt=0)
 
 
 class Settings(BaseSettings):
@@ -134,6 +170,7 @@ class Settings(BaseSettings):
     smtp: SmtpSettings = SmtpSettings()
     recipients: Recipients = Recipients()
     schedule: Schedule = Schedule()
+    delivery: Delivery = Delivery()
 
     @field_validator("countries")
     @classmethod
@@ -157,6 +194,19 @@ class Settings(BaseSettings):
         if toml:
             sources.append(TomlConfigSettingsSource(settings_cls, toml_file=toml))
         return (*sources, file_secret_settings)
+
+    @model_validator(mode="after")
+    def _notifier_has_host(self) -> Settings:
+        if self.delivery.notifier == "smtp" and not self.smtp.host:
+            raise ValueError("delivery.notifier 'smtp' needs smtp.host")
+        return self
+
+    @property
+    def notifier(self) -> str:
+        """The notifier in use: 'smtp', 'file' or 'stdout' ('auto' resolved)."""
+        if self.delivery.notifier == "auto":
+            return "smtp" if self.smtp.host else "file"
+        return self.delivery.notifier
 
     def masked(self) -> dict:
         """The effective settings as plain data, every secret shown as '********'."""

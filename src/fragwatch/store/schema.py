@@ -110,7 +110,8 @@ alert_state = Table(
     Column("id", Integer, primary_key=True),
     Column("rule", String(200), nullable=False),  # rule name from alerts.toml
     # What the rule is about: a country ("TJK") or a country and indicator
-    # ("TJK/remittances_gdp"); inhibition matches indicator subjects under a country.
+    # ("TJK:remittances_gdp") or a job ("job:assess"); inhibition matches indicator subjects
+    # under a country.
     Column("subject", String(200), nullable=False),
     Column("state", String(16), nullable=False, default="inactive"),
     # Consecutive runs the condition has held while pending: fires when it reaches the rule's N.
@@ -126,6 +127,9 @@ alert_state = Table(
     # Reminders: the next one is due at last_notified_at + the rule's repeat interval.
     Column("last_notified_at", UTCDateTime, nullable=True),
     Column("notifications", Integer, nullable=False, default=0),  # sent for this firing
+    # An officer's acknowledgement of the current firing: reminders stop until it resolves.
+    Column("acked_at", UTCDateTime, nullable=True),
+    Column("acked_by", String(200), nullable=True),
     CheckConstraint(f"state IN {ALERT_STATES!r}", name="state"),
     UniqueConstraint("rule", "subject"),
 )
@@ -157,8 +161,8 @@ outbox = Table(
     # Derived from the dedupe key, so a resend after a crash carries the same Message-ID and
     # mail clients collapse the duplicate.
     Column("message_id", String(300), nullable=False),
-    Column("channel", String(32), nullable=False),  # email | file | stdout
-    Column("recipients", Text, nullable=False),  # JSON list of addresses (or a path for file)
+    Column("kind", String(32), nullable=False, default="alert"),  # alert | report
+    Column("recipients", Text, nullable=False),  # JSON list of addresses
     Column("subject", Text, nullable=False),
     Column("body", Text, nullable=False),  # the whole MIME message, ready to send
     Column("state", String(16), nullable=False, default="pending"),
