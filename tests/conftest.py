@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import os
 import subprocess
 import sys
 from pathlib import Path
@@ -25,12 +26,15 @@ def spec():
     return load_model_spec(MODEL_TOML)
 
 
-def run_cli(*args: str, cwd: Path = REPO) -> subprocess.CompletedProcess:
-    """Run the real command in a subprocess, as a user would."""
+def run_cli(
+    *args: str, cwd: Path = REPO, env: dict[str, str] | None = None
+) -> subprocess.CompletedProcess:
+    """Run the real command in a subprocess, as a user would (``env`` adds variables)."""
     return subprocess.run(
         [sys.executable, "-m", "fragwatch.cli", *args],
         cwd=cwd,
         capture_output=True,
         text=True,
         timeout=120,
+        env={**os.environ, **env} if env else None,
     )

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 from datetime import datetime, timedelta
 
 import pandas as pd
@@ -62,7 +63,8 @@ def test_withheld_score_keeps_the_state_instead_of_resolving():
 
 def test_jump_and_band_change_compare_with_the_previous_run():
     jump = Rule("score-jump", "jump", "high", fire=10)
-    assert run(jump, [30, 35, 47, 48]) == ["day2:firing", "day3:resolved"]
+    # An event rule: each jump is news, its end is not (no "resolved" mail).
+    assert run(jump, [30, 35, 47, 48, 60, 40]) == ["day2:firing", "day4:firing", "day5:firing"]
     band = Rule("band-change", "band_change", "high")
     before, now = assessment(50, "elevated"), assessment(61, "high")
     reading = evaluate(band, now, before)
@@ -150,3 +152,30 @@ def test_bad_alert_rules_name_file_line_and_field(tmp_path, text, where, words):
     message = caught.value.one_line()
     assert where in message
     assert words in message
+
+
+def test_job_failure_fires_on_an_error_and_resolves_on_the_next_success():
+    from fragwatch.alerts.rules import job_reading
+
+    rule = Rule("job-failure", "job_failure", "high", repeat_hours=24)
+    state, kinds = AlertState(rule.name, "job:assess"), []
+    for hour, error in enumerate([None, "database is locked", "database is locked", None]):
+        state, note = step(rule, state, job_reading("assess", error), T0 + timedelta(hours=hour))
+        if note:
+            kinds.append((hour, note.kind, note.reading.explanation))
+    assert [(h, k) for h, k, _ in kinds] == [(1, "firing"), (3, "resolved")]
+    assert "database is locked" in kinds[0][2]
+
+
+def test_acknowledged_alert_sends_no_reminders_but_still_resolves():
+    rule = Rule("score-high", "score_above", "critical", fire=60, clear=55, repeat_hours=24)
+    state, sent = AlertState(rule.name, "TJK"), []
+    for day, score in enumerate([61, 62, 63, 64, 50]):
+        state, note = step(
+            rule, state, evaluate(rule, assessment(score), None), T0 + timedelta(days=day)
+        )
+        if day == 0:
+            state = dataclasses.replace(state, acked_at=T0)
+        if note:
+            sent.append(f"day{day}:{note.kind}")
+    assert sent == ["day0:firing", "day4:resolved"]

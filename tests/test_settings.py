@@ -27,9 +27,10 @@ def config(tmp_path, monkeypatch):
     folder = tmp_path / "config"
     folder.mkdir()
     (folder / "fragwatch.toml").write_text(GOOD, encoding="utf-8")
-    (folder / "model.toml").write_text(
-        (REPO / "config" / "model.toml").read_text(encoding="utf-8"), encoding="utf-8"
-    )
+    for name in ("model.toml", "alerts.toml"):
+        (folder / name).write_text(
+            (REPO / "config" / name).read_text(encoding="utf-8"), encoding="utf-8"
+        )
     return folder
 
 
@@ -146,6 +147,6 @@ def test_config_check_never_prints_the_password(config):
     )
     assert result.returncode == 0, result.stderr
     assert "hunter2" not in result.stdout + result.stderr
-    shown = json.loads(result.stdout.split("\n", 1)[1])
+    shown = json.loads(result.stdout[result.stdout.index("{") :])
     assert shown["smtp"]["password"] == "********"
     assert shown["smtp"]["host"] == "smtp.example.org"

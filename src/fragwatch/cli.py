@@ -41,6 +41,28 @@ class Context:
 
         return load_model_spec(self.model_path or config_dir(self.config_dir) / "model.toml")
 
+    def rules(self, spec):
+        from fragwatch.settings import config_dir
+        from fragwatch.settings.alerts import load_alert_rules
+
+        return load_alert_rules(config_dir(self.config_dir), set(spec.indicators))
+
+    def service(self):
+        """Settings and a ready ``Service``; every config file is checked before the store opens."""
+        from fragwatch.errors import ConfigError
+        from fragwatch.scheduler.wiring import build_service
+
+        settings, spec = self.settings(), self.spec()
+        rules = self.rules(spec)
+        known = self.evidence().countries  # validates the evidence at start, not in a job
+        unknown = [c for c in settings.countries if c not in known]
+        if unknown:
+            raise ConfigError(
+                f"no evidence for watched country '{unknown[0]}'; known: {', '.join(known)}",
+                where="settings: field 'countries'",
+            )
+        return settings, build_service(settings, spec, rules, self.evidence)
+
 
 def parse_date(value: str | None, option: str, default: date | None = None) -> pd.Timestamp:
     if value is None:
@@ -273,10 +295,12 @@ def config():
 def config_check(obj: Context):
     """Validate every config file and print the effective settings (secrets masked)."""
     spec = obj.spec()
+    rules = obj.rules(spec)
     settings = obj.settings()
     click.echo(
         f"ok: model '{spec.name}' ({len(spec.indicators)} indicators, digest {spec.digest[:12]})"
     )
+    click.echo(f"ok: {len(rules)} alert rules ({', '.join(r.name for r in rules)})")
     click.echo(json.dumps(settings.masked(), indent=2))
 
 
@@ -356,6 +380,18 @@ def indicators_cmd(obj: Context):
             f"{indicator.unit}, share of score when all known {weights[code]:.1%})"
         )
         click.echo(f"    {indicator.definition}")
+
+
+def _register_commands() -> None:
+    # The service and officer commands live in their own modules; they import their heavy
+    # dependencies (SQLAlchemy, APScheduler) only when run, so `assess` starts fast.
+    from fragwatch.commands import alerts, outbox, service
+
+    for command in (service.serve, service.run_once, alerts.alerts, outbox.outbox):
+        cli.add_command(command)
+
+
+_register_commands()
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -57,3 +57,9 @@ def location(file: str | None, line: int | None = None, field: str | None = None
     if field:
         parts.append(f"field '{field}'")
     return ": ".join(parts)
+
+
+class ServiceError(FragwatchError):
+    """A service job failed, or mail is left undelivered after a one-shot run."""
+
+    exit_code = 7

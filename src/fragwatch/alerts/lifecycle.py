@@ -27,6 +27,7 @@ class AlertState:
     pending_runs: int = 0
     since: datetime | None = None  # when it started firing
     last_notified: datetime | None = None
+    acked_at: datetime | None = None  # an officer acknowledged this firing: no more reminders
 
 
 @dataclass(frozen=True)
@@ -40,7 +41,13 @@ class Notification:
     @property
     def dedupe_key(self) -> str:
         """Stable for one transition of one alert: a retry or a replay sends the same key."""
-        return f"{self.rule}|{self.subject}|{self.kind}|{self.at.isoformat()}"
+        return transition_key(self.rule, self.subject, self.kind, self.at)
+
+
+def transition_key(rule: str, subject: str, kind: str, at: datetime) -> str:
+    """The dedupe key of one alert transition (a reminder or resolution threads under the
+    firing's key, rebuilt from the state's ``since``)."""
+    return f"{rule}|{subject}|{kind}|{at.isoformat()}"
 
 
 @dataclass(frozen=True)
@@ -61,13 +68,18 @@ def step(
     rule: Rule, state: AlertState, reading: Reading, now: datetime
 ) -> tuple[AlertState, Notification | None]:
     """Advance one alert by one run."""
+    if state.state == "firing" and rule.momentary:
+        # A band change or jump is over once reported: the next one fires afresh, and its end
+        # sends nothing (a "resolved" mail for an event is noise).
+        state = AlertState(rule.name, reading.subject)
     if state.state == "firing":
         if reading.clear:
             return AlertState(rule.name, reading.subject), Notification(
                 rule.name, reading.subject, "resolved", now, reading
             )
-        due = state.last_notified is None or now - state.last_notified >= timedelta(
-            hours=rule.repeat_hours
+        due = state.acked_at is None and (
+            state.last_notified is None
+            or now - state.last_notified >= timedelta(hours=rule.repeat_hours)
         )
         if due:
             return replace(state, last_notified=now), Notification(
@@ -94,13 +106,16 @@ def deliverable(
 
     ``firing`` holds the (rule, subject) pairs firing after this run.
     """
-    countries_firing = {subject for rule, subject in firing if rules[rule].country_level}
+    countries_firing = {
+        subject for rule, subject in firing if rule in rules and rules[rule].country_level
+    }
     kept = []
     for note in notes:
         if any(s.covers(note.rule, note.subject, now) for s in silences):
             continue
         country = note.subject.split(":", 1)[0]
-        if not rules[note.rule].country_level and country in countries_firing:
+        inhibitable = note.rule in rules and rules[note.rule].indicator is not None
+        if inhibitable and country in countries_firing:
             continue
         kept.append(note)
     return kept

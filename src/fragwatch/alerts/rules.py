@@ -24,6 +24,7 @@ KINDS = (
     "indicator_above",
     "indicator_below",
     "stale_evidence",
+    "job_failure",
 )
 
 
@@ -41,7 +42,16 @@ class Rule:
 
     @property
     def country_level(self) -> bool:
-        return self.indicator is None
+        return self.indicator is None and self.kind != "job_failure"
+
+    @property
+    def momentary(self) -> bool:
+        """An event rather than a condition: each occurrence is news, its end is not."""
+        return self.kind in ("band_change", "jump")
+
+    @property
+    def about_jobs(self) -> bool:
+        return self.kind == "job_failure"
 
 
 @dataclass(frozen=True)
@@ -60,8 +70,17 @@ def _num(x: float | None) -> float | None:
     return None if x is None or (isinstance(x, float) and math.isnan(x)) else float(x)
 
 
+def job_reading(job: str, error: str | None) -> Reading:
+    """What a job_failure rule sees after one run of a job: fires on an error, clears on success."""
+    if error is None:
+        return Reading(f"job:{job}", False, True, None, f"the {job} job succeeded")
+    return Reading(f"job:{job}", True, False, None, f"the {job} job failed: {error}")
+
+
 def evaluate(rule: Rule, now: Assessment, before: Assessment | None) -> Reading:
     """Evaluate one rule on one country's assessment (and the previous one, for changes)."""
+    if rule.about_jobs:
+        raise ValueError("job_failure rules read job outcomes (job_reading), not assessments")
     subject = now.country if rule.country_level else f"{now.country}:{rule.indicator}"
     score, prev = _num(now.score), _num(before.score) if before else None
     if rule.kind == "score_above":

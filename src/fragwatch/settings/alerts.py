@@ -52,7 +52,9 @@ def _rule(check: Checker, entry: object, loc: tuple, codes: set[str]) -> Rule:
     elif indicator is not None:
         raise check.fail((*loc, "indicator"), f"a {kind} rule takes no indicator")
     fire = clear = None
-    if kind != "band_change":
+    if kind in ("band_change", "job_failure") and "fire" in entry:
+        raise check.fail((*loc, "fire"), f"a {kind} rule takes no fire level")
+    if kind not in ("band_change", "job_failure"):
         if "fire" not in entry:
             raise check.fail((*loc, "fire"), "required key is missing")
         fire = check.number(entry["fire"], (*loc, "fire"))

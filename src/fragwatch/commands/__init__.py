@@ -1,0 +1,1 @@
+"""CLI commands for the service and the watch officer, registered on ``fragwatch.cli.cli``."""

@@ -1,0 +1,103 @@
+"""``fragwatch serve`` and ``fragwatch run-once``."""
+
+from __future__ import annotations
+
+import logging
+import sys
+from datetime import UTC, datetime
+
+import click
+
+from fragwatch.errors import ServiceError, UsageError
+
+LOG_FORMAT = "%(asctime)s %(levelname)s %(name)s: %(message)s"
+
+
+def _log_to_stderr(level: int) -> None:
+    logging.basicConfig(stream=sys.stderr, level=level, format=LOG_FORMAT)
+    # APScheduler logs every job run at INFO; its warnings and errors are what matter here.
+    logging.getLogger("apscheduler").setLevel(logging.WARNING)
+
+
+def parse_now(value: str | None) -> datetime:
+    if value is None:
+        return datetime.now(UTC)
+    try:
+        when = datetime.fromisoformat(value)
+    except ValueError:
+        raise UsageError(
+            f"'{value}' is not a date or time (YYYY-MM-DD or YYYY-MM-DDTHH:MM)", where="--now"
+        ) from None
+    return when.replace(tzinfo=UTC) if when.tzinfo is None else when.astimezone(UTC)
+
+
+@click.command()
+@click.pass_obj
+def serve(obj):
+    """Run the scheduler: assess on the cron, alert, deliver; catch up missed periods at start.
+
+    Stops cleanly on SIGTERM or Ctrl-C after the running job's current period.
+    """
+    settings, svc = obj.service()  # every config error surfaces here, before any job
+    _log_to_stderr(logging.INFO)
+    from fragwatch.scheduler.service import serve as run
+
+    logging.getLogger("fragwatch").info("mail goes to %s", _where(settings))
+    run(svc, settings.schedule.deliver_every_seconds)
+
+
+@click.command("run-once")
+@click.option("--now", help="Run as if at this UTC time (default: now). For replays and tests.")
+@click.option("--verbose", "-v", is_flag=True, help="Log every job step to stderr.")
+@click.pass_obj
+def run_once(obj, now, verbose):
+    """One full cycle: assess due periods, step the alerts, deliver the outbox.
+
+    Exits 7 when the assess job failed or mail is left undelivered (it stays queued).
+    """
+    when = parse_now(now)
+    settings, svc = obj.service()
+    _log_to_stderr(logging.INFO if verbose else logging.WARNING)
+    from fragwatch.scheduler.jobs import JobFailed, assess_job, deliver_job
+
+    try:
+        report = assess_job(when, svc)
+    except JobFailed as exc:
+        _deliver_and_report(deliver_job, when, svc, settings)
+        raise ServiceError(f"assess job failed: {exc}", where="run-once") from None
+    if report.periods:
+        span = str(report.periods[0])
+        if len(report.periods) > 1:
+            span = f"{len(report.periods)} periods, {report.periods[0]} to {report.periods[-1]}"
+        click.echo(f"assessed {span}; {report.alerts} alert message(s) queued")
+    else:
+        click.echo("nothing due: every period up to now is assessed")
+    delivery = _deliver_and_report(deliver_job, when, svc, settings)
+    if not delivery.ok:
+        raise ServiceError(
+            f"{delivery.retrying} message(s) left to retry and {delivery.dead} dead: "
+            + "; ".join(delivery.errors[:1]),
+            where="run-once",
+        )
+
+
+def _deliver_and_report(deliver_job, when, svc, settings):
+    from fragwatch.delivery.outbox import rows
+    from fragwatch.store.engine import read_connection
+
+    delivery = deliver_job(when, svc)
+    click.echo(f"delivered {delivery.sent} message(s) to {_where(settings)}")
+    with read_connection(svc.engine) as conn:
+        waiting = len(rows(conn, ["pending", "sending"]))
+        dead = len(rows(conn, ["dead"]))
+    if waiting or dead:
+        click.echo(f"outbox: {waiting} waiting, {dead} dead letter(s) (fragwatch outbox list)")
+    return delivery
+
+
+def _where(settings) -> str:
+    if settings.notifier == "smtp":
+        return f"SMTP {settings.smtp.host}:{settings.smtp.port} ({settings.smtp.security})"
+    if settings.notifier == "stdout":
+        return "standard output"
+    return f".eml files in {settings.outbox_dir}/"

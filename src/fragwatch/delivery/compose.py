@@ -1,0 +1,407 @@
+"""Compose the alert email a watch officer reads at 3 a.m. and can act on (DESIGN §7-§8).
+
+Every alert mail says what fired, the score and band, the top movers with their evidence
+(verbatim quotes and where they come from), what would clear it, and how to act. The mail is
+plain UTF-8 text; every header value taken from data or config goes through ``header_safe`` so
+a CR/LF in a rule name, a description, a subject or an error text can never start a header.
+"""
+
+from __future__ import annotations
+
+import math
+import shlex
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from email.message import EmailMessage
+from email.utils import format_datetime
+
+import pandas as pd
+
+from fragwatch.alerts.lifecycle import Notification
+from fragwatch.alerts.rules import Reading, Rule
+from fragwatch.delivery.message import header_safe
+from fragwatch.evidence import Evidence
+from fragwatch.render import fmt_number, headline
+from fragwatch.scoring.assessment import Assessment
+from fragwatch.scoring.explain import attribute_change
+
+STATES = {"firing": "FIRING", "reminder": "REMINDER", "resolved": "RESOLVED"}
+MAX_QUOTES = 3  # per mover: enough to judge the evidence, short enough to read on a phone
+_MOVED = 0.005  # points; below display precision (two decimals) a change is noise
+
+
+@dataclass(frozen=True)
+class AlertMail:
+    note: Notification  # what happened (firing / reminder / resolved) and the Reading
+    rule: Rule
+    assessment: Assessment | None  # the assessment the rule saw; None for job-failure alerts
+    previous: Assessment | None  # the run before, for "top movers"; None on the first run
+    since: datetime | None = None  # when it started firing (AlertState.since), if known
+
+
+# --- small formatting helpers: every one of them takes NaN and None -------------------------
+
+
+def _missing(x: object) -> bool:
+    return x is None or (isinstance(x, float) and math.isnan(x))
+
+
+def _num(x: float | None, digits: int = 1) -> str:
+    return "n/a" if _missing(x) else fmt_number(float(x), digits)
+
+
+def _pct(x: float | None) -> str:
+    return "n/a" if _missing(x) else f"{x:.0%}"
+
+
+def _level(x: float | None) -> str:
+    return "its clear level" if _missing(x) else f"{x:g}"
+
+
+def _utc(at: datetime) -> datetime:
+    # Every timestamp in fragwatch is UTC (store/schema.py): a naive one is UTC, not "unknown".
+    return at.replace(tzinfo=UTC) if at.tzinfo is None else at
+
+
+def _when(at: datetime | None) -> str:
+    return "unknown" if at is None else _utc(at).strftime("%Y-%m-%d %H:%M %Z")
+
+
+def _score(a: Assessment) -> str:
+    """'68.9 (high)', or 'withheld' when there is too little fresh evidence to score."""
+    return "withheld" if _missing(a.score) else f"{a.score:.1f} ({a.band})"
+
+
+def _job(subject: str) -> str | None:
+    return subject.split(":", 1)[1] if subject.startswith("job:") else None
+
+
+def _indent(text: str, pad: str) -> str:
+    # Multi-line readings (a traceback) stay inside their section.
+    return text.replace("\r\n", "\n").replace("\n", "\n" + pad)
+
+
+# --- reusable pieces ---------------------------------------------------------------------------
+
+
+def clear_condition(rule: Rule, *, subject: str = "", unit: str = "") -> str:
+    """What would clear the rule, in words: 'the score falls below 55'.
+
+    ``subject`` names the job of a job-failure alert ("job:assess"); ``unit`` is the
+    indicator's unit, so the level reads as the officer knows it ("35 percent of GDP").
+    """
+    clear = rule.clear if rule.clear is not None else rule.fire
+    kind = rule.kind
+    if kind == "score_above":
+        return f"the score falls below {_level(clear)}"
+    if kind == "score_below":
+        return f"the score rises above {_level(clear)}"
+    if kind == "band_change":
+        return "the next run has no band change"
+    if kind == "jump":
+        return f"the score moves by less than {_level(rule.fire)} points between runs"
+    if kind in ("indicator_above", "indicator_below"):
+        side = "falls below" if kind == "indicator_above" else "rises above"
+        return f"{rule.indicator} {side} {_level(clear)} {unit}".rstrip()
+    if kind == "stale_evidence":
+        level = "its clear level" if _missing(clear) else f"{clear:.0%}"
+        return f"coverage is back to {level} or more"
+    if kind == "job_failure":
+        job = _job(subject)
+        return f"the next {job} job succeeds" if job else "the next run of the job succeeds"
+    return "the rule's clear condition holds"
+
+
+def top_movers(
+    assessment: Assessment,
+    previous: Assessment | None,
+    *,
+    top: int = 3,
+    first: str | None = None,
+) -> pd.DataFrame:
+    """The indicators that explain the score now, biggest first, at most ``top`` rows.
+
+    With a previous run: the indicators by |points moved| (``attribute_change``); without one:
+    the top current contributors. ``first`` (an indicator code) is put first whatever it did.
+    Index: indicator code. Columns: name, unit, value_before, value_after, delta (points moved;
+    NaN without a previous run), contribution (now), reason, cite_ids (the new evidence ids,
+    or the current ones when nothing is new: the evidence behind the value either way).
+    """
+    now = assessment.table.set_index("code")
+    if previous is None:
+        ordered = now.sort_values(
+            ["contribution", "normalised"], ascending=False, na_position="last"
+        )
+        frame = pd.DataFrame(
+            {
+                "name": ordered["name"],
+                "value_before": math.nan,
+                "value_after": ordered["value"],
+                "delta": math.nan,
+                "reason": "current contributor",
+                "new_ids": [[] for _ in range(len(ordered))],
+            },
+            index=ordered.index,
+        )
+        keep = frame["value_after"].notna()
+    else:
+        change = attribute_change(previous, assessment)
+        frame = change[["name", "value_before", "value_after", "delta", "reason"]].assign(
+            new_ids=change["new_evidence_ids"]
+        )
+        changed_value = ~(
+            (frame["value_before"] == frame["value_after"])
+            | (frame["value_before"].isna() & frame["value_after"].isna())
+        )
+        keep = (frame["delta"].abs() > _MOVED) | changed_value
+    # An indicator can be in one run's table only (a model change): look it up in either.
+    tables = [now] if previous is None else [now, previous.table.set_index("code")]
+
+    def lookup(code: str, column: str, default: object) -> object:
+        return next((t.at[code, column] for t in tables if code in t.index), default)
+
+    frame = frame.assign(
+        unit=[str(lookup(code, "unit", "")) for code in frame.index],
+        contribution=now["contribution"].reindex(frame.index),
+        cite_ids=[
+            list(new) if len(new) else list(lookup(code, "evidence_ids", ()))
+            for code, new in zip(frame.index, frame["new_ids"], strict=True)
+        ],
+    )
+    chosen = frame[keep]
+    if first is not None and first in frame.index:
+        chosen = pd.concat([frame.loc[[first]], chosen.drop(index=first, errors="ignore")])
+    columns = ["name", "unit", "value_before", "value_after", "delta", "contribution"]
+    return chosen[[*columns, "reason", "cite_ids"]].head(top)
+
+
+def format_movers(movers: pd.DataFrame, evidence: Evidence, *, scored: bool = True) -> list[str]:
+    """Lines for ``top_movers``: value before -> after, points, reason, and the quotes."""
+    lines: list[str] = []
+    for rank, (code, row) in enumerate(movers.iterrows(), start=1):
+        lines.append(f"  {rank}. {row['name']} [{code}]: {_mover_values(row)}")
+        lines.append(f"     {_mover_points(row, scored)}")
+        if _missing(row["value_after"]):
+            # Evidence too old to count is not quoted as if it explained the value now.
+            lines.append("     no fresh evidence: left out of the score")
+        else:
+            lines.extend(_quotes(evidence, row["cite_ids"]))
+    return lines
+
+
+def _mover_values(row: pd.Series) -> str:
+    def shown(value: float) -> str:
+        return "no fresh evidence" if _missing(value) else f"{_num(value)} {row['unit']}".rstrip()
+
+    if row["reason"] == "current contributor":
+        return shown(row["value_after"])
+    return f"{shown(row['value_before'])} -> {shown(row['value_after'])}"
+
+
+def _mover_points(row: pd.Series, scored: bool) -> str:
+    if not scored:
+        return f"not scored (score withheld); {row['reason']}"
+    if row["reason"] == "current contributor":
+        return f"contributes {_num(row['contribution'], 2)} points"
+    moved = "n/a" if _missing(row["delta"]) else f"{row['delta']:+.2f}"
+    return f"{moved} points ({row['reason']})"
+
+
+def _quotes(evidence: Evidence, ids: list[str]) -> list[str]:
+    if not ids:
+        return ["     no event reported in the decay window (a zero reading)"]
+    cited = evidence.citations(list(ids))
+    if cited.empty:
+        return ["     evidence not in this evidence base: " + ", ".join(ids)]
+    # Newest first: the evidence that just arrived is what the officer has not seen yet.
+    cited = cited.sort_values("published", ascending=False, kind="stable", na_position="last")
+    # One passage can back several evidence rows (an event and its count): quote it once.
+    cited = cited.drop_duplicates(["quote", "source_title"])
+    shown = cited.head(MAX_QUOTES).fillna({"source_title": "unknown source", "publisher": "?"})
+    source = ["source_title", "publisher", "published", "url"]
+    lines = []
+    # Quotes from one source share one attribution: a briefing often backs several indicators.
+    for key, group in shown.groupby(source, sort=False, dropna=False):
+        title, publisher, published, url = key
+        lines.extend(f"     \u201c{quote}\u201d" for quote in group["quote"])
+        when = "date unknown" if pd.isna(published) else published.date()
+        lines.append(f"       \u2014 {title} ({publisher}, published {when})")
+        if isinstance(url, str) and url:
+            lines.append(f"       {url}")
+    if len(cited) > MAX_QUOTES:
+        lines.append(f"     (+{len(cited) - MAX_QUOTES} more: see fragwatch explain)")
+    return lines
+
+
+# --- the sections of the mail --------------------------------------------------------------------
+
+
+def _current(rule: Rule, reading: Reading, a: Assessment | None, unit: str) -> str | None:
+    """The value the clear condition is about, as it is now."""
+    value = reading.value
+    if rule.kind in ("score_above", "score_below"):
+        return "the score is " + ("withheld" if _missing(value) else f"{value:.1f}")
+    if rule.kind in ("indicator_above", "indicator_below"):
+        shown = "without fresh evidence" if _missing(value) else f"{_num(value)} {unit}".rstrip()
+        return f"{rule.indicator} is {shown}"
+    if rule.kind == "jump":
+        return "no score to compare" if _missing(value) else f"the score moved {value:+.1f} points"
+    if rule.kind == "band_change" and a is not None:
+        return f"the band is {a.band}"
+    if rule.kind == "stale_evidence":
+        return f"coverage is {_pct(value)}"
+    return None
+
+
+def _unit(mail: AlertMail) -> str:
+    if mail.assessment is None or mail.rule.indicator is None:
+        return ""
+    t = mail.assessment.table
+    units = t.loc[t["code"] == mail.rule.indicator, "unit"]
+    return str(units.iloc[0]) if len(units) else ""
+
+
+def subject_line(mail: AlertMail) -> str:
+    """'[fragwatch CRITICAL] TJK: score-high FIRING — score 62.3 (high)' (header-safe)."""
+    note, rule, a = mail.note, mail.rule, mail.assessment
+    state = STATES.get(note.kind, note.kind.upper())
+    if a is None:
+        error = note.reading.explanation
+        job = _job(note.subject)
+        # job_reading says "the assess job failed: <error>": the subject has room for the error.
+        prefix = f"the {job} job failed: " if job else ""
+        tail = error[len(prefix) :] if prefix and error.startswith(prefix) else error
+        tail = header_safe(tail.strip().splitlines()[0] if tail.strip() else "no details", 80)
+    else:
+        tail = f"score {_score(a)}"
+        value = note.reading.value
+        if rule.indicator is not None:
+            tail = f"{rule.indicator} {_num(value)} {_unit(mail)}; {tail}"
+        elif rule.kind == "stale_evidence":
+            tail = f"coverage {_pct(a.coverage)}; {tail}"
+        elif rule.kind == "jump" and not _missing(value):
+            tail = f"moved {value:+.1f} points; {tail}"
+    parts = [header_safe(rule.severity).upper(), header_safe(note.subject), header_safe(rule.name)]
+    return header_safe(f"[fragwatch {parts[0]}] {parts[1]}: {parts[2]} {state} \u2014 {tail}")
+
+
+def _what_fired(mail: AlertMail) -> list[str]:
+    note, rule = mail.note, mail.rule
+    pad = " " * 12
+    lines = [
+        "WHAT FIRED",
+        f"  Rule:     {rule.name} ({rule.kind}, severity {rule.severity})",
+    ]
+    if rule.description:
+        lines.append(f"  About:    {_indent(rule.description, pad)}")
+    lines.append(f"  Subject:  {note.subject}")
+    lines.append(f"  Reading:  {_indent(note.reading.explanation, pad)}")
+    since = mail.since or (note.at if note.kind == "firing" else None)
+    if note.kind == "firing":
+        lines.append(f"  Firing since: {_when(since)}")
+    elif note.kind == "reminder":
+        known = _when(since) if since else "an earlier run"
+        lines.append(f"  Still firing since {known} (reminder every {rule.repeat_hours:g} h)")
+    else:
+        fired = f"fired since {_when(since)}, " if since else ""
+        lines.append(f"  Resolved: {fired}cleared at {_when(note.at)}")
+    return lines
+
+
+def _score_section(a: Assessment, previous: Assessment | None) -> list[str]:
+    lines = ["SCORE", "  " + headline(a)]
+    if previous is None:
+        lines.append("  No previous run to compare with.")
+        return lines
+    change = f"  Change since {previous.as_of.date()}: {_score(previous)} -> {_score(a)}"
+    delta = a.score - previous.score
+    if not _missing(delta):
+        change += f", {delta:+.1f} points"
+    lines.append(change)
+    return lines
+
+
+def _movers_section(mail: AlertMail, evidence: Evidence, top: int) -> list[str]:
+    a, previous = mail.assessment, mail.previous
+    movers = top_movers(a, previous, top=top, first=mail.rule.indicator)
+    if previous is None:
+        title = f"TOP CONTRIBUTORS (no previous run; as of {a.as_of.date()})"
+    else:
+        title = f"TOP MOVERS ({previous.as_of.date()} -> {a.as_of.date()})"
+    if movers.empty:
+        return [title, "  No indicator moved."]
+    return [title, *format_movers(movers, evidence, scored=not _missing(a.score))]
+
+
+def _clear_section(mail: AlertMail) -> list[str]:
+    note, rule, unit = mail.note, mail.rule, _unit(mail)
+    condition = clear_condition(rule, subject=note.subject, unit=unit)
+    now = _current(rule, note.reading, mail.assessment, unit)
+    if note.kind == "resolved":
+        said = f"It cleared at {_when(note.at)} (clears when {condition})"
+        return ["CLEARED", f"  {said}" + (f"; now {now}." if now else ".")]
+    lines = ["WHAT WOULD CLEAR IT", f"  It clears when {condition}."]
+    return lines + ([f"  Now {now}."] if now else [])
+
+
+def _act_section(mail: AlertMail) -> list[str]:
+    note, a, previous = mail.note, mail.assessment, mail.previous
+    rule, subject = shlex.quote(note.rule), shlex.quote(note.subject)
+    lines = ["TO ACT"]
+    if note.kind == "resolved":
+        lines.append("  Nothing to acknowledge: the alert is resolved.")
+    else:
+        lines.append(f"  Acknowledge: fragwatch alerts ack {rule} {subject}")
+        lines.append(f"  Silence:     fragwatch alerts silence {rule} {subject} --until YYYY-MM-DD")
+    if a is not None:
+        since = f" --since {previous.as_of.date()}" if previous is not None else ""
+        country = shlex.quote(a.country)
+        lines.append(
+            f"  Explain:     fragwatch explain --country {country} --as-of {a.as_of.date()}{since}"
+        )
+    return lines
+
+
+def compose_body(mail: AlertMail, evidence: Evidence, *, top: int = 3) -> str:
+    sections = [_what_fired(mail)]
+    if mail.assessment is not None:
+        sections.append(_score_section(mail.assessment, mail.previous))
+        sections.append(_movers_section(mail, evidence, top))
+    sections.append(_clear_section(mail))
+    sections.append(_act_section(mail))
+    sections.append(["-- ", "fragwatch early-warning alerts; this message was sent automatically."])
+    return "\n\n".join("\n".join(lines) for lines in sections) + "\n"
+
+
+def compose_alert(
+    mail: AlertMail,
+    evidence: Evidence,
+    *,
+    sender: str,
+    recipients: list[str],
+    message_id: str,
+    thread_id: str | None = None,
+    top: int = 3,
+) -> EmailMessage:
+    """The alert as a plain-text UTF-8 email, threaded under ``thread_id`` when given."""
+    to = [address for address in (header_safe(r, 320) for r in recipients) if address]
+    if not to:
+        raise ValueError("an alert mail needs at least one recipient")
+    msg = EmailMessage()
+    msg["From"] = header_safe(sender, 320)
+    msg["To"] = ", ".join(to)
+    msg["Subject"] = subject_line(mail)
+    msg["Date"] = format_datetime(_utc(mail.note.at))
+    msg["Message-ID"] = header_safe(message_id, 998)
+    if thread_id:
+        msg["In-Reply-To"] = header_safe(thread_id, 998)
+        msg["References"] = header_safe(thread_id, 998)
+    # Auto-Submitted keeps vacation responders and mailing lists from answering a robot.
+    msg["Auto-Submitted"] = "auto-generated"
+    msg["X-Fragwatch-Rule"] = header_safe(mail.rule.name)
+    msg["X-Fragwatch-Subject"] = header_safe(mail.note.subject)
+    msg["X-Fragwatch-Severity"] = header_safe(mail.rule.severity)
+    msg["X-Fragwatch-Kind"] = header_safe(mail.note.kind)
+    # Quoted-printable: quotes are long single lines and non-ASCII; QP survives any relay.
+    msg.set_content(compose_body(mail, evidence, top=top), charset="utf-8", cte="quoted-printable")
+    return msg

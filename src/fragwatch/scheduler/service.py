@@ -1,0 +1,100 @@
+"""``fragwatch serve``: the jobs on one APScheduler 3.11 ``BlockingScheduler`` (DESIGN §9).
+
+Jobs are rebuilt from config at every start in a memory job store; missed periods are caught up
+by the assess job itself from the store's last completed period, so nothing depends on a pickled
+job store. The first assess run starts at once, which is the catch-up.
+"""
+
+from __future__ import annotations
+
+import logging
+import signal
+import threading
+from datetime import UTC, datetime
+
+from apscheduler.schedulers.blocking import BlockingScheduler
+from apscheduler.triggers.interval import IntervalTrigger
+
+from fragwatch.scheduler.jobs import JobFailed, Service, assess_job, deliver_job
+
+log = logging.getLogger("fragwatch.scheduler")
+
+JOB_DEFAULTS = {
+    "coalesce": True,  # several missed firings run once; the job catches up periods itself
+    "max_instances": 1,
+    "misfire_grace_time": None,  # a late firing still runs, however late
+}
+
+
+class _Runner:
+    """The scheduled callables. One lock keeps the outbox drained by one thread at a time."""
+
+    def __init__(self, svc: Service) -> None:
+        self.svc = svc
+        self._sending = threading.Lock()
+
+    def assess(self) -> None:
+        try:
+            report = assess_job(datetime.now(UTC), self.svc)
+            if report.periods:
+                log.info(
+                    "assess job done: %d period(s), %d alert message(s) queued",
+                    len(report.periods),
+                    report.alerts,
+                )
+        except JobFailed:
+            pass  # logged by the job, and a job-failure alert is queued
+        # Deliver at once rather than at the next delivery tick: the officer hears now.
+        self.deliver()
+
+    def deliver(self) -> None:
+        if self.svc.stop.is_set():
+            return
+        with self._sending:
+            try:
+                report = deliver_job(datetime.now(UTC), self.svc)
+            except Exception:  # keep the scheduler alive; the next tick retries
+                log.exception("deliver job failed")
+                return
+        if report.sent or report.retrying or report.dead:
+            log.info(
+                "deliver: %d sent, %d to retry, %d dead", report.sent, report.retrying, report.dead
+            )
+
+
+def build_scheduler(svc: Service, deliver_every_seconds: float) -> BlockingScheduler:
+    runner = _Runner(svc)
+    scheduler = BlockingScheduler(timezone=UTC, job_defaults=JOB_DEFAULTS)
+    now = datetime.now(UTC)
+    scheduler.add_job(runner.assess, svc.trigger, id="assess", name="assess", next_run_time=now)
+    scheduler.add_job(
+        runner.deliver,
+        IntervalTrigger(seconds=deliver_every_seconds, timezone=UTC),
+        id="deliver",
+        name="deliver",
+    )
+    return scheduler
+
+
+def serve(svc: Service, deliver_every_seconds: float) -> None:
+    """Run until SIGTERM or SIGINT; the running job finishes its current period first."""
+    scheduler = build_scheduler(svc, deliver_every_seconds)
+    stopping: list[threading.Thread] = []
+
+    def stop(signum: int, _frame: object) -> None:
+        log.info("%s: finishing the running job, then exiting", signal.Signals(signum).name)
+        if svc.stop.is_set():
+            return
+        svc.stop.set()
+        # Shut down from another thread: shutdown waits for running jobs while holding the
+        # scheduler's locks, which must not happen inside the main loop's own thread.
+        stopping.append(threading.Thread(target=scheduler.shutdown, name="shutdown"))
+        stopping[0].start()
+
+    signal.signal(signal.SIGTERM, stop)
+    signal.signal(signal.SIGINT, stop)
+    log.info("serving: assess on '%s' (UTC), deliver every %gs", svc.trigger, deliver_every_seconds)
+    scheduler.start()
+    for thread in stopping:
+        thread.join()  # the running job has finished
+    log.info("stopped")

@@ -1,0 +1,72 @@
+"""From settings to a ``Service``: the only place the jobs' plain values are read from settings.
+
+Everything is checked here, before any job runs: a bad config fails at start with one line.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from fragwatch.alerts.rules import Rule
+from fragwatch.delivery.notifiers.base import Notifier
+from fragwatch.delivery.sender import RetryPolicy
+from fragwatch.evidence import Evidence
+from fragwatch.scheduler.jobs import Routing, Service
+from fragwatch.scheduler.periods import assess_trigger
+from fragwatch.scoring.spec import ModelSpec
+from fragwatch.settings.service import Settings
+from fragwatch.store.engine import open_store
+
+
+def notifier_factory(settings: Settings) -> Callable[[], Notifier]:
+    """A fresh notifier per delivery run (an SMTP connection lives for one run)."""
+    kind = settings.notifier
+    if kind == "smtp":
+        from fragwatch.delivery.notifiers.smtp import SmtpNotifier
+
+        smtp = settings.smtp
+        password = smtp.password.get_secret_value() if smtp.password else None
+
+        def make() -> Notifier:
+            return SmtpNotifier(
+                smtp.host, smtp.port, smtp.security, smtp.user, password,
+                smtp.timeout_seconds, smtp.ca_file,
+            )  # fmt: skip
+
+        return make
+    if kind == "stdout":
+        from fragwatch.delivery.notifiers.stdout import StdoutNotifier
+
+        return StdoutNotifier
+    from fragwatch.delivery.notifiers.files import FileNotifier
+
+    folder = settings.outbox_dir
+    return lambda: FileNotifier(folder)
+
+
+def build_service(
+    settings: Settings,
+    spec: ModelSpec,
+    rules: list[Rule],
+    load_evidence: Callable[[], Evidence],
+) -> Service:
+    d = settings.delivery
+    return Service(
+        engine=open_store(settings.database_url),
+        load_evidence=load_evidence,
+        spec=spec,
+        rules=tuple(rules),
+        countries=tuple(settings.countries),
+        trigger=assess_trigger(settings.schedule.assess_cron),
+        sender=settings.smtp.sender,
+        routing=Routing(settings.recipients.watch_officer, tuple(settings.recipients.watch_list)),
+        policy=RetryPolicy(
+            base_seconds=d.retry_base_seconds,
+            max_seconds=d.retry_max_seconds,
+            max_attempts=d.max_attempts,
+            lease_seconds=d.lease_seconds,
+            batch_size=d.batch_size,
+        ),
+        notifier=notifier_factory(settings),
+        backfill_from=settings.schedule.backfill_from,
+    )
