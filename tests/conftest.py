@@ -1,14 +1,19 @@
 from __future__ import annotations
 
 import os
+import ssl
 import subprocess
 import sys
 from pathlib import Path
 
 import pytest
+import trustme
+from aiosmtpd.controller import Controller
 
 from fragwatch.evidence.files import load_evidence
 from fragwatch.settings import load_model_spec
+
+from .smtp_server import Recorder, free_port
 
 REPO = Path(__file__).resolve().parents[1]
 MODEL_TOML = REPO / "config" / "model.toml"
@@ -38,3 +43,42 @@ def run_cli(
         timeout=120,
         env={**os.environ, **env} if env else None,
     )
+
+
+# -- a real SMTP server on 127.0.0.1 (see smtp_server.py) ------------------------------------
+
+
+@pytest.fixture(scope="session")
+def ca():
+    return trustme.CA()
+
+
+@pytest.fixture
+def ca_file(ca, tmp_path):
+    path = tmp_path / "ca.pem"
+    ca.cert_pem.write_to_path(str(path))
+    return path
+
+
+@pytest.fixture(scope="session")
+def server_tls(ca):
+    context = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
+    ca.issue_cert("127.0.0.1", "localhost").configure_cert(context)
+    return context
+
+
+@pytest.fixture
+def start_server():
+    """Start aiosmtpd controllers on 127.0.0.1; every one is stopped at teardown."""
+    started: list[Controller] = []
+
+    def start(handler: Recorder, port: int | None = None, **kwargs) -> Controller:
+        controller = Controller(handler, hostname="127.0.0.1", port=port or free_port(), **kwargs)
+        controller.start()
+        started.append(controller)
+        return controller
+
+    yield start
+    for controller in started:
+        if not controller.loop.is_closed():  # a test may have stopped it already
+            controller.stop()

@@ -7,15 +7,10 @@ import email.policy
 import io
 import logging
 import random
-import socket
-import ssl
 from datetime import UTC, datetime, timedelta
 from email.message import EmailMessage
 
 import pytest
-import trustme
-from aiosmtpd.controller import Controller
-from aiosmtpd.smtp import AuthResult, LoginPassword
 
 from fragwatch.delivery import outbox
 from fragwatch.delivery.message import message_id
@@ -30,89 +25,12 @@ from fragwatch.delivery.outbox import OutboxRow
 from fragwatch.delivery.sender import RetryPolicy, deliver_due
 from fragwatch.store.engine import open_store, read_connection
 
+from .smtp_server import PASSWORD, USER, Recorder, authenticator, free_port
+
 T0 = datetime(2016, 2, 1, 6, 0, tzinfo=UTC)
 SENDER = "fragwatch@alerts.example.org"
 OFFICER = "officer@example.org"
-USER, PASSWORD = "alice", "Tr0ub4dor&3-secret"
 POLICY = RetryPolicy(base_seconds=30, max_seconds=3600, max_attempts=5, lease_seconds=300)
-
-
-# -- a real SMTP server -----------------------------------------------------------------------
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-class Recorder:
-    """An aiosmtpd handler that keeps what it accepts and refuses on demand."""
-
-    def __init__(self) -> None:
-        self.received: list[tuple[str, list[str], bytes]] = []
-        self.data_attempts = 0
-        self.refuse_data: str | None = None  # e.g. "550 5.7.1 rejected"
-        self.refuse_rcpt: dict[str, str] = {}  # address -> reply
-
-    async def handle_RCPT(self, server, session, envelope, address, rcpt_options):
-        if address in self.refuse_rcpt:
-            return self.refuse_rcpt[address]
-        envelope.rcpt_tos.append(address)
-        return "250 OK"
-
-    async def handle_DATA(self, server, session, envelope):
-        self.data_attempts += 1
-        if self.refuse_data:
-            return self.refuse_data
-        self.received.append((envelope.mail_from, list(envelope.rcpt_tos), envelope.content))
-        return "250 Message accepted for delivery"
-
-
-def authenticator(server, session, envelope, mechanism, auth_data):
-    ok = (
-        isinstance(auth_data, LoginPassword)
-        and auth_data.login == USER.encode()
-        and auth_data.password == PASSWORD.encode()
-    )
-    # handled=False: aiosmtpd then answers "535" itself (by default it leaves that to us).
-    return AuthResult(success=ok, handled=False)
-
-
-@pytest.fixture(scope="module")
-def ca():
-    return trustme.CA()
-
-
-@pytest.fixture
-def ca_file(ca, tmp_path):
-    path = tmp_path / "ca.pem"
-    ca.cert_pem.write_to_path(str(path))
-    return path
-
-
-@pytest.fixture(scope="module")
-def server_tls(ca):
-    context = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
-    ca.issue_cert("127.0.0.1", "localhost").configure_cert(context)
-    return context
-
-
-@pytest.fixture
-def start_server():
-    """Start aiosmtpd controllers on 127.0.0.1; every one is stopped at teardown."""
-    started: list[Controller] = []
-
-    def start(handler: Recorder, port: int | None = None, **kwargs) -> Controller:
-        controller = Controller(handler, hostname="127.0.0.1", port=port or free_port(), **kwargs)
-        controller.start()
-        started.append(controller)
-        return controller
-
-    yield start
-    for controller in started:
-        if not controller.loop.is_closed():  # a test may have stopped it already
-            controller.stop()
 
 
 @pytest.fixture
