@@ -12,9 +12,10 @@ $(STAMP): pyproject.toml
 	$(BIN)/pip install --quiet -e '.[test]'
 	touch $(STAMP)
 
-## run: assess the embedded evidence as of today, explain it, and show the yearly history
+## run: one full service cycle on the embedded data (assess, alerts, mail to var/outbox), then history
 run: $(STAMP)
-	$(BIN)/fragwatch explain
+	$(BIN)/fragwatch run-once
+	$(BIN)/fragwatch alerts list
 	$(BIN)/fragwatch history --from 2005-01-01
 
 ## test: lint, then the whole test suite

@@ -140,9 +140,14 @@ def test_shipped_alert_rules_load():
          "alerts.toml:6: field 'rule.1.name'", "duplicate"),
         ('[[rule]]\nname = "a"\nkind = "jump"\nfire = 5\nfor_runs = 0\n',
          "alerts.toml:5: field 'rule.0.for_runs'", "> 0"),
+        ('[[rule]]\nname = "a\\r\\nBcc: x@y.org"\nkind = "jump"\nfire = 5\n',
+         "alerts.toml:2: field 'rule.0.name'", "is not a rule name"),
+        ('[[rule]]\nname = "a"\nkind = "job_failure"\nfire = 1\n',
+         "alerts.toml:4: field 'rule.0.fire'", "takes no fire level"),
     ],
     ids=["clear-above-fire", "clear-below-fire", "unknown-indicator", "unknown-kind",
-         "unknown-key", "missing-clear", "bad-severity", "duplicate-name", "zero-runs"],
+         "unknown-key", "missing-clear", "bad-severity", "duplicate-name", "zero-runs",
+         "control-characters-in-name", "job-failure-with-level"],
 )  # fmt: skip
 def test_bad_alert_rules_name_file_line_and_field(tmp_path, text, where, words):
     path = tmp_path / "alerts.toml"

@@ -24,7 +24,7 @@ from .conftest import REPO
 from .smtp_server import PASSWORD, USER, Recorder, authenticator, free_port
 
 MONTHLY = "0 6 1 * *"  # periods on the first of each month, 06:00 UTC
-NOW = "2026-11-22T12:00"  # the shipped config fires 'stale-evidence' (coverage 25%) then
+NOW = "2026-11-22T12:00"  # on a fresh store the shipped rules fire 'stale-evidence' (25%)
 OFFICER = "watch-officer@localhost"
 WRONG = "Wr0ng-pa55word-Xyzzy"
 
@@ -74,16 +74,11 @@ def smtp_env(port: int, security: str = "none", **extra: str) -> dict[str, str]:
 
 
 def error_line(stderr: str) -> str:
-    """The one error line, last on stderr.
-
-    Without --verbose, run-once still logs WARNING records (a failed delivery) to stderr above
-    it, so stderr is not one line when delivery fails; see the report for this test module.
-    """
+    """Stderr is exactly one error line (logs only with --verbose)."""
     assert "Traceback" not in stderr
-    errors = [x for x in stderr.splitlines() if x.startswith("fragwatch: error: ")]
-    assert len(errors) == 1, stderr
-    assert stderr.splitlines()[-1] == errors[0]
-    return errors[0]
+    (line,) = stderr.splitlines()
+    assert line.startswith("fragwatch: error: "), stderr
+    return line
 
 
 def parse(raw: bytes) -> email.message.EmailMessage:
@@ -272,7 +267,9 @@ def test_server_down_then_up_delivers_the_alert_once_after_the_backoff(home, sta
     start_server(handler, port=port)
     early = fragwatch(home, "run-once", "--now", before, **env)
     assert "delivered 0 message(s)" in early.stdout, early.stderr
-    assert "outbox: 1 waiting" in early.stdout  # (its exit code is 0: see the report)
+    assert "outbox: 1 waiting" in early.stdout
+    assert early.returncode == 7  # a cron wrapper sees that mail is still waiting
+    assert "not delivered yet" in error_line(early.stderr)
     assert handler.data_attempts == 0  # the stored backoff holds across processes
 
     back = fragwatch(home, "run-once", "--now", after, **env)
@@ -288,10 +285,19 @@ def test_server_down_then_up_delivers_the_alert_once_after_the_backoff(home, sta
 # -- 5: header injection from config text ---------------------------------------------------
 
 
-def test_rule_text_cannot_add_headers_or_recipients(home, start_server):
-    """A CR/LF in a rule's name or description stays text: no Bcc, no extra header."""
+def test_a_rule_name_with_control_characters_is_refused_at_start(home):
     alerts = home / "config" / "alerts.toml"
     edit(alerts, 'name = "stale-evidence"', r'name = "stale-evidence\nX-Injected: 1"')
+    result = fragwatch(home, "run-once", "--now", NOW)
+    assert result.returncode == 3
+    line = error_line(result.stderr)
+    assert f"alerts.toml:{line_number(alerts, 'X-Injected')}: field 'rule.4.name'" in line
+    assert not (home / "var").exists()
+
+
+def test_rule_text_cannot_add_headers_or_recipients(home, start_server):
+    """A CR/LF in a rule's description (or the reading) stays text: no Bcc, no extra header."""
+    alerts = home / "config" / "alerts.toml"
     edit(
         alerts,
         'description = "Less than half of the model\'s weight has fresh evidence."',
@@ -299,7 +305,7 @@ def test_rule_text_cannot_add_headers_or_recipients(home, start_server):
     )
     handler = Recorder()
     port = start_server(handler).port
-    # The loader accepts control characters in these texts: the mail must neutralise them.
+    # Descriptions are free text and may hold anything: the mail must neutralise it.
     result = fragwatch(home, "run-once", "--now", NOW, **smtp_env(port))
     assert result.returncode == 0, result.stderr
     ((_, rcpt_tos, raw),) = handler.received
@@ -313,6 +319,6 @@ def test_rule_text_cannot_add_headers_or_recipients(home, start_server):
         "content-transfer-encoding", "mime-version",
     }  # fmt: skip
     assert message["To"] == OFFICER
-    assert message["X-Fragwatch-Rule"] == "stale-evidence X-Injected: 1"
+    assert message["X-Fragwatch-Rule"] == "stale-evidence"
     for name, value in message.items():
         assert "evil@example.org" not in str(value), name

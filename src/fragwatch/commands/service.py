@@ -53,11 +53,13 @@ def serve(obj):
 def run_once(obj, now, verbose):
     """One full cycle: assess due periods, step the alerts, deliver the outbox.
 
-    Exits 7 when the assess job failed or mail is left undelivered (it stays queued).
+    Exits 7 when the assess job failed, or when mail is left undelivered afterwards (waiting for
+    a retry, or refused for good in this run); queued mail stays queued for the next run.
     """
     when = parse_now(now)
     settings, svc = obj.service()
-    _log_to_stderr(logging.INFO if verbose else logging.WARNING)
+    # Without --verbose the summary on stdout and one error line are the whole story.
+    _log_to_stderr(logging.INFO if verbose else logging.CRITICAL + 1)
     from fragwatch.scheduler.jobs import JobFailed, assess_job, deliver_job
 
     try:
@@ -72,11 +74,11 @@ def run_once(obj, now, verbose):
         click.echo(f"assessed {span}; {report.alerts} alert message(s) queued")
     else:
         click.echo("nothing due: every period up to now is assessed")
-    delivery = _deliver_and_report(deliver_job, when, svc, settings)
-    if not delivery.ok:
+    delivery, waiting = _deliver_and_report(deliver_job, when, svc, settings)
+    if waiting or delivery.dead:
+        reason = delivery.errors[0] if delivery.errors else "waiting for the next retry"
         raise ServiceError(
-            f"{delivery.retrying} message(s) left to retry and {delivery.dead} dead: "
-            + "; ".join(delivery.errors[:1]),
+            f"{waiting} message(s) not delivered yet, {delivery.dead} refused for good: {reason}",
             where="run-once",
         )
 
@@ -92,7 +94,7 @@ def _deliver_and_report(deliver_job, when, svc, settings):
         dead = len(rows(conn, ["dead"]))
     if waiting or dead:
         click.echo(f"outbox: {waiting} waiting, {dead} dead letter(s) (fragwatch outbox list)")
-    return delivery
+    return delivery, waiting
 
 
 def _where(settings) -> str:

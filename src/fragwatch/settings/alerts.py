@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 from fragwatch.alerts.rules import KINDS, SEVERITIES, Rule
@@ -9,6 +10,7 @@ from fragwatch.errors import ConfigError
 from fragwatch.settings.model import Checker, read_toml
 
 ALERTS_FILE = "alerts.toml"
+RULE_NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9_.-]{0,99}")
 KEYS = {"name", "kind", "severity", "fire", "clear", "indicator", "for_runs", "repeat_hours",
         "description"}  # fmt: skip
 # Which side of the fire level the clear level must lie on, per kind (-1: below, +1: above).
@@ -36,6 +38,11 @@ def load_rules(path: Path, indicator_codes: set[str]) -> list[Rule]:
 def _rule(check: Checker, entry: object, loc: tuple, codes: set[str]) -> Rule:
     check.table(entry, loc, KEYS, {"name", "kind"})
     name = check.text_value(entry["name"], (*loc, "name"))
+    if not RULE_NAME.fullmatch(name):
+        # Names are typed in `alerts ack` and shown in mail headers: keep them one plain word.
+        raise check.fail(
+            (*loc, "name"), f"'{name}' is not a rule name (letters, digits, '-', '_', '.')"
+        )
     kind = entry["kind"]
     if kind not in KINDS:
         raise check.fail((*loc, "kind"), f"unknown kind '{kind}'; known: {', '.join(KINDS)}")

@@ -216,10 +216,35 @@ class Settings(BaseSettings):
         return data
 
 
+_MISSING = object()
+
+
+def _origin(path: Path, text: str, data: dict, loc: tuple, bad: object, overrides: dict) -> str:
+    """Where a bad value came from: the file's line only if the file holds that value.
+
+    A value from the environment (or .env) overrides the file, and blaming the file's correct
+    line for it would send the user to the wrong place.
+    """
+    value: object = data
+    for part in loc:
+        value = value.get(part, _MISSING) if isinstance(value, dict) else _MISSING
+    # A whole section failing a cross-field check (e.g. a user without a password) may mix
+    # file and environment values: name the section in the file.
+    if value is not _MISSING and (value == bad or isinstance(bad, dict)):
+        line = line_of(text, loc)
+        return f"{path}:{line}" if line else str(path)
+    if loc and loc[0] in overrides:
+        return "settings given on the command line"
+    if value is _MISSING and bad is None:
+        return str(path)  # a required key missing from every source
+    variable = "FRAGWATCH_" + "__".join(str(p) for p in loc).upper()
+    return f"environment variable {variable} (or .env)"
+
+
 def load_settings(config_dir: Path, explicit: Path | None = None, **overrides: object) -> Settings:
     """Read config/fragwatch.toml (or ``explicit``), the environment and .env; validate all."""
     path = explicit or config_dir / SETTINGS_FILE
-    text = ""
+    text, data = "", {}
     if explicit is not None or path.exists():
         data, text = read_toml(path)  # a named file that is missing is an error
         if isinstance(data.get("smtp"), dict) and "password" in data["smtp"]:
@@ -239,8 +264,7 @@ def load_settings(config_dir: Path, explicit: Path | None = None, **overrides: o
         first = exc.errors()[0]
         loc = tuple(first["loc"])
         field = ".".join(str(p) for p in loc) or "(top level)"
-        line = line_of(text, loc) if text else None
-        where = f"{path}:{line}" if line else str(path)
+        where = _origin(path, text, data if text else {}, loc, first.get("input"), overrides)
         message = "unknown key" if first["type"] == "extra_forbidden" else first["msg"]
         message = message.removeprefix("Value error, ")
         raise ConfigError(message, where=f"{where}: field '{field}'") from None
