@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 import json
+import shutil
 
 import pytest
 
-from .conftest import MODEL_TOML, run_cli
+from .conftest import MODEL_TOML, REPO, run_cli
 
 SOURCES = """source_id,title,publisher,published,published_note,url,kind,file,text_from,text_to
 zz-report,Ruritania Watch,Desk,2020-03-01,,,report,zz.txt,,
@@ -72,3 +73,26 @@ def test_second_country_is_assessed_from_data_and_config_alone(second_country):
 
     both = run_cli("--evidence", str(folder), "assess", "--as-of", "2020-06-30", "--json")
     assert [r["country"] for r in json.loads(both.stdout)] == ["TJK", "ZZR"]
+
+
+def test_evidence_in_the_local_library_is_layered_without_flags(second_country, tmp_path):
+    """A batch under var/evidence/ is part of every assessment, as if given with --evidence."""
+    folder, model = second_country
+    library = tmp_path / "work" / "var" / "evidence"
+    library.mkdir(parents=True)
+    shutil.copytree(folder, library / "2026-11-ruritania")
+    env = {"FRAGWATCH_CONFIG_DIR": str(REPO / "config")}
+    result = run_cli(
+        "--model", str(model), "assess", "--as-of", "2020-06-30", "--json",
+        cwd=tmp_path / "work", env=env,
+    )  # fmt: skip
+    assert result.returncode == 0, result.stderr
+    assert [r["country"] for r in json.loads(result.stdout)] == ["TJK", "ZZR"]
+
+    elsewhere = tmp_path / "library"
+    shutil.move(library, elsewhere)
+    moved = run_cli(
+        "evidence", "list", "--country", "ZZR", cwd=tmp_path / "work",
+        env={**env, "FRAGWATCH_EVIDENCE_DIR": str(elsewhere)},
+    )  # fmt: skip
+    assert "zz-raid" in moved.stdout

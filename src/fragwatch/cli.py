@@ -33,8 +33,11 @@ class Context:
 
     def evidence(self):
         from fragwatch.evidence.files import load_evidence
+        from fragwatch.evidence.library import library_folders
 
-        return load_evidence(self.evidence_paths, include_default=self.include_default)
+        # Embedded base, then the local library (imports, accepted candidates), then --evidence.
+        paths = [*library_folders(), *self.evidence_paths]
+        return load_evidence(paths, include_default=self.include_default)
 
     def spec(self):
         from fragwatch.settings import config_dir, load_model_spec
