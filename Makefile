@@ -4,7 +4,10 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 
-.PHONY: run test lint bench clean
+# Not root (a developer's machine): apt-get through sudo. CI runs as root.
+SUDO   := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
+
+.PHONY: run test lint bench clean browser
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -18,8 +21,16 @@ run: $(STAMP)
 	$(BIN)/fragwatch alerts list
 	$(BIN)/fragwatch history --from 2005-01-01
 
+## browser: Debian's Chromium and ChromeDriver, for the report's browser test (make test only)
+browser:
+	@if [ ! -x /usr/bin/chromium ] || [ ! -x /usr/bin/chromedriver ]; then \
+		$(SUDO) apt-get update && \
+		$(SUDO) env DEBIAN_FRONTEND=noninteractive \
+			apt-get install -y --no-install-recommends chromium chromium-driver; \
+	fi
+
 ## test: lint, then the whole test suite
-test: $(STAMP)
+test: $(STAMP) browser
 	$(BIN)/ruff check src tests bench
 	$(BIN)/ruff format --check src tests bench
 	$(BIN)/pytest -q
@@ -30,6 +41,8 @@ bench: $(STAMP)
 	cd bench && ../$(BIN)/python bench_scoring.py
 	cd bench && ../$(BIN)/python bench_scaling.py --chart ../docs/scaling.png
 	cd bench && ../$(BIN)/python bench_startup.py
+	cd bench && ../$(BIN)/python bench_scenarios.py
+	cd bench && ../$(BIN)/python bench_uncertainty.py
 
 clean:
 	rm -rf $(VENV) .pytest_cache .ruff_cache build dist

@@ -139,13 +139,21 @@ def assess(obj: Context, countries, as_of, as_json):
     when = parse_date(as_of, "--as-of")
     evidence, spec = obj.evidence(), obj.spec()
     results = run_assess(evidence, spec, pick_countries(evidence, countries), when)
+    rules = optional_rules(obj, spec)
     if as_json:
-        click.echo(json.dumps([a.to_dict() for a in results], indent=2, ensure_ascii=False))
+        click.echo(
+            json.dumps(
+                [with_interval(a.to_dict(), spec, a, rules) for a in results],
+                indent=2,
+                ensure_ascii=False,
+            )
+        )
         return
     from fragwatch import render
 
     for a in results:
         click.echo(render.headline(a))
+        click.echo(interval_text(spec, a, rules))
         click.echo(render.contributions_table(a))
         note = render.stale_note(a)
         if note:
@@ -171,13 +179,14 @@ def explain(obj: Context, countries, as_of, since, as_json):
         raise UsageError(f"{before.date()} is not before --as-of {when.date()}", where="--since")
     evidence, spec = obj.evidence(), obj.spec()
     chosen = pick_countries(evidence, countries)
+    rules = optional_rules(obj, spec)
     now = run_assess(evidence, spec, chosen, when)
     then = run_assess(evidence, spec, chosen, before)
     out = []
     for a, b in zip(now, then, strict=True):
         change = attribute_change(b, a)
         if as_json:
-            record = a.to_dict()
+            record = with_interval(a.to_dict(), spec, a, rules)
             record["since"] = b.to_dict()
             record["change"] = json.loads(
                 change.reset_index(names="code").to_json(orient="records")
@@ -187,9 +196,48 @@ def explain(obj: Context, countries, as_of, since, as_json):
             )
             out.append(record)
         else:
-            click.echo(render.explanation(a, evidence, change, b))
+            head, _, rest = render.explanation(a, evidence, change, b).partition("\n")
+            click.echo(f"{head}\n{interval_text(spec, a, rules)}\n{rest}")
     if as_json:
         click.echo(json.dumps(out, indent=2, ensure_ascii=False))
+
+
+def _interval(spec, a, rules):
+    from fragwatch.scoring.uncertainty import assessment_interval, fire_share
+
+    found, draws = assessment_interval(spec, a)
+    shares = [(r.name, fire_share(r, draws)) for r in rules]
+    return found, [(name, share) for name, share in shares if share is not None]
+
+
+def optional_rules(obj: Context, spec) -> list:
+    """The alert rules for robust marking; `assess` and `explain` still run without alerts.toml."""
+    from fragwatch.settings import config_dir
+    from fragwatch.settings.alerts import ALERTS_FILE
+
+    if not (config_dir(obj.config_dir) / ALERTS_FILE).exists():
+        return []
+    return obj.rules(spec)
+
+
+def with_interval(record: dict, spec, a, rules) -> dict:
+    """The assessment's record plus its interval and each score rule's share of firing draws."""
+    found, shares = _interval(spec, a, rules)
+    record["interval"] = found.to_dict()
+    record["interval"]["weight_noise"] = spec.uncertainty.weight_noise
+    record["alert_draw_shares"] = {
+        name: {"share": round(share, 4), "robust": share >= spec.uncertainty.robust_share}
+        for name, share in shares
+    }
+    return record
+
+
+def interval_text(spec, a, rules) -> str:
+    from fragwatch import render
+
+    found, shares = _interval(spec, a, rules)
+    u = spec.uncertainty
+    return render.interval_line(found, shares, u.weight_noise, u.robust_share)
 
 
 @cli.command()
@@ -388,10 +436,31 @@ def indicators_cmd(obj: Context):
 def _register_commands() -> None:
     # The service and officer commands live in their own modules; they import their heavy
     # dependencies (SQLAlchemy, APScheduler) only when run, so `assess` starts fast.
-    from fragwatch.commands import alerts, outbox, service
+    from fragwatch.commands import (
+        alerts,
+        analysis,
+        data,
+        extract,
+        outbox,
+        report,
+        scenario,
+        service,
+    )
 
-    for command in (service.serve, service.run_once, alerts.alerts, outbox.outbox):
+    for command in (
+        service.serve,
+        service.run_once,
+        alerts.alerts,
+        outbox.outbox,
+        scenario.scenario,
+        report.report,
+        data.fetch_group,
+        data.import_group,
+        extract.extract,
+        analysis.backtest,
+    ):
         cli.add_command(command)
+    evidence.add_command(extract.add)
 
 
 _register_commands()

@@ -30,6 +30,23 @@ def headline(a: Assessment) -> str:
     )
 
 
+def interval_line(
+    interval, robust: list[tuple[str, float]], weight_noise: float, share: float
+) -> str:
+    """The Monte Carlo median and 90% interval, and which score alerts fire robustly."""
+    if math.isnan(interval.median):
+        return "interval: none (score withheld)"
+    line = (
+        f"interval: median {interval.median:.1f}, 90% {interval.low:.1f} .. {interval.high:.1f}"
+        f" ({interval.draws} draws over evidence ranges and {weight_noise:.0%} weight noise)"
+    )
+    for rule, fired in robust:
+        if fired > 0:  # a rule that fires in no draw needs no verdict
+            verdict = "robust" if fired >= share else "not robust"
+            line += f"\nalert {rule}: fires in {fired:.0%} of draws ({verdict} at {share:.0%})"
+    return line
+
+
 def contributions_table(a: Assessment) -> str:
     t = a.table
     frame = pd.DataFrame(

@@ -51,10 +51,12 @@ def serve(obj):
 @click.option("--verbose", "-v", is_flag=True, help="Log every job step to stderr.")
 @click.pass_obj
 def run_once(obj, now, verbose):
-    """One full cycle: assess due periods, step the alerts, deliver the outbox.
+    """One full cycle: assess due periods, step the alerts, report, deliver the outbox.
 
-    Exits 7 when the assess job failed, or when mail is left undelivered afterwards (waiting for
-    a retry, or refused for good in this run); queued mail stays queued for the next run.
+    The risk report of the current report period is queued when recipients.report_readers is
+    set and it was not queued before. Exits 7 when the assess or report job failed, or when mail
+    is left undelivered afterwards (waiting for a retry, or refused for good in this run);
+    queued mail stays queued for the next run.
     """
     when = parse_now(now)
     settings, svc = obj.service()
@@ -74,13 +76,35 @@ def run_once(obj, now, verbose):
         click.echo(f"assessed {span}; {report.alerts} alert message(s) queued")
     else:
         click.echo("nothing due: every period up to now is assessed")
+    failed = _report(when, svc)
     delivery, waiting = _deliver_and_report(deliver_job, when, svc, settings)
+    if failed:
+        raise ServiceError(f"report job failed: {failed}", where="run-once")
     if waiting or delivery.dead:
         reason = delivery.errors[0] if delivery.errors else "waiting for the next retry"
         raise ServiceError(
             f"{waiting} message(s) not delivered yet, {delivery.dead} refused for good: {reason}",
             where="run-once",
         )
+
+
+def _report(when, svc) -> str | None:
+    """Run the report job if reports have readers; print what it did; the error if it failed."""
+    if svc.report is None or not svc.report.readers:
+        return None
+    from fragwatch.scheduler.jobs import JobFailed
+    from fragwatch.scheduler.report_job import report_job
+
+    try:
+        run = report_job(when, svc)
+    except JobFailed as exc:
+        return str(exc)
+    for outcome in run.outcomes:
+        if outcome.queued:
+            click.echo(f"report queued: {outcome.subject} (since {run.since})")
+        else:
+            click.echo(f"report for {outcome.country} as of {run.period}: queued before")
+    return None
 
 
 def _deliver_and_report(deliver_job, when, svc, settings):

@@ -104,6 +104,11 @@ def enqueue(
     return True
 
 
+def has_key(conn: Connection, dedupe_key: str) -> bool:
+    """Whether a message with this dedupe key was ever queued (whatever its state now)."""
+    return conn.scalar(select(outbox.c.id).where(outbox.c.dedupe_key == dedupe_key)) is not None
+
+
 def claim_due(
     conn: Connection, now: datetime, *, lease_seconds: float, limit: int
 ) -> list[OutboxRow]:

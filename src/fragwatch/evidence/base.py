@@ -7,6 +7,7 @@ from dataclasses import dataclass, field
 
 import pandas as pd
 
+from fragwatch.evidence.digest import LARGE, update_with_rows
 from fragwatch.evidence.schema import EVENT_COLUMNS, OBSERVATION_COLUMNS, SOURCE_COLUMNS
 
 
@@ -28,9 +29,9 @@ class Evidence:
         """Only what had been published by ``as_of`` (inclusive): no look-ahead."""
         cutoff = pd.Timestamp(as_of)
         return Evidence(
-            sources=self.sources[self.sources["published"] <= cutoff],
-            observations=self.observations[self.observations["published"] <= cutoff],
-            events=self.events[self.events["published"] <= cutoff],
+            sources=_rows(self.sources, self.sources["published"] <= cutoff),
+            observations=_rows(self.observations, self.observations["published"] <= cutoff),
+            events=_rows(self.events, self.events["published"] <= cutoff),
             texts=self.texts,
         )
 
@@ -55,6 +56,10 @@ class Evidence:
             (self.observations, OBSERVATION_COLUMNS),
             (self.events, EVENT_COLUMNS),
         ):
+            if len(table) >= LARGE:  # imported data sets: the same bytes, column-wise
+                update_with_rows(hasher, table, columns)
+                hasher.update(b"\x1d")
+                continue
             # Each row's cells as text (parsed dates and numbers print the same way every time).
             rows = sorted("\x1f".join(map(str, row)) for row in table[columns].to_numpy(object))
             for row in rows:
@@ -77,3 +82,16 @@ class Evidence:
         )
         src = self.sources[["title", "publisher", "url"]].rename(columns={"title": "source_title"})
         return rows.join(src, on="source_id").reset_index(drop=True)
+
+
+def _rows(table: pd.DataFrame, keep: pd.Series) -> pd.DataFrame:
+    """The rows to keep. All of them (as of today, usually), or a leading run, is a view rather
+    than a copy of a large table; pandas copies on write, so the caller still cannot change the
+    original."""
+    mask = keep.to_numpy(dtype=bool)
+    kept = int(mask.sum())
+    if kept == len(mask):
+        return table
+    if mask[:kept].all():
+        return table.iloc[:kept]
+    return table[keep]

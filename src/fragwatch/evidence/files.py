@@ -11,6 +11,8 @@ import pandas as pd
 
 from fragwatch.errors import EvidenceError, FragwatchError, location
 from fragwatch.evidence.base import Evidence
+from fragwatch.evidence.library import EVENTS_PARQUET
+from fragwatch.evidence.matching import match_incidents
 from fragwatch.evidence.schema import (
     EVENT_COLUMNS,
     OBSERVATION_COLUMNS,
@@ -107,7 +109,7 @@ def load_evidence(paths: list[Path], *, include_default: bool = True) -> Evidenc
     Every table is validated before anything is returned: one bad row fails the whole load.
     """
     folders = ([default_evidence_dir()] if include_default else []) + list(paths)
-    sources_parts, obs_parts, ev_parts = [], [], []
+    sources_parts, obs_parts, ev_parts, parquet_parts = [], [], [], []
     texts_dirs: dict[str, Path] = {}
     for folder in folders:
         found = _tables_in(folder)
@@ -116,15 +118,22 @@ def load_evidence(paths: list[Path], *, include_default: bool = True) -> Evidenc
                 sources_parts.append((table, ref, base))
             elif kind == "observations":
                 obs_parts.append((table, ref))
-            else:
+            elif kind == "events":
                 ev_parts.append((table, ref))
+            else:  # events.parquet: an imported data set, read and checked as typed columns
+                parquet_parts.append((table, ref))
 
     sources = _concat_sources(sources_parts, texts_dirs)
     observations = _concat_checked(
         [validate_observations(t, sources, r) for t, r in obs_parts], "obs_id", obs_parts
     )
+    if parquet_parts:
+        from fragwatch.evidence.parquet import read_events_parquet
     events = _concat_checked(
-        [validate_events(t, sources, r) for t, r in ev_parts], "event_id", ev_parts
+        [validate_events(t, sources, r) for t, r in ev_parts]
+        + [read_events_parquet(path, sources) for path, _ in parquet_parts],
+        "event_id",
+        ev_parts + parquet_parts,
     )
     if observations is None:
         observations = validate_observations(
@@ -132,6 +141,8 @@ def load_evidence(paths: list[Path], *, include_default: bool = True) -> Evidenc
         )
     if events is None:
         events = validate_events(_empty(EVENT_COLUMNS), sources, TableRef("(none)"))
+    # An imported event that a report also describes joins the report's incident (one count).
+    events = match_incidents(events, sources)
     return Evidence(sources, observations, events, texts=_read_texts(sources, texts_dirs))
 
 
@@ -139,17 +150,22 @@ def _tables_in(path: Path) -> dict[str, tuple[pd.DataFrame, TableRef, Path]]:
     if not path.exists():
         raise EvidenceError("no such file or folder", where=str(path))
     if path.is_file():
+        if path.suffix.lower() == ".parquet":
+            return {EVENTS_PARQUET: (path, TableRef(str(path)), path.parent)}
         table, ref = read_table(path)
         return {sniff_kind(table, ref): (table, ref, path.parent)}
-    found = {}
+    found: dict = {}
     for kind, filename in TABLE_FILES.items():
         file = path / filename
         if file.exists():
             table, ref = read_table(file)
             found[kind] = (table, ref, path)
+    if (path / EVENTS_PARQUET).is_file():
+        found[EVENTS_PARQUET] = (path / EVENTS_PARQUET, TableRef(str(path / EVENTS_PARQUET)), path)
     if not found:
         raise EvidenceError(
-            "folder holds none of sources.csv, observations.csv, events.csv", where=str(path)
+            "folder holds none of sources.csv, observations.csv, events.csv, events.parquet",
+            where=str(path),
         )
     return found
 
@@ -176,6 +192,7 @@ def _concat_sources(parts: list, texts_dirs: dict[str, Path]) -> pd.DataFrame:
 def _concat_checked(frames: list[pd.DataFrame], id_col: str, parts: list) -> pd.DataFrame | None:
     if not frames:
         return None
+    frames = _same_dtypes(frames)
     seen: dict[str, str] = {}
     for frame, (_, ref) in zip(frames, parts, strict=True):
         clash = frame.index.isin(list(seen))
@@ -188,6 +205,16 @@ def _concat_checked(frames: list[pd.DataFrame], id_col: str, parts: list) -> pd.
             )
         seen.update(dict.fromkeys(frame.index, ref.file))
     return pd.concat(frames)
+
+
+def _same_dtypes(frames: list[pd.DataFrame]) -> list[pd.DataFrame]:
+    """Text kept in Arrow by a Parquet batch stays there: small CSV tables join it, not the
+    other way round (pandas would turn a million Arrow strings into Python objects)."""
+    arrow = {c for f in frames for c in f.columns if isinstance(f[c].dtype, pd.StringDtype)}
+    return [
+        f.astype({c: "str" for c in arrow if c in f and f[c].dtype == object}) if arrow else f
+        for f in frames
+    ]
 
 
 def _read_texts(sources: pd.DataFrame, texts_dirs: dict[str, Path]) -> dict[str, str]:

@@ -13,7 +13,8 @@ from pathlib import Path
 
 LIBRARY_ENV = "FRAGWATCH_EVIDENCE_DIR"
 DEFAULT_LIBRARY = Path("var") / "evidence"
-TABLE_FILES = ("sources.csv", "observations.csv", "events.csv")
+EVENTS_PARQUET = "events.parquet"  # an imported event data set (see evidence.parquet)
+TABLE_FILES = ("sources.csv", "observations.csv", "events.csv", EVENTS_PARQUET)
 
 
 def library_dir() -> Path:
@@ -26,6 +27,9 @@ def library_folders(root: Path | None = None) -> list[Path]:
     root = library_dir() if root is None else root
     if not root.is_dir():
         return []
+    # Dot folders are imports still being written (or left by a killed one): never loaded.
     return sorted(
-        p for p in root.iterdir() if p.is_dir() and any((p / t).is_file() for t in TABLE_FILES)
+        p
+        for p in root.iterdir()
+        if p.is_dir() and not p.name.startswith(".") and any((p / t).is_file() for t in TABLE_FILES)
     )

@@ -75,12 +75,17 @@ class DecayedEventIndicator(Indicator):
     def _panel(self, evidence: Evidence, cells: Cells) -> pd.DataFrame:
         obs, sources = evidence.observations, evidence.sources
         events = Rows.events(evidence.events)
-        # Open-data series are annual and always 'recent'; only reports watch for events.
+        # Annual open-data series are always 'recent' and watch for nothing: reports do, and so
+        # does an imported event data set (ACLED, UCDP), for the kinds this indicator counts.
         reports = sources.index.to_numpy(dtype=object)[
             sources["kind"].to_numpy(dtype=object) != "dataset"
         ]
-        from_reports = np.isin(
-            np.concatenate([obs["source_id"].to_numpy(dtype=object), events.source]), reports
+        own_kind = np.isin(events.kind, np.asarray(self.kinds, dtype=object))
+        from_reports = np.concatenate(
+            [
+                np.isin(obs["source_id"].to_numpy(dtype=object), reports),
+                np.isin(events.source, reports) | own_kind,
+            ]
         )
         country = np.concatenate([obs["country"].to_numpy(dtype=object), events.country])
         published = np.concatenate([to_us(obs["published"].values), events.published])

@@ -13,6 +13,7 @@ import threading
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date, datetime
+from pathlib import Path
 
 import pandas as pd
 from apscheduler.triggers.cron import CronTrigger
@@ -51,6 +52,17 @@ class Routing:
 
 
 @dataclass(frozen=True)
+class ReportPlan:
+    """The scheduled risk report: each firing of ``trigger`` is a period, mailed to readers."""
+
+    trigger: CronTrigger
+    readers: tuple[str, ...] = ()  # empty: no report is sent
+    out_dir: Path = Path("var/reports")  # each report's HTML is kept in <out_dir>/<country>-<date>
+    methodology_url: str = "docs/methodology.md"
+    history_years: int = 5
+
+
+@dataclass(frozen=True)
 class Service:
     """Everything the jobs need, as plain values (the CLI builds it from the settings)."""
 
@@ -65,6 +77,7 @@ class Service:
     policy: RetryPolicy
     notifier: Callable[[], Notifier]
     backfill_from: date | None = None
+    report: ReportPlan | None = None  # None: no scheduled report
     # Set by SIGTERM: the assess job stops between two periods (each is complete on its own).
     stop: threading.Event = field(default_factory=threading.Event)
 

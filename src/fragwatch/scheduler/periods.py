@@ -11,9 +11,12 @@ from datetime import UTC, date, datetime, time, timedelta
 
 from apscheduler.triggers.cron import CronTrigger
 
+from fragwatch.crontab import cron_trigger
+
 
 def assess_trigger(cron: str) -> CronTrigger:
-    return CronTrigger.from_crontab(cron, timezone=UTC)
+    """The trigger of a schedule written as a standard crontab (weekdays 0 = Sunday)."""
+    return cron_trigger(cron)
 
 
 def _firings(trigger: CronTrigger, after: datetime, until: datetime) -> list[datetime]:
@@ -36,6 +39,12 @@ def current_period(trigger: CronTrigger, now: datetime) -> datetime:
         if firings:
             return firings[-1]
     raise ValueError("the assess schedule has not fired in the past year")
+
+
+def previous_period(trigger: CronTrigger, day: date) -> date:
+    """The date of the latest firing before ``day``: the period a report compares with."""
+    before = datetime.combine(day, time(), UTC) - timedelta(microseconds=1)
+    return current_period(trigger, before).date()
 
 
 def due_periods(

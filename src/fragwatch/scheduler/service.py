@@ -27,24 +27,48 @@ JOB_DEFAULTS = {
 
 
 class _Runner:
-    """The scheduled callables. One lock keeps the outbox drained by one thread at a time."""
+    """The scheduled callables. One lock keeps the outbox drained by one thread at a time;
+    another runs the assess and report jobs one after the other (a report reads the alert
+    state the assess job writes)."""
 
     def __init__(self, svc: Service) -> None:
         self.svc = svc
         self._sending = threading.Lock()
+        self._working = threading.Lock()
+        self._caught_up = False
 
     def assess(self) -> None:
-        try:
-            report = assess_job(datetime.now(UTC), self.svc)
-            if report.periods:
-                log.info(
-                    "assess job done: %d period(s), %d alert message(s) queued",
-                    len(report.periods),
-                    report.alerts,
-                )
-        except JobFailed:
-            pass  # logged by the job, and a job-failure alert is queued
+        with self._working:
+            try:
+                report = assess_job(datetime.now(UTC), self.svc)
+                if report.periods:
+                    log.info(
+                        "assess job done: %d period(s), %d alert message(s) queued",
+                        len(report.periods),
+                        report.alerts,
+                    )
+            except JobFailed:
+                pass  # logged by the job, and a job-failure alert is queued
         # Deliver at once rather than at the next delivery tick: the officer hears now.
+        self.deliver()
+        if not self._caught_up:
+            # The first assess run is the catch-up; the missed report period (if any) follows.
+            self._caught_up = True
+            if _reports_on(self.svc):
+                self.report()
+
+    def report(self) -> None:
+        from fragwatch.scheduler.report_job import report_job
+
+        if self.svc.stop.is_set():
+            return
+        with self._working:
+            try:
+                run = report_job(datetime.now(UTC), self.svc)
+                if run.queued:
+                    log.info("report job done: %d report(s) queued for %s", run.queued, run.period)
+            except JobFailed:
+                pass  # logged by the job, and a job-failure alert is queued
         self.deliver()
 
     def deliver(self) -> None:
@@ -67,6 +91,9 @@ def build_scheduler(svc: Service, deliver_every_seconds: float) -> BlockingSched
     scheduler = BlockingScheduler(timezone=UTC, job_defaults=JOB_DEFAULTS)
     now = datetime.now(UTC)
     scheduler.add_job(runner.assess, svc.trigger, id="assess", name="assess", next_run_time=now)
+    if _reports_on(svc):
+        # No run at start here: the first assess run triggers the report catch-up after it.
+        scheduler.add_job(runner.report, svc.report.trigger, id="report", name="report")
     scheduler.add_job(
         runner.deliver,
         IntervalTrigger(seconds=deliver_every_seconds, timezone=UTC),
@@ -74,6 +101,10 @@ def build_scheduler(svc: Service, deliver_every_seconds: float) -> BlockingSched
         name="deliver",
     )
     return scheduler
+
+
+def _reports_on(svc: Service) -> bool:
+    return svc.report is not None and bool(svc.report.readers)
 
 
 def serve(svc: Service, deliver_every_seconds: float) -> None:
@@ -94,6 +125,10 @@ def serve(svc: Service, deliver_every_seconds: float) -> None:
     signal.signal(signal.SIGTERM, stop)
     signal.signal(signal.SIGINT, stop)
     log.info("serving: assess on '%s' (UTC), deliver every %gs", svc.trigger, deliver_every_seconds)
+    if _reports_on(svc):
+        log.info(
+            "reports on '%s' (UTC) to %d reader(s)", svc.report.trigger, len(svc.report.readers)
+        )
     scheduler.start()
     for thread in stopping:
         thread.join()  # the running job has finished

@@ -11,7 +11,7 @@ from fragwatch.alerts.rules import Rule
 from fragwatch.delivery.notifiers.base import Notifier
 from fragwatch.delivery.sender import RetryPolicy
 from fragwatch.evidence import Evidence
-from fragwatch.scheduler.jobs import Routing, Service
+from fragwatch.scheduler.jobs import ReportPlan, Routing, Service
 from fragwatch.scheduler.periods import assess_trigger
 from fragwatch.scoring.spec import ModelSpec
 from fragwatch.settings.service import Settings
@@ -69,4 +69,11 @@ def build_service(
         ),
         notifier=notifier_factory(settings),
         backfill_from=settings.schedule.backfill_from,
+        report=ReportPlan(
+            trigger=assess_trigger(settings.schedule.report_cron),
+            readers=tuple(settings.recipients.report_readers),
+            out_dir=settings.report.dir,
+            methodology_url=settings.report.methodology_url,
+            history_years=settings.report.history_years,
+        ),
     )

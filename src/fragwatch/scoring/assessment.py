@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 
 import numpy as np
@@ -85,6 +86,25 @@ class Assessment:
             "contributions": rows,
         }
 
+    @classmethod
+    def from_dict(cls, record: dict) -> Assessment:
+        """The inverse of ``to_dict`` (a stored payload back to an assessment)."""
+        table = pd.DataFrame(record["contributions"])
+        for column in ("value", "low", "high", "lo", "hi", "normalised", "weight", "contribution"):
+            table[column] = table[column].astype(float)
+        table["evidence_ids"] = [tuple(ids) for ids in table["evidence_ids"]]
+        score = record["score"]
+        return cls(
+            country=record["country"],
+            as_of=pd.Timestamp(record["as_of"]),
+            score=math.nan if score is None else float(score),
+            band=record["band"],
+            coverage=float(record["coverage"]),
+            table=table,
+            model_digest=record["model_digest"],
+            evidence_digest=record["evidence_digest"],
+        )
+
 
 def _decomposition(
     spec: ModelSpec, panel: IndicatorPanel, scores: PanelScores, key: tuple
@@ -123,23 +143,29 @@ def assess(
     panel = indicator_panel(known, spec, countries, dates, with_evidence=True)
     scores = spec.model.score(panel.value)
     digest = known.digest()
-    out = []
-    for country in countries:
-        key = (country, as_of)
-        out.append(
-            Assessment(
-                country=country,
-                as_of=as_of,
-                score=float(scores.score.loc[key]),
-                band=str(scores.band.loc[key]),
-                coverage=float(scores.coverage.loc[key]),
-                table=_decomposition(spec, panel, scores, key),
-                model_digest=spec.digest,
-                evidence_digest=digest,
-                min_coverage=float(spec.model.min_coverage),
-            )
-        )
-    return out
+    return [assessment_of(spec, panel, scores, (country, as_of), digest) for country in countries]
+
+
+def assessment_of(
+    spec: ModelSpec,
+    panel: IndicatorPanel,
+    scores: PanelScores,
+    key: tuple[str, pd.Timestamp],
+    evidence_digest: str,
+) -> Assessment:
+    """The assessment of one (country, as_of) row of a scored panel."""
+    country, as_of = key
+    return Assessment(
+        country=country,
+        as_of=pd.Timestamp(as_of),
+        score=float(scores.score.loc[key]),
+        band=str(scores.band.loc[key]),
+        coverage=float(scores.coverage.loc[key]),
+        table=_decomposition(spec, panel, scores, key),
+        model_digest=spec.digest,
+        evidence_digest=evidence_digest,
+        min_coverage=float(spec.model.min_coverage),
+    )
 
 
 def score_history(

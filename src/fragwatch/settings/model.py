@@ -15,7 +15,7 @@ import json
 import os
 import re
 import tomllib
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import pandas as pd
@@ -23,7 +23,7 @@ import pandas as pd
 from fragwatch.errors import ConfigError
 from fragwatch.indicators import get_indicator, registered
 from fragwatch.scoring.model import FragilityModel
-from fragwatch.scoring.spec import ModelSpec
+from fragwatch.scoring.spec import ModelSpec, UncertaintySettings
 from fragwatch.textio import decode_utf8
 
 CONFIG_DIR_ENV = "FRAGWATCH_CONFIG_DIR"
@@ -61,6 +61,7 @@ class ModelFile:
     bands: list[Band]
     dimensions: dict[str, float]
     indicators: dict[str, IndicatorConfig]
+    uncertainty: UncertaintySettings = field(default_factory=UncertaintySettings)
 
 
 class Checker:
@@ -124,9 +125,10 @@ class Checker:
         self.table(
             data,
             (),
-            {"model", "bands", "dimensions", "indicators"},
+            {"model", "bands", "dimensions", "indicators", "uncertainty"},
             {"bands", "dimensions", "indicators"},
         )
+        uncertainty = self.uncertainty(data.get("uncertainty", {}))
         section = self.table(
             data.get("model", {}), ("model",), {"name", "aggregation", "min_coverage"}
         )
@@ -175,6 +177,31 @@ class Checker:
             bands,
             dimensions,
             {code: self.indicator(cfg, ("indicators", code)) for code, cfg in entries.items()},
+            uncertainty,
+        )
+
+    def uncertainty(self, value: object) -> UncertaintySettings:
+        loc = ("uncertainty",)
+        cfg = self.table(value, loc, {"draws", "weight_noise", "seed", "robust_share"})
+        default = UncertaintySettings()
+        seed = cfg.get("seed", default.seed)
+        if isinstance(seed, bool) or not isinstance(seed, int) or seed < 0:
+            raise self.fail((*loc, "seed"), f"must be a whole number >= 0, got {seed!r}")
+        draws = self.whole(cfg.get("draws", default.draws), (*loc, "draws"))
+        if draws > 200_000:
+            raise self.fail((*loc, "draws"), f"must be <= 200000, got {draws!r}")
+        return UncertaintySettings(
+            draws=draws,
+            weight_noise=self.number(
+                cfg.get("weight_noise", default.weight_noise), (*loc, "weight_noise"), low=0, high=1
+            ),
+            seed=seed,
+            robust_share=self.number(
+                cfg.get("robust_share", default.robust_share),
+                (*loc, "robust_share"),
+                low=0.5,
+                high=1,
+            ),
         )
 
     def indicator(self, cfg: object, loc: tuple) -> IndicatorConfig:
@@ -364,10 +391,17 @@ def build_spec(parsed: ModelFile, path: Path, text: str) -> ModelSpec:
     ).fit()
     canonical = json.dumps(
         {
-            "model": dataclasses.asdict(parsed),
+            # The interval's Monte Carlo settings do not change any score: not in the digest.
+            "model": {k: v for k, v in dataclasses.asdict(parsed).items() if k != "uncertainty"},
             "params": {code: ind.get_params() for code, ind in indicators.items()},
         },
         sort_keys=True,
     )
     digest = hashlib.sha256(canonical.encode()).hexdigest()
-    return ModelSpec(indicators=indicators, model=model, digest=digest, name=parsed.model.name)
+    return ModelSpec(
+        indicators=indicators,
+        model=model,
+        digest=digest,
+        name=parsed.model.name,
+        uncertainty=parsed.uncertainty,
+    )

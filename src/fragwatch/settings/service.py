@@ -124,18 +124,21 @@ class Schedule(_Strict):
     """When the service runs. Each firing of ``assess_cron`` is a period assessed as of its date."""
 
     assess_cron: str = "0 6 * * *"  # daily at 06:00 UTC
+    # Each firing is a report period (as of its date, compared with the firing before); reports
+    # go to recipients.report_readers. After the assess job, so the report sees that day's run.
+    report_cron: str = "0 7 * * 1"  # weekly, Mondays at 07:00 UTC
     deliver_every_seconds: float = Field(60, gt=0)
     # With an empty store, assess every period from this date on (a backfill); unset: only
     # the current period. Once the store has a period, missed ones are caught up from there.
     backfill_from: date | None = None
 
-    @field_validator("assess_cron")
+    @field_validator("assess_cron", "report_cron")
     @classmethod
     def _cron(cls, value: str) -> str:
-        from apscheduler.triggers.cron import CronTrigger
+        from fragwatch.crontab import cron_trigger
 
         try:
-            CronTrigger.from_crontab(value, timezone="UTC")
+            cron_trigger(value)  # numbered weekdays mean what they mean in cron (0 = Sunday)
         except ValueError as exc:
             raise ValueError(f"'{value}' is not a crontab expression ({exc})") from None
         return value
@@ -155,6 +158,24 @@ class Delivery(_Strict):
     batch_size: int = Field(100, gt=0)
 
 
+class Report(_Strict):
+    """The risk report: where ``fragwatch report`` writes it and what it links to."""
+
+    dir: Path = Path("var/reports")  # one folder per report: <country>-<as of>/
+    # The method note's link. Relative by default: nothing in a report is fetched from a
+    # network; point it at where your readers can open docs/methodology.md.
+    methodology_url: str = "docs/methodology.md"
+    history_years: int = Field(5, gt=0, le=50)  # span of the score-history chart
+
+    @field_validator("methodology_url")
+    @classmethod
+    def _url(cls, value: str) -> str:
+        scheme = value.split(":", 1)[0].lower() if ":" in value else ""
+        if scheme not in ("", "http", "https") or any(c.isspace() for c in value):
+            raise ValueError(f"'{value}' is not an http(s) URL or a relative path")
+        return value
+
+
 class Settings(BaseSettings):
     model_config = SettingsConfigDict(
         env_prefix="FRAGWATCH_",
@@ -171,6 +192,7 @@ class Settings(BaseSettings):
     recipients: Recipients = Recipients()
     schedule: Schedule = Schedule()
     delivery: Delivery = Delivery()
+    report: Report = Report()
 
     @field_validator("countries")
     @classmethod

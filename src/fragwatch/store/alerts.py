@@ -7,13 +7,13 @@ assessment, the alert states it moves and the outbox rows they cause in one tran
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import UTC, date, datetime
 
 from sqlalchemy import Connection, delete, insert, select, update
 
 from fragwatch.alerts.lifecycle import AlertState, Silence
 from fragwatch.errors import UsageError
-from fragwatch.store.schema import alert_state, silences
+from fragwatch.store.schema import alert_state, outbox, silences
 
 
 @dataclass(frozen=True)
@@ -53,6 +53,44 @@ def load_alerts(conn: Connection) -> dict[tuple[str, str], StoredAlert]:
     """Every stored alert, keyed by (rule, subject)."""
     rows = conn.execute(select(alert_state)).all()
     return {(r.rule, r.subject): _stored(r) for r in rows}
+
+
+def firings(conn: Connection, country: str) -> list[tuple[str, str, datetime]]:
+    """(rule, subject, fired at) of every firing known for a country's alerts, oldest first.
+
+    ``alert_state`` keeps only the latest firing of each alert; earlier ones are read from the
+    outbox, whose firing mails carry the transition in their dedupe key (``transition_key``:
+    rule|subject|firing|time). A silenced firing sent no mail, so only its latest one is known.
+    """
+
+    def ours(subject: str) -> bool:
+        return subject == country or subject.startswith(f"{country}:")
+
+    found = {
+        (r.rule, r.subject, r.fired_at)
+        for r in conn.execute(
+            select(alert_state.c.rule, alert_state.c.subject, alert_state.c.fired_at)
+        )
+        if r.fired_at is not None and ours(r.subject)
+    }
+    keys = conn.scalars(
+        select(outbox.c.dedupe_key).where(
+            outbox.c.kind == "alert", outbox.c.dedupe_key.like("%|firing|%")
+        )
+    )
+    for key in keys:
+        parts = key.rsplit("|", 3)
+        if len(parts) != 4:
+            continue
+        rule, subject, kind, at = parts
+        if kind != "firing" or not ours(subject):
+            continue
+        try:
+            when = datetime.fromisoformat(at)
+        except ValueError:
+            continue
+        found.add((rule, subject, when if when.tzinfo else when.replace(tzinfo=UTC)))
+    return sorted(found, key=lambda f: (f[2], f[0], f[1]))
 
 
 def save_alert(

@@ -131,3 +131,16 @@ def history(conn: Connection, country: str, model_digest: str | None = None) -> 
     frame["coverage"] = frame["coverage"].astype(float)
     frame["computed_at"] = pd.to_datetime(frame["computed_at"], utc=True)
     return frame
+
+
+def stored_at(conn: Connection, country: str, as_of: date) -> list[Assessment]:
+    """Every assessment stored for a country at one date (one per model), oldest write first.
+
+    A report compares with what the service said then, which may be under an older model.
+    """
+    query = (
+        select(assessments.c.payload)
+        .where(assessments.c.country == country, assessments.c.as_of == as_of)
+        .order_by(assessments.c.computed_at, assessments.c.id)
+    )
+    return [Assessment.from_dict(json.loads(p)) for p in conn.scalars(query)]

@@ -1,0 +1,132 @@
+"""``fragwatch backtest`` (and the other analysis commands): read-only, nothing is stored."""
+
+from __future__ import annotations
+
+import json
+import math
+from pathlib import Path
+
+import click
+
+from fragwatch.errors import UsageError
+
+
+@click.command()
+@click.option("--from", "start", required=True, help="First month (YYYY-MM-DD).")
+@click.option("--to", "end", required=True, help="Last month (YYYY-MM-DD).")
+@click.option(
+    "--events",
+    "events_path",
+    required=True,
+    type=click.Path(path_type=Path),
+    help="Event ledger CSV (date, kind, fatalities, ...); a bare NAME reads"
+    " CONFIG_DIR/ledgers/NAME.csv.",
+)
+@click.option("--country", default=None, help="ISO3 code (default: the only or first country).")
+@click.option(
+    "--horizon",
+    type=click.IntRange(1, 60),
+    default=12,
+    show_default=True,
+    help="Months ahead: a month is a positive when an event follows within this many months.",
+)
+@click.option("--rule", "rule_names", multiple=True, help="Only these alert rules (repeatable).")
+@click.option("--chart", "chart_path", type=click.Path(path_type=Path), help="Write a PNG chart.")
+@click.option("--json", "as_json", is_flag=True, help="Machine-readable output.")
+@click.pass_obj
+def backtest(obj, start, end, events_path, country, horizon, rule_names, chart_path, as_json):
+    """Replay monthly point-in-time assessments and alerts; score them against an event ledger."""
+    from fragwatch.cli import parse_date, pick_countries
+    from fragwatch.evidence.ledger import read_ledger
+    from fragwatch.scoring.backtest import SIGNAL_KINDS, month_ends, replay, score_backtest
+
+    first, last = parse_date(start, "--from"), parse_date(end, "--to")
+    if first > last:
+        raise UsageError(f"{first.date()} is after --to {last.date()}", where="--from")
+    dates = month_ends(first, last)
+    if len(dates) < 2:
+        raise UsageError("the period must span at least two month ends", where="--to")
+    ledger = read_ledger(_ledger_path(obj, events_path))
+    evidence, spec = obj.evidence(), obj.spec()
+    rules = [r for r in obj.rules(spec) if r.kind in SIGNAL_KINDS]
+    known = {r.name for r in rules}
+    for name in rule_names:
+        if name not in known:
+            raise UsageError(
+                f"no signal rule '{name}'; known: {', '.join(sorted(known))}", where="--rule"
+            )
+    chosen = pick_countries(evidence, (country,) if country else ())[0]
+    run = replay(evidence, spec, rules, chosen, dates)
+    metrics = score_backtest(run, ledger, horizon, list(rule_names) or None)
+    if chart_path:
+        from fragwatch.commands.analysis_charts import backtest_chart
+
+        backtest_chart(run, metrics, spec.model.bands, chart_path, list(rule_names) or None)
+    if as_json:
+        record = {
+            "country": chosen,
+            "from": dates[0].date().isoformat(),
+            "to": dates[-1].date().isoformat(),
+            "rules": list(rule_names) or sorted(known),
+            **metrics.to_dict(),
+            "firings": [
+                {"rule": n.rule, "subject": n.subject, "at": n.at.date().isoformat()}
+                for n in run.notifications.itertuples()
+                if n.kind == "firing"
+            ],
+        }
+        click.echo(json.dumps(record, indent=2, ensure_ascii=False))
+        return
+    click.echo(_text(run, metrics, list(rule_names) or sorted(known)))
+    if chart_path:
+        click.echo(f"chart written to {chart_path}")
+
+
+def _ledger_path(obj, path: Path) -> Path:
+    """The path as given, or for a bare name that is no file, CONFIG_DIR/ledgers/NAME.csv."""
+    if path.exists() or len(path.parts) != 1:
+        return path
+    from fragwatch.settings import config_dir
+
+    named = (
+        config_dir(obj.config_dir)
+        / "ledgers"
+        / (path.name if path.suffix == ".csv" else f"{path.name}.csv")
+    )
+    return named if named.exists() else path
+
+
+def _pct(x: float) -> str:
+    return "-" if math.isnan(x) else f"{x:.0%}"
+
+
+def _num(x: float, digits: int = 2) -> str:
+    return "-" if math.isnan(x) else f"{x:.{digits}f}"
+
+
+def _text(run, m, rules: list[str]) -> str:
+    dates = run.scores.index
+    fired = run.notifications[run.notifications["kind"] == "firing"]
+    counts = fired["rule"].value_counts()
+    lines = [
+        f"backtest {run.country} {dates[0].date()} .. {dates[-1].date()}: {len(dates)} months"
+        f" ({int(run.scores['score'].notna().sum())} scored, the rest withheld)",
+        f"target: a ledger event within the next {m.horizon_months} months",
+        "alerts replayed (firings): "
+        + (", ".join(f"{r} {int(counts.get(r, 0))}" for r in rules) or "none"),
+        f"events in period: {len(m.events)}",
+    ]
+    for e in m.events.itertuples():
+        lead = "-" if math.isnan(e.lead_days) else f"{e.lead_days / 30.44:.0f} months"
+        dead = "" if math.isnan(e.fatalities) else f", {e.fatalities:g} dead"
+        lines.append(
+            f"  {e.date.date()} {e.kind}{dead}: {'warned' if e.hit else 'missed'}, lead {lead}"
+        )
+    hits = int(m.events["hit"].sum()) if len(m.events) else 0
+    lines += [
+        f"hit rate {_pct(m.hit_rate)} ({hits} of {len(m.events)})",
+        f"false alarms {m.false_alarms} ({m.false_alarms_per_year:.2f} per year)",
+        f"AUC {_num(m.auc)}, Brier {_num(m.brier, 3)} (constant base rate: "
+        f"{_num(m.brier_base_rate, 3)}) over {m.months_scored} months, {m.positives} positive",
+    ]
+    return "\n".join(lines)

@@ -1,0 +1,297 @@
+"""Find the dates and periods a paragraph mentions and resolve them to evidence periods.
+
+Periods use the evidence format: ``2015``, ``2015-H1``, ``2015-Q3``, ``2015-07``, ``2015-07-25``.
+A date without a year ("On 24 May", "In July") takes the year last stated earlier in the same
+paragraph, else the latest such date on or before the reference date (the publication date, or
+the date of the news item a paragraph quotes). "last year" and "this year" count from the
+reference date. "since 2011" and dates after the reference date are found but not usable as the
+period of a figure: they do not say when the figure held.
+"""
+
+from __future__ import annotations
+
+import calendar
+import re
+from dataclasses import dataclass
+from datetime import date
+
+MONTHS = {name: i for i, name in enumerate(calendar.month_name) if name}
+SHORT_MONTHS = {
+    "Jan": 1,
+    "Feb": 2,
+    "Mar": 3,
+    "Apr": 4,
+    "Jun": 6,
+    "Jul": 7,
+    "Aug": 8,
+    "Sep": 9,
+    "Sept": 9,
+    "Oct": 10,
+    "Nov": 11,
+    "Dec": 12,
+}
+_FULL = "|".join(MONTHS)
+_ANY_MONTH = rf"(?:{_FULL}|(?:{'|'.join(SHORT_MONTHS)})\.?)"
+_ORD = r"(?:st|nd|rd|th)?"
+_YEAR = r"(?P<year>1[89]\d\d|20\d\d)"
+_PART = (
+    r"(?i:(?P<part>early|mid|late|the\s+end\s+of|end\s+of|the\s+beginning\s+of"
+    r"|the\s+start\s+of))"
+)
+# "May" is also a verb: as a bare month it needs one of these words (or "mid-") before it.
+_MAY_AFTER = (
+    "(?:"
+    + "|".join(
+        rf"(?<=\b{w}\s)|(?<=\b{w.capitalize()}\s)"
+        for w in ("in", "on", "by", "of", "until", "since", "from", "during", "late", "early")
+    )
+    + "|(?<=-))"
+)
+ORDINALS = {"first": 1, "1st": 1, "second": 2, "2nd": 2, "third": 3, "3rd": 3, "fourth": 4}
+
+# (name, pattern); earlier patterns win where spans overlap.
+PATTERNS: list[tuple[str, re.Pattern]] = [
+    ("iso", re.compile(r"\b(?P<year>\d{4})-(?P<month>\d{2})-(?P<day>\d{2})\b")),
+    (
+        "dmy",
+        re.compile(
+            rf"\b(?P<day>\d{{1,2}}){_ORD}\s+(?i:of\s+)?(?P<month>{_ANY_MONTH})"
+            rf"(?:,?\s+{_YEAR}(?!\d))?"
+        ),
+    ),
+    (
+        "mdy",
+        re.compile(
+            rf"\b(?P<month>{_ANY_MONTH})\s+(?P<day>\d{{1,2}}){_ORD}(?![\d])(?:,?\s+{_YEAR}(?!\d))?"
+        ),
+    ),
+    (
+        "half",
+        re.compile(
+            rf"(?i:\b(?:the\s+)?(?P<n>first|second|1st|2nd)\s+half\s+of\s+){_YEAR}\b"
+            rf"|\bH(?P<h>[12])\s*{_YEAR.replace('year', 'year2')}\b"
+        ),
+    ),
+    (
+        "quarter",
+        re.compile(
+            rf"(?i:\b(?:the\s+)?(?P<n>first|second|third|fourth|1st|2nd|3rd|4th)\s+quarter\s+of\s+)"
+            rf"{_YEAR}\b|\bQ(?P<q>[1-4])\s*{_YEAR.replace('year', 'year2')}\b"
+        ),
+    ),
+    (
+        "month_year",
+        re.compile(rf"(?:\b{_PART}[- ]?\s*)?\b(?P<month>{_ANY_MONTH}),?\s+(?i:of\s+)?{_YEAR}\b"),
+    ),
+    (
+        "month_relative",
+        re.compile(
+            rf"(?:\b{_PART}[- ]?\s*)?\b(?P<month>{_FULL})\s+(?i:of\s+)?(?i:(?P<rel>this|last))"
+            r"\s+(?i:year)\b"
+        ),
+    ),
+    ("last_month_name", re.compile(rf"\b(?i:last)\s+(?P<month>{_FULL})\b")),
+    (
+        "relative",
+        re.compile(
+            r"(?<!\bthe\s)(?<!\bthis\s)\b(?i:(?P<rel>last|this))\s+(?i:(?P<unit>year|month))\b"
+        ),
+    ),
+    (
+        "year_range",
+        re.compile(
+            r"(?<![\d,.])(?P<year>1[89]\d\d|20\d\d)\s*[-–/]\s*(?P<to>\d{4}|\d{2}|present)\b"
+        ),
+    ),
+    (
+        "month",
+        re.compile(
+            rf"(?:\b{_PART}[- ]?\s*)?\b(?P<month>(?:{_FULL.replace('May|', '')})"
+            rf"|{_MAY_AFTER}May)\b"
+        ),
+    ),
+    ("year", re.compile(rf"(?<![\d,.$£€\\-])(?<!N°)(?<!No\.\s){_YEAR}(?![\d]|s\b|’s|'s|-)")),
+]
+_SINCE = re.compile(r"(?i:\b(?:since|from)\s+(?:early|mid|late)?\s*-?\s*)$")
+_CITATION = re.compile(r"\((?P<inner>[^()]{3,240}?),\s*(?P<date>[^(),]+(?:,\s*\d{4})?)\)\s*\.?\s*$")
+
+
+@dataclass(frozen=True)
+class TimeRef:
+    """A date or period a paragraph mentions; ``start``/``end`` are offsets in the paragraph."""
+
+    start: int
+    end: int
+    text: str
+    period: str
+    how: str  # "stated", "year from earlier in the paragraph", "relative to YYYY-MM-DD"
+    usable: bool = True  # False for "since 2011" and dates after the reference date
+    explicit_year: bool = False
+
+    @property
+    def first_day(self) -> date:
+        return period_bounds(self.period)[0]
+
+
+def period_bounds(period: str) -> tuple[date, date]:
+    """First and last day of a period string."""
+    parts = period.split("-")
+    year = int(parts[0])
+    if len(parts) == 1:
+        return date(year, 1, 1), date(year, 12, 31)
+    if parts[1].startswith("H"):
+        half = int(parts[1][1])
+        first, last = (half - 1) * 6 + 1, half * 6
+    elif parts[1].startswith("Q"):
+        quarter = int(parts[1][1])
+        first, last = (quarter - 1) * 3 + 1, quarter * 3
+    elif len(parts) == 2:
+        first = last = int(parts[1])
+    else:
+        day = date(year, int(parts[1]), int(parts[2]))
+        return day, day
+    return date(year, first, 1), date(year, last, calendar.monthrange(year, last)[1])
+
+
+def nested(a: str, b: str) -> bool:
+    """Whether one period lies within the other (a year holds its months and days)."""
+    a0, a1 = period_bounds(a)
+    b0, b1 = period_bounds(b)
+    return (a0 <= b0 and b1 <= a1) or (b0 <= a0 and a1 <= b1)
+
+
+def fallback_period(published: date) -> str:
+    """The period of a figure that names none: the year a quarter before publication.
+
+    A report out in January 2016 that says "remittances are 40 per cent of GDP" describes 2015;
+    one out in June 2015 describes 2015.
+    """
+    month = published.month - 3
+    return str(published.year - 1 if month < 1 else published.year)
+
+
+def _month_number(text: str) -> int:
+    name = text.rstrip(".")
+    return MONTHS.get(name) or SHORT_MONTHS[name]
+
+
+def _latest(month: int, day: int | None, reference: date, strictly_before: bool) -> date | None:
+    """The latest date with this month (and day) on or before (or before) the reference."""
+    for year in (reference.year, reference.year - 1):
+        try:
+            candidate = date(year, month, day or 1)
+        except ValueError:
+            return None
+        month_start = date(year, month, 1)
+        if strictly_before and (year, month) >= (reference.year, reference.month):
+            continue
+        if (candidate if day else month_start) <= reference:
+            return candidate
+    return None
+
+
+def find_times(paragraph: str, reference: date) -> list[TimeRef]:
+    """Every date or period in ``paragraph``, in order, resolved against ``reference``."""
+    claimed: list[tuple[int, int]] = []
+    raw: list[tuple[str, re.Match]] = []
+    for name, pattern in PATTERNS:
+        for match in pattern.finditer(paragraph):
+            if any(s < match.end() and match.start() < e for s, e in claimed):
+                continue
+            claimed.append((match.start(), match.end()))
+            raw.append((name, match))
+    raw.sort(key=lambda item: item[1].start())
+
+    found: list[TimeRef] = []
+    context_year: int | None = None
+    for name, match in raw:
+        ref = _resolve(name, match, reference, context_year, paragraph)
+        if ref is None:
+            continue
+        # Only a dated month sets the year for later dates without one: in "the 1997
+        # Agreement ... on 16 September" the bare year is a name, not the narrative's year.
+        if ref.explicit_year and "-" in ref.period:
+            context_year = int(ref.period[:4])
+        found.append(ref)
+    return found
+
+
+def _resolve(
+    name: str, match: re.Match, reference: date, context_year: int | None, paragraph: str
+) -> TimeRef | None:
+    groups = match.groupdict()
+    text = match.group(0)
+    since = bool(_SINCE.search(paragraph[: match.start()]))
+    year = groups.get("year") or groups.get("year2")
+
+    def made(period: str, how: str = "stated", explicit: bool = True) -> TimeRef:
+        usable = not since and period_bounds(period)[0] <= reference
+        return TimeRef(match.start(), match.end(), text, period, how, usable, explicit)
+
+    if name == "iso":
+        try:
+            date(int(year), int(groups["month"]), int(groups["day"]))
+        except ValueError:
+            return None
+        return made(text)
+    if name == "year_range":
+        # "in 2010-2011": the figure or event began in the first year.
+        return made(year) if groups["to"] != "present" else None
+    if name == "year":
+        return made(year)
+    if name == "half":
+        half = ORDINALS[groups["n"].lower()] if groups.get("n") else int(groups["h"])
+        return made(f"{year}-H{half}")
+    if name == "quarter":
+        quarter = ORDINALS[groups["n"].lower()] if groups.get("n") else int(groups["q"])
+        return made(f"{year}-Q{quarter}")
+    if name == "relative":
+        unit, rel = groups["unit"].lower(), groups["rel"].lower()
+        how = f"relative to {reference.isoformat()}"
+        if unit == "year":
+            return made(str(reference.year - (rel == "last")), how, explicit=False)
+        month = date(reference.year, reference.month, 1)
+        if rel == "last":
+            month = date(month.year - (month.month == 1), (month.month - 2) % 12 + 1, 1)
+        return made(f"{month.year}-{month.month:02d}", how, explicit=False)
+
+    month = _month_number(groups["month"])
+    day = int(groups["day"]) if groups.get("day") else None
+    if name == "month_relative":
+        y = reference.year - (groups["rel"].lower() == "last")
+        return made(f"{y}-{month:02d}", f"relative to {reference.isoformat()}", explicit=False)
+    if year:
+        period = f"{year}-{month:02d}" + (f"-{day:02d}" if day else "")
+        try:
+            period_bounds(period)
+        except ValueError:
+            return None
+        return made(period)
+    # No year stated: the year last stated in the paragraph, else the latest such date.
+    if context_year is not None and name != "last_month_name":
+        try:
+            candidate = date(context_year, month, day or 1)
+        except ValueError:
+            return None
+        if candidate <= reference:
+            period = f"{context_year}-{month:02d}" + (f"-{day:02d}" if day else "")
+            return made(period, "year from earlier in the paragraph", explicit=False)
+    latest = _latest(month, day, reference, strictly_before=name == "last_month_name")
+    if latest is None:
+        return None
+    period = f"{latest.year}-{month:02d}" + (f"-{day:02d}" if day else "")
+    return made(period, f"relative to {reference.isoformat()}", explicit=False)
+
+
+def citation_date(paragraph: str, published: date) -> TimeRef | None:
+    """The date of a news item a paragraph quotes: "... (Rashid, The New York Times, June 11,
+    2015)" at its end. Figures in the quoted passage date from then, not from publication."""
+    match = _CITATION.search(paragraph)
+    if match is None:
+        return None
+    times = [t for t in find_times(match.group("date"), published) if t.usable]
+    if not times or "-" not in times[-1].period:
+        return None
+    t = times[-1]
+    offset = match.start("date")
+    return TimeRef(offset + t.start, offset + t.end, t.text, t.period, "date of the quoted item")

@@ -1,0 +1,373 @@
+"""The extraction rules, read from data: one TOML file per quantity and per event kind.
+
+Built-in files live in ``vocabulary/`` beside this module; an analyst's folder (``--vocabulary
+DIR`` or ``CONFIG_DIR/vocabulary``) with the same layout adds files, and a file there with the
+same name as a built-in one replaces it. ``vocabulary/README.md`` documents the format.
+
+A quantity rule accepts a figure when its measure (count, percent, share, mass, money) is one
+the quantity takes and every ``[[require]]`` and no ``[[exclude]]`` clause matches. A clause
+looks at a scope: the words ``before`` or ``after`` the figure or ``around`` it (up to
+``words`` words on each side, not past a semicolon), the whole ``sentence`` or ``paragraph``;
+it matches when any of its regular expressions (case-insensitive; ``(?-i:IS)`` for a
+case-sensitive part) is found there, or, with ``country = true``, when the scope names the
+country being extracted. An event rule fires on a
+sentence that matches one of its ``triggers`` and its clauses (scopes then count from the
+trigger).
+"""
+
+from __future__ import annotations
+
+import re
+import tomllib
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from fragwatch.errors import ConfigError
+from fragwatch.evidence.units import UNITS
+from fragwatch.textio import decode_utf8
+
+BUILTIN_DIR = Path(__file__).with_name("vocabulary")
+SCOPES = ("before", "after", "around", "sentence", "paragraph")
+MEASURES = ("count", "percent", "share", "mass", "money")
+FOREIGN = ("skip", "keep")
+CODE = re.compile(r"[a-z][a-z0-9_]*")
+# Quoted spans; a closing quote with no opening one before it ends a title begun on the line
+# before (a footnote broken across pages).
+_QUOTED = re.compile(r'“[^”]*”|"[^"]*"|«[^»]*»|^[^“”«»"]*”')
+
+
+@dataclass(frozen=True)
+class Clause:
+    scope: str
+    words: int
+    patterns: tuple[re.Pattern, ...]
+    country: bool = False
+
+    def matches(self, text: str, country: re.Pattern | None) -> bool:
+        if self.country and (country is None or not country.search(text)):
+            return False
+        return not self.patterns or any(p.search(text) for p in self.patterns)
+
+
+@dataclass(frozen=True)
+class Span:
+    """Where a rule looks: the sentence, its paragraph, and the anchor (figure or trigger)."""
+
+    sentence: str
+    paragraph: str
+    start: int  # anchor span within the sentence
+    end: int
+
+    def scope(self, clause: Clause) -> str:
+        if clause.scope == "sentence":
+            return self.sentence
+        if clause.scope == "paragraph":
+            return self.paragraph
+        if clause.scope == "around":
+            return f"{self.before(clause.words)} … {self.after(clause.words)}"
+        if clause.scope == "before":
+            return self.before(clause.words)
+        return self.after(clause.words)
+
+    def before(self, words: int) -> str:
+        """The sentence before the anchor, back to a semicolon, at most ``words`` words."""
+        text = self.sentence[: self.start].rsplit(";", 1)[-1]
+        found = list(re.finditer(r"\S+", text))
+        return text[found[-words].start() :] if words and len(found) > words else text
+
+    def after(self, words: int) -> str:
+        """The sentence after the anchor, up to a semicolon, at most ``words`` words."""
+        text = self.sentence[self.end :].split(";", 1)[0]
+        found = list(re.finditer(r"\S+", text))
+        return text[: found[words - 1].end()] if words and len(found) >= words else text
+
+
+def _all_match(require: tuple[Clause, ...], exclude: tuple[Clause, ...], span: Span, country):
+    return all(c.matches(span.scope(c), country) for c in require) and not any(
+        c.matches(span.scope(c), country) for c in exclude
+    )
+
+
+@dataclass(frozen=True)
+class QuantityRule:
+    quantity: str
+    label: str
+    measures: tuple[str, ...]
+    unit: str  # unit written for counts (persons, fighters, ...); other measures keep theirs
+    require: tuple[Clause, ...]
+    exclude: tuple[Clause, ...]
+    minimum: float | None
+    maximum: float | None
+    path: str
+
+    def accepts(self, measure: str, point: float, span: Span, country: re.Pattern | None) -> bool:
+        if measure not in self.measures:
+            return False
+        if self.minimum is not None and point < self.minimum:
+            return False
+        if self.maximum is not None and point > self.maximum:
+            return False
+        return _all_match(self.require, self.exclude, span, country)
+
+
+@dataclass(frozen=True)
+class EventRule:
+    kind: str
+    label: str
+    triggers: tuple[re.Pattern, ...]
+    require: tuple[Clause, ...]
+    exclude: tuple[Clause, ...]
+    foreign: str  # "skip": a sentence naming other countries but not this one is not about it
+    path: str
+
+    def fire(self, sentence: str, paragraph: str, country: re.Pattern | None) -> list[re.Match]:
+        """Each place the sentence triggers this rule (one sentence may tell of two events).
+
+        Words inside double quotes are a cited title or somebody's words, not the report's
+        own account, and do not trigger.
+        """
+        quoted = [m.span() for m in _QUOTED.finditer(sentence)]
+        found: list[re.Match] = []
+        for trigger in self.triggers:
+            for match in trigger.finditer(sentence):
+                if any(s <= match.start() < e for s, e in quoted):
+                    continue
+                if any(m.start() < match.end() and match.start() < m.end() for m in found):
+                    continue
+                span = Span(sentence, paragraph, match.start(), match.end())
+                if _all_match(self.require, self.exclude, span, country):
+                    found.append(match)
+        return sorted(found, key=lambda m: m.start())
+
+
+# Another country as the place ("in southern Kyrgyzstan") or the actor ("Afghan forces").
+_PLACE = r"\b(?:in|inside|into)\s+(?:the\s+)?(?:[\w-]+\s+){{0,2}}(?:{names})(?![\w])"
+_ACTOR = (
+    r"(?<![\w-])(?:{names})\s+(?:[\w-]+\s+)?(?:forces|army|troops|authorities|police|government"
+    r"|soldiers|officials|military|side|investigators)\b"
+)
+
+
+@dataclass(frozen=True)
+class Vocabulary:
+    quantities: tuple[QuantityRule, ...]
+    events: tuple[EventRule, ...]
+    countries: dict[str, re.Pattern] = field(default_factory=dict)
+    # Per country: a pattern for it named as the place or the actor of what a sentence tells.
+    foreign: dict[str, re.Pattern] = field(default_factory=dict)
+
+    def country_pattern(self, iso3: str) -> re.Pattern | None:
+        return self.countries.get(iso3)
+
+    def about_other_country(self, text: str, iso3: str) -> bool:
+        """Whether a sentence tells of events in or by another country and never names this one:
+        "clashes ... especially in southern Kyrgyzstan", "an attack on Afghan forces"."""
+        own = self.countries.get(iso3)
+        if own is not None and own.search(text):
+            return False
+        return any(p.search(text) for code, p in self.foreign.items() if code != iso3)
+
+
+# -- loading ---------------------------------------------------------------------------------
+
+
+def _read(path: Path) -> tuple[dict, str]:
+    text = decode_utf8(path.read_bytes(), str(path), ConfigError)
+    try:
+        return tomllib.loads(text), text
+    except tomllib.TOMLDecodeError as exc:
+        found = re.search(r"\(at line (\d+), column \d+\)", str(exc))
+        message = re.sub(r"\s*\(at line \d+, column \d+\)", "", str(exc))
+        where = f"{path}:{found.group(1)}" if found else str(path)
+        raise ConfigError(f"TOML syntax error: {message}", where=where) from None
+
+
+def _line(text: str, needle: str) -> int | None:
+    for number, line in enumerate(text.splitlines(), start=1):
+        if needle and needle in line:
+            return number
+    return None
+
+
+class _File:
+    """One vocabulary file being read: errors name its path, the line and the field."""
+
+    def __init__(self, path: Path) -> None:
+        self.path = path
+        self.data, self.text = _read(path)
+
+    def fail(self, message: str, field_name: str, needle: str = "") -> ConfigError:
+        line = _line(self.text, needle) or _line(self.text, f"{field_name.split('.')[-1]} =")
+        where = f"{self.path}:{line}" if line else str(self.path)
+        return ConfigError(message, where=f"{where}: field '{field_name}'")
+
+    def check_keys(self, table: dict, allowed: set[str], prefix: str = "") -> None:
+        for key in table:
+            if key not in allowed:
+                raise self.fail(
+                    f"unknown key '{key}'; expected: {', '.join(sorted(allowed))}",
+                    prefix + key,
+                    f"{key}",
+                )
+
+    def string(self, table: dict, key: str, prefix: str = "", required: bool = True) -> str:
+        value = table.get(key)
+        if value is None and not required:
+            return ""
+        if not isinstance(value, str) or not value.strip():
+            raise self.fail("must be a non-empty string", prefix + key)
+        return value
+
+    def patterns(self, values: object, field_name: str) -> tuple[re.Pattern, ...]:
+        if not isinstance(values, list) or not all(isinstance(v, str) for v in values):
+            raise self.fail("must be a list of regular expressions (strings)", field_name)
+        compiled = []
+        for value in values:
+            try:
+                compiled.append(re.compile(value, re.IGNORECASE))
+            except re.error as exc:
+                raise self.fail(
+                    f"'{value}' is not a regular expression ({exc})", field_name, value
+                ) from None
+        return tuple(compiled)
+
+    def clauses(self, key: str) -> tuple[Clause, ...]:
+        entries = self.data.get(key, [])
+        if not isinstance(entries, list):
+            raise self.fail(f"must be [[{key}]] tables", key)
+        found = []
+        for n, entry in enumerate(entries):
+            prefix = f"{key}[{n}]."
+            if not isinstance(entry, dict):
+                raise self.fail(f"must be [[{key}]] tables", key)
+            self.check_keys(entry, {"scope", "words", "any", "country"}, prefix)
+            scope = entry.get("scope", "sentence")
+            if scope not in SCOPES:
+                raise self.fail(
+                    f"'{scope}' is not one of {', '.join(SCOPES)}", prefix + "scope", str(scope)
+                )
+            words = entry.get("words", 0)
+            if not isinstance(words, int) or isinstance(words, bool) or words < 0:
+                raise self.fail("must be a whole number >= 0", prefix + "words")
+            country = entry.get("country", False)
+            if not isinstance(country, bool):
+                raise self.fail("must be true or false", prefix + "country")
+            patterns = self.patterns(entry.get("any", []), prefix + "any")
+            if not patterns and not country:
+                raise self.fail("needs 'any' patterns or 'country = true'", prefix + "any")
+            found.append(Clause(scope, words, patterns, country))
+        return tuple(found)
+
+
+def _quantity_rule(path: Path) -> QuantityRule:
+    f = _File(path)
+    allowed = {"quantity", "label", "measures", "unit", "min", "max", "require", "exclude"}
+    f.check_keys(f.data, allowed)
+    quantity = f.string(f.data, "quantity")
+    if not CODE.fullmatch(quantity):
+        raise f.fail(
+            f"'{quantity}' is not a quantity code (lower_case_with_underscores)", "quantity"
+        )
+    measures = f.data.get("measures")
+    if not isinstance(measures, list) or not measures or any(m not in MEASURES for m in measures):
+        raise f.fail(f"must be a list of {', '.join(MEASURES)}", "measures")
+    unit = f.string(f.data, "unit")
+    if unit.lower() not in UNITS:
+        raise f.fail(f"unknown unit '{unit}'; known units: {', '.join(sorted(UNITS))}", "unit")
+    bounds = []
+    for key in ("min", "max"):
+        value = f.data.get(key)
+        if value is not None and (not isinstance(value, int | float) or isinstance(value, bool)):
+            raise f.fail("must be a number", key)
+        bounds.append(None if value is None else float(value))
+    return QuantityRule(
+        quantity=quantity,
+        label=f.string(f.data, "label"),
+        measures=tuple(measures),
+        unit=unit,
+        require=f.clauses("require"),
+        exclude=f.clauses("exclude"),
+        minimum=bounds[0],
+        maximum=bounds[1],
+        path=str(path),
+    )
+
+
+def _event_rule(path: Path) -> EventRule:
+    f = _File(path)
+    f.check_keys(f.data, {"kind", "label", "triggers", "foreign", "require", "exclude"})
+    kind = f.string(f.data, "kind")
+    if not CODE.fullmatch(kind):
+        raise f.fail(f"'{kind}' is not an event kind (lower_case_with_underscores)", "kind")
+    triggers = f.patterns(f.data.get("triggers"), "triggers")
+    if not triggers:
+        raise f.fail("needs at least one trigger pattern", "triggers")
+    foreign = f.data.get("foreign", "skip")
+    if foreign not in FOREIGN:
+        raise f.fail(f"'{foreign}' is not one of {', '.join(FOREIGN)}", "foreign", str(foreign))
+    return EventRule(
+        kind=kind,
+        label=f.string(f.data, "label"),
+        triggers=triggers,
+        require=f.clauses("require"),
+        exclude=f.clauses("exclude"),
+        foreign=foreign,
+        path=str(path),
+    )
+
+
+def _countries(path: Path) -> dict[str, str]:
+    f = _File(path)
+    found = {}
+    for code, names in f.data.items():
+        if not re.fullmatch(r"[A-Z]{3}", code):
+            raise f.fail(f"'{code}' is not an ISO3 country code", code, f"{code} =")
+        if not isinstance(names, list) or not names or not all(isinstance(n, str) for n in names):
+            raise f.fail("must be a list of names", code, f"{code} =")
+        found[code] = _names(names)
+    return found
+
+
+def _names(names: list[str]) -> str:
+    return "|".join(sorted(map(re.escape, names), key=len, reverse=True))
+
+
+def _files(folders: list[Path], sub: str, suffix: str = ".toml") -> list[Path]:
+    """The files of ``sub`` across folders; a later folder's file replaces a same-named one."""
+    chosen: dict[str, Path] = {}
+    for folder in folders:
+        directory = folder / sub
+        if directory.is_dir():
+            for path in sorted(directory.glob(f"*{suffix}")):
+                chosen[path.name] = path
+    return [chosen[name] for name in sorted(chosen)]
+
+
+def load_vocabulary(extra: list[Path] | None = None) -> Vocabulary:
+    """The built-in rules with each folder in ``extra`` layered on top, in order."""
+    folders = [BUILTIN_DIR]
+    for folder in extra or []:
+        if not folder.is_dir():
+            raise ConfigError("no such folder", where=f"{folder}: vocabulary")
+        folders.append(folder)
+    quantities = tuple(_quantity_rule(p) for p in _files(folders, "quantities"))
+    events = tuple(_event_rule(p) for p in _files(folders, "events"))
+    names: dict[str, str] = {}
+    for folder in folders:
+        if (folder / "countries.toml").is_file():
+            names.update(_countries(folder / "countries.toml"))
+    countries = {code: re.compile(rf"\b(?:{alt})(?![\w])") for code, alt in names.items()}
+    foreign = {
+        code: re.compile(_PLACE.format(names=alt) + "|" + _ACTOR.format(names=alt))
+        for code, alt in names.items()
+    }
+    for kind, rules, attr in (("quantity", quantities, "quantity"), ("event kind", events, "kind")):
+        seen: dict[str, str] = {}
+        for rule in rules:
+            code = getattr(rule, attr)
+            if code in seen:
+                raise ConfigError(
+                    f"{kind} '{code}' is also defined in {seen[code]}", where=f"{rule.path}"
+                )
+            seen[code] = rule.path
+    return Vocabulary(quantities, events, countries, foreign)

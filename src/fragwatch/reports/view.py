@@ -1,0 +1,309 @@
+"""ReportData as the templates show it: every number formatted, every text still plain text.
+
+Formatting lives here, not in the templates, so the HTML and the text version say the same
+thing. Nothing here is markup: the HTML template escapes every value (DESIGN §10).
+"""
+
+from __future__ import annotations
+
+import math
+from urllib.parse import urlsplit
+
+import pandas as pd
+
+from fragwatch.render import fmt_number
+from fragwatch.reports.data import ReportData
+
+MAX_CHANGE_QUOTES = 3  # per moved indicator in "what changed"; all of them under "evidence"
+REASONS = {
+    "new evidence": "new evidence",
+    "newly covered": "newly covered (fresh evidence where there was none)",
+    "ageing": "ageing of the same evidence",
+    "evidence went stale": "evidence went stale",
+    "model change": "model change",
+}
+# Band colours for the headline, calm to fragile (the history chart shades the same way).
+BAND_COLOURS = ("#2e7d32", "#9e9d24", "#ef6c00", "#c62828", "#7b1fa2")
+
+
+def _missing(x: object) -> bool:
+    return x is None or (isinstance(x, float) and math.isnan(x)) or x is pd.NA
+
+
+def num(x: float | None, digits: int = 1) -> str:
+    return "n/a" if _missing(x) else fmt_number(float(x), digits)
+
+
+def signed(x: float | None, digits: int = 2) -> str:
+    return "n/a" if _missing(x) else f"{float(x):+.{digits}f}"
+
+
+def day(x: object) -> str:
+    return "date unknown" if _missing(x) or pd.isna(x) else str(pd.Timestamp(x).date())
+
+
+def safe_url(url: object) -> str:
+    """The URL if it is a plain http(s) link, else '' (a javascript: link is never a link)."""
+    if not isinstance(url, str) or not url.strip():
+        return ""
+    parts = urlsplit(url.strip())
+    return url.strip() if parts.scheme.lower() in ("http", "https") and parts.netloc else ""
+
+
+def link_url(url: str) -> str:
+    """An http(s) URL or a relative path (the methodology link); anything else is no link."""
+    if safe_url(url):
+        return url.strip()
+    parts = urlsplit(url.strip())
+    return url.strip() if not parts.scheme and not parts.netloc and url.strip() else ""
+
+
+def score_text(score: float, band: str) -> str:
+    return "withheld" if _missing(score) else f"{score:.1f} ({band})"
+
+
+def subject_text(data: ReportData) -> str:
+    """'TJK risk report as of 2016-01-31: 68.9 (high), +15.4' (the mail's subject, unprefixed)."""
+    now, previous = data.now, data.previous
+    head = f"{data.country} risk report as of {data.as_of.date()}: "
+    if _missing(now.score):
+        return head + "score withheld"
+    if _missing(previous.score):
+        return head + f"{score_text(now.score, now.band)}, previously withheld"
+    return head + f"{score_text(now.score, now.band)}, {data.score_change:+.1f}"
+
+
+def build_view(data: ReportData, *, methodology_url: str) -> dict:
+    """The template context: plain strings, numbers already formatted."""
+    quotes = _quotes(data)
+    return {
+        "title": subject_text(data),
+        "country": data.country,
+        "as_of": str(data.as_of.date()),
+        "since": str(data.since.date()),
+        "headline": _headline(data),
+        "warnings": list(data.warnings),
+        "changes": _changes(data, quotes),
+        "model_change": _model_change(data),
+        "indicators": _indicator_rows(data),
+        "alerts": _alerts(data),
+        "evidence": _evidence(data, quotes),
+        "sources": _sources(data),
+        "figure_refs": {k: ", ".join(map(str, v)) for k, v in data.refs.items()},
+        "method": {
+            "url": link_url(methodology_url),
+            "model": data.model_name,
+            "model_digest": data.model_digest[:12],
+            "evidence_digest": data.now.evidence_digest[:12],
+        },
+    }
+
+
+def _headline(data: ReportData) -> dict:
+    now, previous = data.now, data.previous
+    names = [name for name, _ in data.bands]
+    position = names.index(now.band) if now.band in names else -1
+    colour = BAND_COLOURS[min(position, len(BAND_COLOURS) - 1)] if position >= 0 else "#666666"
+    if _missing(now.score) or _missing(previous.score):
+        change = "n/a"
+    else:
+        change = f"{data.score_change:+.1f} points"
+    return {
+        "score": "withheld" if _missing(now.score) else f"{now.score:.1f}",
+        "band": now.band,
+        "colour": colour,
+        "change": change,
+        "previous": score_text(previous.score, previous.band),
+        "coverage": f"{now.coverage:.0%}",
+        "moved": len(data.change),
+        "summary": _summary(data),
+    }
+
+
+def _summary(data: ReportData) -> str:
+    now, previous = data.now, data.previous
+    since = data.since.date()
+    if _missing(now.score):
+        lead = f"The score is withheld as of {data.as_of.date()} (coverage {now.coverage:.0%})."
+    elif _missing(previous.score):
+        lead = f"The score is {score_text(now.score, now.band)}; on {since} it was withheld."
+    else:
+        verb = "rose" if data.score_change > 0 else "fell" if data.score_change < 0 else "held"
+        lead = (
+            f"The score {verb} from {previous.score:.1f} ({previous.band}) on {since} to"
+            f" {score_text(now.score, now.band)}."
+        )
+    if data.change.empty:
+        return lead + " No indicator moved."
+    top = data.change.iloc[0]
+    return (
+        f"{lead} {len(data.change)} indicator(s) moved; the most: {top['name']}"
+        f" ({signed(top['delta'])} points, {top['reason']})."
+    )
+
+
+def _unit(data: ReportData, code: str) -> str:
+    ind = data.indicators
+    return str(ind.at[code, "unit"]) if code in ind.index else ""
+
+
+def _value(value: float, unit: str) -> str:
+    return "no fresh evidence" if _missing(value) else f"{num(value)} {unit}".rstrip()
+
+
+def _quotes(data: ReportData) -> dict[str, dict]:
+    """Every cited evidence row as the templates show it, by evidence id."""
+    out = {}
+    sources = data.sources
+    for evidence_id, row in data.citations.iterrows():
+        ref = row["ref"]
+        source = sources.loc[int(ref)] if not _missing(ref) else None
+        out[evidence_id] = {
+            "id": evidence_id,
+            "quote": str(row["quote"]),
+            "what": str(row["what"]),
+            "ref": "" if source is None else str(int(ref)),
+            "title": "unknown source" if source is None else str(source["title"]),
+            "publisher": "" if source is None else str(source["publisher"]),
+            "date": day(row["published"]),
+            "url": "" if source is None else safe_url(source["url"]),
+            "published": row["published"],
+        }
+    return out
+
+
+def _pick(quotes: dict[str, dict], ids, limit: int | None = None) -> tuple[list[dict], int]:
+    """The quotes of ``ids``, newest first, each passage once; and how many were left out."""
+    rows = [quotes[i] for i in ids if i in quotes]
+    # Newest first: what just arrived is what the reader has not seen yet.
+    rows.sort(key=lambda q: pd.Timestamp.min if _missing(q["published"]) else q["published"])
+    rows.reverse()
+    seen, unique = set(), []
+    for q in rows:
+        key = (q["quote"], q["title"])
+        if key not in seen:
+            seen.add(key)
+            unique.append(q)
+    if limit is None:
+        return unique, 0
+    return unique[:limit], max(0, len(unique) - limit)
+
+
+def _changes(data: ReportData, quotes: dict[str, dict]) -> list[dict]:
+    rows = []
+    for code, row in data.change.iterrows():
+        unit = _unit(data, code)
+        shown, more = _pick(quotes, row["cite_ids"], MAX_CHANGE_QUOTES)
+        fresh = set(row["new_evidence_ids"])
+        rows.append(
+            {
+                "code": code,
+                "name": row["name"],
+                "before": _value(row["value_before"], unit),
+                "after": _value(row["value_after"], unit),
+                "delta": signed(row["delta"]),
+                "from_value": signed(row["from_value"]),
+                "from_reweighting": signed(row["from_reweighting"]),
+                "reason": REASONS.get(row["reason"], row["reason"]),
+                "new": len(row["new_evidence_ids"]) > 0,
+                "quotes": [{**q, "new": q["id"] in fresh} for q in shown],
+                "more": more,
+            }
+        )
+    return rows
+
+
+def _model_change(data: ReportData) -> dict | None:
+    mc = data.model_change
+    if mc is None:
+        return None
+    return {
+        "points": signed(mc.points),
+        "reported": score_text(mc.reported.score, mc.reported.band),
+        "rescored": score_text(data.before.score, data.before.band),
+        "old_digest": mc.reported.model_digest[:12],
+        "new_digest": data.model_digest[:12],
+    }
+
+
+def _indicator_rows(data: ReportData) -> list[dict]:
+    t = data.now.table.set_index("code")
+    t = t.iloc[(-t["contribution"].fillna(-1)).argsort(kind="stable")]
+    delta = data.change["delta"]
+    rows = []
+    for code, row in t.iterrows():
+        ranged = not _missing(row["low"]) and row["low"] != row["high"]
+        fragile = "higher" if row["direction"] > 0 else "lower"
+        refs = data.refs.get(f"indicator:{code}", ())
+        rows.append(
+            {
+                "code": code,
+                "name": row["name"],
+                "dimension": row["dimension"],
+                "value": _value(row["value"], row["unit"]),
+                "range": f"{num(row['low'])}-{num(row['high'])}" if ranged else "",
+                "goalposts": f"{num(row['lo'], 0)} to {num(row['hi'], 0)}",
+                "fragile": f"{fragile} is more fragile",
+                "normalised": num(row["normalised"], 2),
+                "weight": f"{row['weight']:.1%}" if row["weight"] > 0 else "-",
+                "points": num(row["contribution"], 2),
+                "change": signed(delta[code]) if code in delta.index else "0.00",
+                "refs": ", ".join(str(r) for r in refs if r) if refs else "",
+                "missing": _missing(row["value"]),
+            }
+        )
+    return rows
+
+
+def _alerts(data: ReportData) -> dict:
+    if data.active is None:
+        return {"store": False, "rows": []}
+    rows = [
+        {
+            "rule": r["rule"],
+            "subject": r["subject"],
+            "severity": r["severity"] or "-",
+            "description": r["description"],
+            "since": "unknown" if _missing(r["since"]) else f"{r['since']:%Y-%m-%d %H:%M} UTC",
+            "value": "-" if _missing(r["value"]) else f"{r['value']:.4g}",
+            "acked_by": r["acked_by"] or "",
+        }
+        for _, r in data.active.iterrows()
+    ]
+    fired = len(data.fired)
+    return {"store": True, "rows": rows, "fired": fired}
+
+
+def _evidence(data: ReportData, quotes: dict[str, dict]) -> list[dict]:
+    """The quotes behind every current value, by indicator, biggest contribution first."""
+    t = data.now.table.set_index("code")
+    t = t.iloc[(-t["contribution"].fillna(-1)).argsort(kind="stable")]
+    new = {i for ids in data.change["new_evidence_ids"] for i in ids}
+    groups = []
+    for code, row in t.iterrows():
+        if _missing(row["value"]):
+            continue
+        shown, _ = _pick(quotes, row["evidence_ids"])
+        groups.append(
+            {
+                "code": code,
+                "name": row["name"],
+                "value": _value(row["value"], row["unit"]),
+                "quotes": [{**q, "new": q["id"] in new} for q in shown],
+                "zero": not shown,  # a zero reading: no event in the decay window
+            }
+        )
+    return groups
+
+
+def _sources(data: ReportData) -> list[dict]:
+    return [
+        {
+            "ref": str(ref),
+            "title": str(s["title"]),
+            "publisher": str(s["publisher"]),
+            "published": day(s["published"]),
+            "url": safe_url(s["url"]),
+        }
+        for ref, s in data.sources.iterrows()
+    ]

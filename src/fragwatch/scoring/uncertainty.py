@@ -1,0 +1,145 @@
+"""How sure an assessment is: Monte Carlo over evidence ranges and weight noise, vectorised.
+
+Each draw reads every indicator at a value drawn between its evidence range (low..high,
+triangular around the point value; a point stays a point) and scales each indicator weight by
+(1 + weight_noise * z), z standard normal, clipped at zero. As in the scenario Monte Carlo
+(``scenarios.montecarlo``), which indicators are known, and so the coverage and whether the score
+is withheld, does not depend on a draw: the central ``aggregate`` fixes them and every draw only
+renormalises weights over the known indicators. All draws of a cell are one (draws, k) array.
+Quantiles are read as ``scenarios.montecarlo.Simulation.quantiles`` reads them; that module is
+not imported here because `assess` start-up is benchmarked and it pulls in the scenario engine.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from fragwatch.scoring.aggregate import normalise
+from fragwatch.scoring.model import FragilityModel
+
+QUANTILES = (0.05, 0.5, 0.95)
+
+
+@dataclass(frozen=True)
+class Interval:
+    median: float
+    low: float  # 5th percentile
+    high: float  # 95th percentile
+    draws: int
+
+    def to_dict(self) -> dict:
+        def r(x: float) -> float | None:
+            return None if np.isnan(x) else round(float(x), 4)
+
+        return {"median": r(self.median), "low": r(self.low), "high": r(self.high),
+                "level": 0.9, "draws": self.draws}  # fmt: skip
+
+
+def draw_between(value: np.ndarray, low: np.ndarray, high: np.ndarray, u: np.ndarray) -> np.ndarray:
+    """Triangular(low, mode=value, high) by inverse CDF of uniforms ``u`` (draws, k).
+
+    A missing bound is the value itself; a range without a value has its midpoint as mode.
+    """
+    lo = np.where(np.isnan(low), value, low)
+    hi = np.where(np.isnan(high), value, high)
+    mode = np.clip(np.where(np.isnan(value), (lo + hi) / 2, value), lo, hi)
+    span = hi - lo
+    with np.errstate(invalid="ignore", divide="ignore"):
+        cut = np.where(span > 0, (mode - lo) / span, 0.5)
+        left = lo + np.sqrt(u * span * (mode - lo))
+        right = hi - np.sqrt((1 - u) * span * (hi - mode))
+    return np.where(u < cut, left, right)
+
+
+def simulate(
+    model: FragilityModel,
+    value: np.ndarray,
+    low: np.ndarray,
+    high: np.ndarray,
+    draws: int,
+    weight_noise: float,
+    seed: int,
+) -> np.ndarray:
+    """Scores (draws, cells) for indicator arrays (cells, k) in framework order."""
+    ind = model.framework_.indicators
+    lo, hi = ind["lo"].to_numpy(float), ind["hi"].to_numpy(float)
+    direction, weight = ind["direction"].to_numpy(float), ind["weight"].to_numpy(float)
+    position = model.positions_
+    dim_weight = model.framework_.dimension_weights.to_numpy(float)
+    central = model.score(_frame(model, value))
+    withheld = central.score.isna().to_numpy()
+    rng = np.random.default_rng(seed)
+    cells, k = value.shape
+    out = np.full((draws, cells), np.nan)
+    for c in range(cells):  # cells are few (one per assessment); draws are vectorised
+        if withheld[c]:
+            continue
+        known = ~np.isnan(value[c])
+        x = draw_between(value[c], low[c], high[c], rng.random((draws, k)))
+        s = normalise(x, lo, hi, direction)
+        w = weight * np.clip(1.0 + weight_noise * rng.standard_normal((draws, k)), 0.0, None)
+        w[:, ~known] = 0.0
+        s[:, ~known] = 0.0
+        # Renormalise within each dimension, then across the dimensions with evidence.
+        dim_w = np.zeros((draws, len(dim_weight)))
+        dim_s = np.zeros((draws, len(dim_weight)))
+        for j in range(k):
+            dim_w[:, position[j]] += w[:, j]
+            dim_s[:, position[j]] += w[:, j] * s[:, j]
+        has = dim_w > 0
+        share = np.where(has, dim_weight, 0.0)
+        with np.errstate(invalid="ignore", divide="ignore"):
+            share = share / share.sum(axis=1, keepdims=True)
+            out[:, c] = 100.0 * np.where(has, dim_s / dim_w * share, 0.0).sum(axis=1)
+    return out
+
+
+def _frame(model: FragilityModel, value: np.ndarray):
+    import pandas as pd
+
+    return pd.DataFrame(value, columns=model.framework_.codes)
+
+
+def interval_of(
+    model: FragilityModel,
+    value: np.ndarray,
+    low: np.ndarray,
+    high: np.ndarray,
+    *,
+    draws: int,
+    weight_noise: float,
+    seed: int,
+) -> tuple[list[Interval], np.ndarray]:
+    """The median and 90% interval of each cell's score, and the draws themselves."""
+    scores = simulate(model, value, low, high, draws, weight_noise, seed)
+    q = np.full((len(QUANTILES), scores.shape[1]), np.nan)
+    scored = ~np.isnan(scores).all(axis=0)  # withheld cells have no interval
+    if scored.any():
+        q[:, scored] = np.nanquantile(scores[:, scored], QUANTILES, axis=0)
+    return [Interval(q[1, c], q[0, c], q[2, c], draws) for c in range(scores.shape[1])], scores
+
+
+def assessment_interval(spec, assessment) -> tuple[Interval, np.ndarray]:
+    """The interval of one assessment (its table holds value, low and high per indicator)."""
+    table = assessment.table.set_index("code").loc[spec.model.framework_.codes]
+    u = spec.uncertainty
+    (found,), scores = interval_of(
+        spec.model,
+        table["value"].to_numpy(float)[None],
+        table["low"].to_numpy(float)[None],
+        table["high"].to_numpy(float)[None],
+        draws=u.draws,
+        weight_noise=u.weight_noise,
+        seed=u.seed,
+    )
+    return found, scores[:, 0]
+
+
+def fire_share(rule, scores: np.ndarray) -> float | None:
+    """Share of draws in which a score rule's fire condition holds (None for other rules)."""
+    if rule.kind not in ("score_above", "score_below") or np.isnan(scores).all():
+        return None
+    fired = scores >= rule.fire if rule.kind == "score_above" else scores <= rule.fire
+    return float(fired.mean())

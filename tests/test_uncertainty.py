@@ -1,0 +1,104 @@
+"""The interval on every assessment: Monte Carlo over evidence ranges and weight noise."""
+
+from __future__ import annotations
+
+import itertools
+import json
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from fragwatch.errors import ConfigError
+from fragwatch.scoring.assessment import assess
+from fragwatch.scoring.uncertainty import draw_between, fire_share, interval_of
+from fragwatch.settings import load_model_spec
+
+from .conftest import MODEL_TOML, run_cli
+
+AS_OF = pd.Timestamp("2016-01-31")
+
+
+@pytest.fixture(scope="module")
+def one(evidence, spec):
+    (a,) = assess(evidence, spec, ["TJK"], AS_OF)
+    t = a.table.set_index("code").loc[spec.model.framework_.codes]
+    return a, t["value"].to_numpy(float)[None]
+
+
+def _interval(spec, value, low, high, noise, draws=2000):
+    (found,), scores = interval_of(
+        spec.model, value, low, high, draws=draws, weight_noise=noise, seed=7
+    )
+    return found, scores
+
+
+def test_collapses_to_the_point_score_without_noise_or_ranges(spec, one):
+    a, value = one
+    found, scores = _interval(spec, value, value, value, 0.0)
+    assert np.allclose(scores, a.score, atol=1e-9)
+    assert found.low == pytest.approx(a.score)
+    assert found.high == pytest.approx(a.score)
+
+
+def test_widens_when_evidence_ranges_widen(spec, one):
+    _, value = one
+    widths = []
+    for rel in (0.0, 0.1, 0.3, 0.6):
+        spread = np.abs(value) * rel
+        found, _ = _interval(spec, value, value - spread, value + spread, 0.0)
+        widths.append(found.high - found.low)
+    assert widths[0] == pytest.approx(0.0, abs=1e-9)
+    assert all(b > a for a, b in itertools.pairwise(widths))
+
+
+def test_widens_with_weight_noise(spec, one):
+    _, value = one
+    narrow, _ = _interval(spec, value, value, value, 0.05)
+    wide, _ = _interval(spec, value, value, value, 0.3)
+    assert 0 < narrow.high - narrow.low < wide.high - wide.low
+
+
+def test_draws_stay_within_the_range_and_peak_at_the_value():
+    rng = np.random.default_rng(1)
+    x = draw_between(np.array([2.0]), np.array([1.0]), np.array([5.0]), rng.random((20000, 1)))
+    assert x.min() >= 1.0
+    assert x.max() <= 5.0
+    assert np.median(x) == pytest.approx(5 - np.sqrt(0.5 * 4 * 3), abs=0.05)  # triangular
+
+
+def test_withheld_scores_have_no_interval(spec):
+    value = np.full((1, len(spec.model.framework_.codes)), np.nan)
+    found, _ = _interval(spec, value, value, value, 0.1, draws=10)
+    assert np.isnan(found.median)
+
+
+def test_fire_share_marks_robust_score_alerts():
+    class R:
+        kind, fire = "score_above", 60.0
+
+    assert fire_share(R, np.array([59.0, 61.0, 62.0, 70.0])) == 0.75
+
+
+def test_uncertainty_settings_are_validated_with_location(tmp_path):
+    text = MODEL_TOML.read_text()
+    bad = tmp_path / "model.toml"
+    bad.write_text(text.replace("weight_noise = 0.1", "weight_noise = -1"))
+    with pytest.raises(ConfigError, match=r"model.toml:\d+: field 'uncertainty.weight_noise'"):
+        load_model_spec(bad)
+    bad.write_text(text.replace("draws = 400", "drawz = 400"))
+    with pytest.raises(ConfigError, match="unknown key"):
+        load_model_spec(bad)
+
+
+def test_assess_and_explain_show_the_interval():
+    done = run_cli("assess", "--as-of", "2016-01-31")
+    assert done.returncode == 0, done.stderr
+    assert "interval: median" in done.stdout
+    assert "robust at 80%" in done.stdout
+    record = json.loads(run_cli("assess", "--as-of", "2016-01-31", "--json").stdout)[0]
+    assert record["interval"]["low"] <= record["interval"]["median"] <= record["interval"]["high"]
+    assert record["alert_draw_shares"]["score-high"]["robust"] is True
+    done = run_cli("explain", "--as-of", "2016-12-31")
+    assert done.returncode == 0
+    assert done.stdout.splitlines()[1].startswith("interval: median")
