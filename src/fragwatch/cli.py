@@ -458,6 +458,7 @@ def _register_commands() -> None:
         data.import_group,
         extract.extract,
         analysis.backtest,
+        analysis.sensitivity,
     ):
         cli.add_command(command)
     evidence.add_command(extract.add)

@@ -130,3 +130,57 @@ def _text(run, m, rules: list[str]) -> str:
         f"{_num(m.brier_base_rate, 3)}) over {m.months_scored} months, {m.positives} positive",
     ]
     return "\n".join(lines)
+
+
+@click.command()
+@click.option("--country", default=None, help="ISO3 code (default: the only or first country).")
+@click.option("--as-of", "as_of", default=None, help="Assessment date (YYYY-MM-DD; default today).")
+@click.option(
+    "--samples",
+    type=click.IntRange(64, 1_000_000),
+    default=2048,
+    show_default=True,
+    help="Base samples N (the score is evaluated N x (2 + varying inputs) times).",
+)
+@click.option("--seed", type=int, default=None, help="Random seed (default: [uncertainty] seed).")
+@click.option("--json", "as_json", is_flag=True, help="Machine-readable output.")
+@click.pass_obj
+def sensitivity(obj, country, as_of, samples, seed, as_json):
+    """Sobol sensitivity (S1, ST) of the score to each indicator value and weight."""
+    from fragwatch.cli import parse_date, pick_countries
+    from fragwatch.scoring.assessment import assess
+    from fragwatch.scoring.sensitivity import assessment_sensitivity
+
+    when = parse_date(as_of, "--as-of")
+    evidence, spec = obj.evidence(), obj.spec()
+    chosen = pick_countries(evidence, (country,) if country else ())[0]
+    (found,) = assess(evidence, spec, [chosen], when)
+    head = f"sensitivity {chosen} as of {found.as_of.date()}"
+    if math.isnan(found.score):  # withheld: there is no score whose variance to apportion
+        if as_json:
+            click.echo(json.dumps({"country": chosen, "as_of": str(found.as_of.date()),
+                                   "score": None, "indices": []}, indent=2))  # fmt: skip
+        else:
+            click.echo(
+                f"{head}: score withheld (coverage {found.coverage:.0%}), nothing to apportion"
+            )
+        return
+    result = assessment_sensitivity(spec, found, samples=samples, seed=seed)
+    if as_json:
+        record = {"country": chosen, "as_of": str(found.as_of.date()), "score": found.score}
+        click.echo(json.dumps({**record, **result.to_dict()}, indent=2, ensure_ascii=False))
+        return
+    lines = [
+        f"{head}: score {found.score:.1f}, variance {result.variance:.3f}"
+        f" over {result.samples} base samples",
+        f"{'input':<40} {'S1':>6} {'ST':>6}",
+    ]
+    # Rounded before printing (+ 0.0 turns -0.0 into 0.0): sampling noise of a null input
+    # would otherwise show as "-0.000".
+    lines += [
+        f"{name:<40} {round(s1, 3) + 0.0:>6.3f} {round(st, 3) + 0.0:>6.3f}"
+        for name, s1, st in result.ranked()
+    ]
+    lines.append("rank stability (share of draws in which each stays in the top 3):")
+    lines += [f"  {c}: {share:.0%}" for c, share in zip(result.top, result.stability, strict=True)]
+    click.echo("\n".join(lines))

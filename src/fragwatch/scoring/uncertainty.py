@@ -63,37 +63,60 @@ def simulate(
     seed: int,
 ) -> np.ndarray:
     """Scores (draws, cells) for indicator arrays (cells, k) in framework order."""
-    ind = model.framework_.indicators
-    lo, hi = ind["lo"].to_numpy(float), ind["hi"].to_numpy(float)
-    direction, weight = ind["direction"].to_numpy(float), ind["weight"].to_numpy(float)
-    position = model.positions_
-    dim_weight = model.framework_.dimension_weights.to_numpy(float)
     central = model.score(_frame(model, value))
     withheld = central.score.isna().to_numpy()
+    weight = model.framework_.indicators["weight"].to_numpy(float)
     rng = np.random.default_rng(seed)
     cells, k = value.shape
     out = np.full((draws, cells), np.nan)
     for c in range(cells):  # cells are few (one per assessment); draws are vectorised
         if withheld[c]:
             continue
-        known = ~np.isnan(value[c])
         x = draw_between(value[c], low[c], high[c], rng.random((draws, k)))
-        s = normalise(x, lo, hi, direction)
         w = weight * np.clip(1.0 + weight_noise * rng.standard_normal((draws, k)), 0.0, None)
-        w[:, ~known] = 0.0
-        s[:, ~known] = 0.0
-        # Renormalise within each dimension, then across the dimensions with evidence.
-        dim_w = np.zeros((draws, len(dim_weight)))
-        dim_s = np.zeros((draws, len(dim_weight)))
-        for j in range(k):
-            dim_w[:, position[j]] += w[:, j]
-            dim_s[:, position[j]] += w[:, j] * s[:, j]
-        has = dim_w > 0
-        share = np.where(has, dim_weight, 0.0)
-        with np.errstate(invalid="ignore", divide="ignore"):
-            share = share / share.sum(axis=1, keepdims=True)
-            out[:, c] = 100.0 * np.where(has, dim_s / dim_w * share, 0.0).sum(axis=1)
+        out[:, c] = score_draws(model, x, w, ~np.isnan(value[c]))
     return out
+
+
+def score_draws(
+    model: FragilityModel,
+    x: np.ndarray,
+    w: np.ndarray,
+    known: np.ndarray,
+    *,
+    contributions: bool = False,
+) -> np.ndarray | tuple[np.ndarray, np.ndarray]:
+    """Scores (draws,) of raw indicator values ``x`` under weights ``w`` (both (draws, k)).
+
+    Only the ``known`` indicators count. With ``contributions``, also each indicator's points
+    of the score (draws, k), which sum to the score (used by the sensitivity analysis).
+    """
+    ind = model.framework_.indicators
+    lo, hi = ind["lo"].to_numpy(float), ind["hi"].to_numpy(float)
+    direction = ind["direction"].to_numpy(float)
+    position = model.positions_
+    dim_weight = model.framework_.dimension_weights.to_numpy(float)
+    draws, k = x.shape
+    s = normalise(x, lo, hi, direction)
+    w = np.array(w, dtype=float)  # a copy: the caller's weights are not zeroed in place
+    w[:, ~known] = 0.0
+    s[:, ~known] = 0.0
+    # Renormalise within each dimension, then across the dimensions with evidence.
+    dim_w = np.zeros((draws, len(dim_weight)))
+    dim_s = np.zeros((draws, len(dim_weight)))
+    for j in range(k):
+        dim_w[:, position[j]] += w[:, j]
+        dim_s[:, position[j]] += w[:, j] * s[:, j]
+    has = dim_w > 0
+    share = np.where(has, dim_weight, 0.0)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        share = share / share.sum(axis=1, keepdims=True)
+        score = 100.0 * np.where(has, dim_s / dim_w * share, 0.0).sum(axis=1)
+        if not contributions:
+            return score
+        pos = np.asarray(position)
+        part = 100.0 * np.where(has[:, pos], w * s / dim_w[:, pos] * share[:, pos], 0.0)
+    return score, part
 
 
 def _frame(model: FragilityModel, value: np.ndarray):
