@@ -85,6 +85,14 @@ def test_parquet_gives_the_same_events_as_csv(evidence, tmp_path):
             ":1: field 'quote': 'a\\nb' contains a line break",
         ),
         (lambda t: t.drop_columns(["kind"]), ": missing column 'kind'"),
+        (
+            lambda t: t.set_column(
+                t.schema.get_field_index("fatalities"),
+                "fatalities",
+                pa.array(["many"] * t.num_rows),
+            ),
+            ": a column has the wrong type",
+        ),
     ],
 )
 def test_bad_parquet_rows_are_located(evidence, tmp_path, change, message):

@@ -29,7 +29,7 @@ from fragwatch.evidence.loaders.events import (
     parse_days,
     whole_numbers,
 )
-from fragwatch.evidence.loaders.export import Export, canonical_records, mask, text
+from fragwatch.evidence.loaders.export import Export, canonical_records, mask, quoted_cell, text
 from fragwatch.evidence.loaders.kinds import known_types, map_kinds
 from fragwatch.evidence.schema import ID_PATTERN
 
@@ -88,8 +88,7 @@ def convert_block(export: Export, options: AcledOptions, offset: int, batch: pa.
     start = np.where(by_month, day.astype("datetime64[M]").astype("datetime64[D]"), day)
 
     def cell(column: str):
-        values = batch.column(column)
-        return lambda i: f"'{values[i].as_py()}'"
+        return quoted_cell(batch, column)
 
     kinds_known = ", ".join(known_types("acled"))
     export.check(

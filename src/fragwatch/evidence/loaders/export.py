@@ -183,6 +183,12 @@ def text(batch: pa.RecordBatch, column: str) -> pa.Array:
     return pc.utf8_trim_whitespace(batch.column(column))
 
 
+def quoted_cell(batch: pa.RecordBatch, column: str) -> Callable[[int], str]:
+    """A row's value of ``column``, quoted for an error message (called only on a bad row)."""
+    values = batch.column(column)
+    return lambda i: f"'{values[i].as_py()}'"
+
+
 def mask(values: pa.Array) -> np.ndarray:
     """A boolean Arrow array as numpy (nulls count as false)."""
     return np.asarray(pc.fill_null(values, False), dtype=bool)

@@ -27,7 +27,7 @@ from fragwatch.evidence.loaders.events import (
     parse_days,
     whole_numbers,
 )
-from fragwatch.evidence.loaders.export import Export, canonical_records, mask, text
+from fragwatch.evidence.loaders.export import Export, canonical_records, mask, quoted_cell, text
 from fragwatch.evidence.loaders.kinds import map_kinds
 from fragwatch.evidence.schema import ID_PATTERN
 
@@ -94,8 +94,7 @@ def convert_block(export: Export, options: UcdpOptions, offset: int, batch: pa.R
     release = np.datetime64(options.published, "D")
 
     def cell(column: str):
-        values = batch.column(column)
-        return lambda i: f"'{values[i].as_py()}'"
+        return quoted_cell(batch, column)
 
     numbers_ok = ~(bad_best | bad_low | bad_high)
     export.check(
