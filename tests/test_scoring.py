@@ -59,6 +59,18 @@ def test_minimum_coverage_withholds_the_score():
     assert result.normalised.iloc[0]["b"] == pytest.approx(1.0)  # still inspectable
 
 
+def test_a_dimension_whose_indicators_all_weigh_zero_counts_as_absent():
+    # Zero weights are valid (a calibrated weight set or a scenario may switch an indicator
+    # off); the 0/0 of such a dimension must not turn the score into NaN.
+    framework = FRAMEWORK.assign(weight=[1.0, 3.0, 0.0, 1.0, 2.0])
+    panel = pd.DataFrame({"a": [50.0], "b": [5.0], "c": [15.0]})
+    result = score_panel(panel, framework)
+    # econ = 0.5 and sec has no weight: the score is econ's alone, 50.
+    assert result.score.iloc[0] == pytest.approx(50.0)
+    assert result.contributions.iloc[0].tolist() == pytest.approx([12.5, 37.5, 0.0])
+    assert result.coverage.iloc[0] == pytest.approx(1.0)  # nothing that weighs is missing
+
+
 def test_no_evidence_at_all_is_nan_not_zero():
     panel = pd.DataFrame({"a": [np.nan], "b": [np.nan], "c": [np.nan]})
     result = score_panel(panel, FRAMEWORK)

@@ -87,16 +87,17 @@ def aggregate(
         for column in range(k):
             d = position[column]
             effective[:, column] = weight[column] / dim_known_weight[:, d] * dim_share[:, d]
+        # A dimension whose known indicators all weigh zero counts as absent, not as 0/0.
+        effective[~dim_known[:, position]] = 0.0
     enough_share = total_share[:, 0] > 0
     del dim_known_weight, dim_share, total_share  # free before the next panel-sized step
     effective[unknown] = 0.0
 
     # Coverage: the share of the nominal (all-known) effective weight that is known.
     dim_total = np.bincount(position, weights=weight, minlength=n_dims)
+    weighed = np.where(dim_total > 0, dimension_weight, 0.0)  # a dimension weighing nothing
     with np.errstate(invalid="ignore", divide="ignore"):
-        nominal = (
-            weight / dim_total[position] * (dimension_weight / dimension_weight.sum())[position]
-        )
+        nominal = weight / dim_total[position] * (weighed / weighed.sum())[position]
     nominal = np.nan_to_num(nominal)
     coverage = np.zeros(n)
     for column in range(k):
