@@ -98,3 +98,61 @@ def test_cli_bad_date_is_one_line_exit_2():
     assert done.returncode == 2
     assert len(done.stderr.strip().splitlines()) == 1
     assert "--as-of" in done.stderr
+
+
+PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
+QUICK = ("sensitivity", "--as-of", "2016-01-31", "--samples", "256")
+
+
+def test_cli_chart_is_a_png_in_text_and_json_mode(tmp_path):
+    from PIL import Image
+
+    chart = tmp_path / "sens.png"
+    done = run_cli(*QUICK, "--chart", str(chart))
+    assert done.returncode == 0, done.stderr
+    assert "rank stability" in done.stdout  # the table is still printed
+    assert done.stdout.strip().splitlines()[-1] == f"chart written to {chart}"
+    assert chart.read_bytes()[:8] == PNG_SIGNATURE
+    with Image.open(chart) as image:
+        image.verify()
+    with Image.open(chart) as image:
+        width, height = image.size
+    assert 600 <= width <= 2000
+    assert 500 <= height <= 2000  # tall enough for one labelled row per input
+    assert not list(tmp_path.glob(".*partial"))
+
+    as_json = tmp_path / "json.png"
+    done = run_cli(*QUICK, "--json", "--chart", str(as_json))
+    assert done.returncode == 0, done.stderr
+    assert json.loads(done.stdout)["country"] == "TJK"  # stdout stays one JSON document
+    assert as_json.read_bytes()[:8] == PNG_SIGNATURE
+
+
+def test_cli_chart_in_an_impossible_folder_is_a_one_line_error(tmp_path):
+    plain = tmp_path / "plain.txt"
+    plain.write_text("not a folder\n")
+    chart = plain / "sub" / "sens.png"
+    done = run_cli(*QUICK, "--chart", str(chart))
+    assert done.returncode != 0
+    assert "Traceback" not in done.stderr
+    assert len(done.stderr.strip().splitlines()) == 1
+    assert "--chart" in done.stderr
+    assert str(chart) in done.stderr
+    assert not chart.exists()
+    assert plain.read_text() == "not a folder\n"
+
+
+def test_cli_withheld_score_writes_no_chart(tmp_path):
+    chart = tmp_path / "sens.png"
+    done = run_cli("sensitivity", "--as-of", "2000-01-31", "--chart", str(chart))
+    assert done.returncode == 0, done.stderr
+    assert "score withheld" in done.stdout
+    assert f"chart not written to {chart}" in done.stdout
+    assert "chart written" not in done.stdout
+    assert not chart.exists()
+    done = run_cli("sensitivity", "--as-of", "2000-01-31", "--json", "--chart", str(chart))
+    assert done.returncode == 0, done.stderr
+    assert json.loads(done.stdout)["score"] is None
+    assert "chart not written" in done.stderr
+    assert not chart.exists()
+    assert list(tmp_path.iterdir()) == []

@@ -143,9 +143,15 @@ def _text(run, m, rules: list[str]) -> str:
     help="Base samples N (the score is evaluated N x (2 + varying inputs) times).",
 )
 @click.option("--seed", type=int, default=None, help="Random seed (default: [uncertainty] seed).")
+@click.option(
+    "--chart",
+    "chart_path",
+    type=click.Path(path_type=Path),
+    help="Write a PNG chart (S1/ST per input, rank stability of the top contributors).",
+)
 @click.option("--json", "as_json", is_flag=True, help="Machine-readable output.")
 @click.pass_obj
-def sensitivity(obj, country, as_of, samples, seed, as_json):
+def sensitivity(obj, country, as_of, samples, seed, chart_path, as_json):
     """Sobol sensitivity (S1, ST) of the score to each indicator value and weight."""
     from fragwatch.cli import parse_date, pick_countries
     from fragwatch.scoring.assessment import assess
@@ -164,8 +170,16 @@ def sensitivity(obj, country, as_of, samples, seed, as_json):
             click.echo(
                 f"{head}: score withheld (coverage {found.coverage:.0%}), nothing to apportion"
             )
+        if chart_path:  # stderr under --json, so that stdout stays one JSON document
+            click.echo(f"chart not written to {chart_path}: the score is withheld", err=as_json)
         return
     result = assessment_sensitivity(spec, found, samples=samples, seed=seed)
+    if chart_path:
+        from fragwatch.commands.analysis_charts import sensitivity_chart
+
+        names = spec.model.framework_.indicators["name"].to_dict()
+        title = f"Sobol indices of the {chosen} score {found.score:.1f} as of {found.as_of.date()}"
+        sensitivity_chart(result, names, title, chart_path)
     if as_json:
         record = {"country": chosen, "as_of": str(found.as_of.date()), "score": found.score}
         click.echo(json.dumps({**record, **result.to_dict()}, indent=2, ensure_ascii=False))
@@ -183,4 +197,6 @@ def sensitivity(obj, country, as_of, samples, seed, as_json):
     ]
     lines.append("rank stability (share of draws in which each stays in the top 3):")
     lines += [f"  {c}: {share:.0%}" for c, share in zip(result.top, result.stability, strict=True)]
+    if chart_path:
+        lines.append(f"chart written to {chart_path}")
     click.echo("\n".join(lines))
