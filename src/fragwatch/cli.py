@@ -439,6 +439,7 @@ def _register_commands() -> None:
     from fragwatch.commands import (
         alerts,
         analysis,
+        calibration,
         data,
         extract,
         outbox,
@@ -459,6 +460,7 @@ def _register_commands() -> None:
         extract.extract,
         analysis.backtest,
         analysis.sensitivity,
+        calibration.calibrate,
     ):
         cli.add_command(command)
     evidence.add_command(extract.add)

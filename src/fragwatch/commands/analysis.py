@@ -11,43 +11,47 @@ import click
 from fragwatch.errors import UsageError
 
 
+def ledger_options(command):
+    """The options every command scored against an event ledger takes (see ``ledger_inputs``)."""
+    options = [
+        click.option("--from", "start", required=True, help="First month (YYYY-MM-DD)."),
+        click.option("--to", "end", required=True, help="Last month (YYYY-MM-DD)."),
+        click.option(
+            "--events",
+            "events_path",
+            required=True,
+            type=click.Path(path_type=Path),
+            help="Event ledger CSV (date, kind, fatalities, ...); a bare NAME reads"
+            " CONFIG_DIR/ledgers/NAME.csv.",
+        ),
+        click.option(
+            "--country", default=None, help="ISO3 code (default: the only or first country)."
+        ),
+        click.option(
+            "--horizon",
+            type=click.IntRange(1, 60),
+            default=12,
+            show_default=True,
+            help="Months ahead: a month is a positive when an event follows within this many"
+            " months.",
+        ),
+    ]
+    for option in reversed(options):
+        command = option(command)
+    return command
+
+
 @click.command()
-@click.option("--from", "start", required=True, help="First month (YYYY-MM-DD).")
-@click.option("--to", "end", required=True, help="Last month (YYYY-MM-DD).")
-@click.option(
-    "--events",
-    "events_path",
-    required=True,
-    type=click.Path(path_type=Path),
-    help="Event ledger CSV (date, kind, fatalities, ...); a bare NAME reads"
-    " CONFIG_DIR/ledgers/NAME.csv.",
-)
-@click.option("--country", default=None, help="ISO3 code (default: the only or first country).")
-@click.option(
-    "--horizon",
-    type=click.IntRange(1, 60),
-    default=12,
-    show_default=True,
-    help="Months ahead: a month is a positive when an event follows within this many months.",
-)
+@ledger_options
 @click.option("--rule", "rule_names", multiple=True, help="Only these alert rules (repeatable).")
 @click.option("--chart", "chart_path", type=click.Path(path_type=Path), help="Write a PNG chart.")
 @click.option("--json", "as_json", is_flag=True, help="Machine-readable output.")
 @click.pass_obj
 def backtest(obj, start, end, events_path, country, horizon, rule_names, chart_path, as_json):
     """Replay monthly point-in-time assessments and alerts; score them against an event ledger."""
-    from fragwatch.cli import parse_date, pick_countries
-    from fragwatch.evidence.ledger import read_ledger
-    from fragwatch.scoring.backtest import SIGNAL_KINDS, month_ends, replay, score_backtest
+    from fragwatch.scoring.backtest import SIGNAL_KINDS, replay, score_backtest
 
-    first, last = parse_date(start, "--from"), parse_date(end, "--to")
-    if first > last:
-        raise UsageError(f"{first.date()} is after --to {last.date()}", where="--from")
-    dates = month_ends(first, last)
-    if len(dates) < 2:
-        raise UsageError("the period must span at least two month ends", where="--to")
-    ledger = read_ledger(_ledger_path(obj, events_path))
-    evidence, spec = obj.evidence(), obj.spec()
+    dates, ledger, evidence, spec, chosen = ledger_inputs(obj, start, end, events_path, country)
     rules = [r for r in obj.rules(spec) if r.kind in SIGNAL_KINDS]
     known = {r.name for r in rules}
     for name in rule_names:
@@ -55,7 +59,6 @@ def backtest(obj, start, end, events_path, country, horizon, rule_names, chart_p
             raise UsageError(
                 f"no signal rule '{name}'; known: {', '.join(sorted(known))}", where="--rule"
             )
-    chosen = pick_countries(evidence, (country,) if country else ())[0]
     run = replay(evidence, spec, rules, chosen, dates)
     metrics = score_backtest(run, ledger, horizon, list(rule_names) or None)
     if chart_path:
@@ -80,6 +83,25 @@ def backtest(obj, start, end, events_path, country, horizon, rule_names, chart_p
     click.echo(_text(run, metrics, list(rule_names) or sorted(known)))
     if chart_path:
         click.echo(f"chart written to {chart_path}")
+
+
+def ledger_inputs(obj, start: str, end: str, events_path: Path, country: str | None):
+    """What a backtest or a calibration works on: the month ends from --from to --to, the
+    ledger, the evidence, the model spec and the chosen country."""
+    from fragwatch.cli import parse_date, pick_countries
+    from fragwatch.evidence.ledger import read_ledger
+    from fragwatch.scoring.backtest import month_ends
+
+    first, last = parse_date(start, "--from"), parse_date(end, "--to")
+    if first > last:
+        raise UsageError(f"{first.date()} is after --to {last.date()}", where="--from")
+    dates = month_ends(first, last)
+    if len(dates) < 2:
+        raise UsageError("the period must span at least two month ends", where="--to")
+    ledger = read_ledger(_ledger_path(obj, events_path))
+    evidence, spec = obj.evidence(), obj.spec()
+    chosen = pick_countries(evidence, (country,) if country else ())[0]
+    return dates, ledger, evidence, spec, chosen
 
 
 def _ledger_path(obj, path: Path) -> Path:
