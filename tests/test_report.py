@@ -1,28 +1,34 @@
 """`fragwatch report` as a reader and an operator meet it: what it says, and what it refuses.
 
 The report for 2016-01-31 is checked against ``attribute_change`` computed here, not against
-strings copied from a run; evidence text with markup is shown as text; alert markers, active
-alerts and a model change come from a real SQLite store; bad input is one line, exit 2, and
-nothing written.
+strings copied from a run; the score's interval and the robust marking of score alerts are
+checked against ``scoring.uncertainty`` run here; evidence text with markup is shown as text;
+alert markers, active alerts and a model change come from a real SQLite store; bad input is one
+line, exit 2, and nothing written.
 """
 
 from __future__ import annotations
 
 import os
+import re
 import subprocess
 import sys
+from dataclasses import replace
 from datetime import UTC, datetime
 from pathlib import Path
 
 import pandas as pd
 import pytest
 
+from fragwatch.render import interval_line
 from fragwatch.reports.build import build_report
 from fragwatch.reports.data import gather
 from fragwatch.reports.view import safe_url
 from fragwatch.scoring.assessment import assess
 from fragwatch.scoring.explain import attribute_change
+from fragwatch.scoring.uncertainty import assessment_interval, fire_share
 from fragwatch.settings import load_model_spec
+from fragwatch.settings.alerts import load_alert_rules
 from fragwatch.store.assessments import save_assessment
 from fragwatch.store.engine import open_store, read_connection
 
@@ -36,6 +42,7 @@ from .report_helpers import (
 )
 
 AS_OF, SINCE = pd.Timestamp("2016-01-31"), pd.Timestamp("2015-01-31")
+DASH = "\u2013"
 
 
 def fragwatch(cwd: Path, *args: str, **env: str) -> subprocess.CompletedProcess[str]:
@@ -129,13 +136,45 @@ def test_alert_markers_and_active_alerts_come_from_the_store(tmp_path, evidence,
     assert "remittances-dependence" in html.text["data-alerts=firing"]
 
     engine = open_store(f"sqlite:///{tmp_path / 'var' / 'fragwatch.db'}")
+    rules = load_alert_rules(REPO / "config", set(spec.indicators))
     with read_connection(engine) as conn:
         data = gather(evidence, spec, "TJK", pd.Timestamp("2016-02-08"), pd.Timestamp("2016-02-01"),
-                      conn=conn)  # fmt: skip
+                      conn=conn, rules=rules)  # fmt: skip
     assert pd.Timestamp("2016-02-03") in set(data.fired["date"])
     assert set(data.active["rule"]) == {"score-high", "remittances-dependence"}
     # The score the service stored for 2016-02-03 is on the history line.
     assert pd.Timestamp("2016-02-03") in data.history.index
+
+    # The firing score rule is marked with the share of the interval's draws in which it fires,
+    # in the words `fragwatch assess` uses; the indicator rule gets no mark.
+    found, draws = assessment_interval(spec, data.now)
+    (high,) = [r for r in rules if r.name == "score-high"]
+    share = fire_share(high, draws)
+    u = spec.uncertainty
+    assert share >= u.robust_share  # 68.5 against a fire level of 60
+    active = data.active.set_index("rule")
+    assert active.at["score-high", "share"] == share
+    assert pd.isna(active.at["remittances-dependence", "share"])
+    console = interval_line(found, [("score-high", share)], u.weight_noise, u.robust_share)
+    verdict = console.splitlines()[1].split(": ", 1)[1]
+    assert verdict == f"fires in {share:.0%} of draws (robust at {u.robust_share:.0%})"
+    assert html.text["data-robust=score-high"] == verdict
+    assert html.of("robust") == ["score-high"]
+    report = build_report(data, methodology_url="docs/methodology.md")
+    assert f"\n     {verdict}\n" in report.text
+
+    # A fire level at the median of the draws: the alert still fires, but not robustly.
+    near = [replace(r, fire=float(found.median)) if r is high else r for r in rules]
+    with read_connection(engine) as conn:
+        shaky = gather(evidence, spec, "TJK", pd.Timestamp("2016-02-08"),
+                       pd.Timestamp("2016-02-01"), conn=conn, rules=near)  # fmt: skip
+    share = shaky.active.set_index("rule").at["score-high", "share"]
+    assert share == fire_share(replace(high, fire=float(found.median)), draws)
+    assert 0 < share < u.robust_share
+    shown = Sections(build_report(shaky, methodology_url="").html(lambda c: c.filename))
+    assert shown.text["data-robust=score-high"] == (
+        f"fires in {share:.0%} of draws (not robust at {u.robust_share:.0%})"
+    )
 
 
 def test_without_a_store_the_report_says_so_and_creates_none(tmp_path):
@@ -187,6 +226,65 @@ def test_coverage_and_stale_evidence_warnings(evidence, spec):
     report = build_report(data, methodology_url="docs/methodology.md")
     assert "COVERAGE AND STALE EVIDENCE" in report.text
     assert report.subject == "TJK risk report as of 2019-06-30: score withheld"
+    # A withheld score has no interval, and the report says so rather than printing NaN.
+    found, _ = assessment_interval(spec, data.now)
+    assert pd.isna(found.median)
+    assert pd.isna(data.interval.median)
+    assert "\nUncertainty: no interval (score withheld)\n" in report.text
+    html = Sections(report.html(lambda c: c.filename))
+    assert html.text["data-interval=now"] == "Uncertainty: no interval (score withheld)"
+    assert not re.search(r"\bnan\b", report.text, re.IGNORECASE)
+
+
+def _interval_shown(found, u) -> str:
+    return (
+        f"median {found.median:.1f}, 90% interval {found.low:.1f} {DASH} {found.high:.1f}"
+        f" ({found.draws} draws over evidence ranges and {u.weight_noise:.0%} weight noise)"
+    )
+
+
+def test_the_headline_gives_the_interval_that_assess_computes(evidence, spec):
+    data = gather(evidence, spec, "TJK", AS_OF, SINCE)
+    (now,) = assess(evidence, spec, ["TJK"], AS_OF)
+    found, _ = assessment_interval(spec, now)
+    u = spec.uncertainty
+    assert found.low < found.median < found.high  # ranges and weight noise widen it
+    assert found.draws == u.draws
+
+    report = build_report(data, methodology_url="docs/methodology.md")
+    html = Sections(report.html(lambda c: c.filename))
+    expected = _interval_shown(found, u)
+    assert html.text["data-interval=now"] == f"Uncertainty: {expected}"
+    lines = report.text.splitlines()
+    score_line = lines.index(f"Score {now.score:.1f}/100, band {now.band}, coverage 100%")
+    assert lines[score_line + 1] == f"Uncertainty: {expected}"
+    # The same numbers as the console's interval line for this assessment.
+    console = interval_line(found, [], u.weight_noise, u.robust_share)
+    assert f"median {found.median:.1f}, 90% {found.low:.1f} .. {found.high:.1f}" in console
+    # Without a store there is no alert to mark.
+    assert html.of("robust") == []
+
+
+def test_without_weight_noise_or_ranges_the_interval_is_the_score(evidence, spec):
+    as_of, since = pd.Timestamp("2017-12-31"), pd.Timestamp("2016-12-31")
+    still = replace(spec, uncertainty=replace(spec.uncertainty, weight_noise=0.0))
+    data = gather(evidence, still, "TJK", as_of, since)
+    known = data.now.table.dropna(subset=["value"])
+    assert (known["low"] == known["high"]).all()  # no evidence range at this date
+    assert not pd.isna(data.now.score)
+    score = data.now.score
+    assert data.interval.low == pytest.approx(score)
+    assert data.interval.median == pytest.approx(score)
+    assert data.interval.high == pytest.approx(score)
+    report = build_report(data, methodology_url="docs/methodology.md")
+    assert (
+        f"Uncertainty: median {score:.1f}, 90% interval {score:.1f} {DASH} {score:.1f}"
+        f" ({still.uncertainty.draws} draws over evidence ranges and 0% weight noise)"
+    ) in report.text
+    # With the shipped weight noise the same evidence gives a wider interval.
+    noisy = gather(evidence, spec, "TJK", as_of, since)
+    assert noisy.interval.high - noisy.interval.low > 0.1
+    assert noisy.interval == assessment_interval(spec, noisy.now)[0]
 
 
 def test_every_figure_cites_its_sources(evidence, spec):

@@ -47,10 +47,11 @@ def _caption(name: str, view: dict) -> str:
     refs = view["figure_refs"].get(name, "")
     cited = f" Sources: [{refs}]." if refs else " No evidence behind these values."
     since, as_of = view["since"], view["as_of"]
+    whisker = f"; whisker at {as_of}: the 90% interval" if view["headline"]["range"] else ""
     captions = {
         "history": "The score at each month end, each computed only from evidence published by"
         " then (and, where the service stored a score, that one). Shading: bands; red"
-        " triangles: an alert fired; grey ticks: score withheld.",
+        f" triangles: an alert fired; grey ticks: score withheld{whisker}.",
         "contributions": f"Contributions as of {as_of}: each indicator's normalised value times"
         " its weight, in points; the bars add up to the score.",
         "change": f"Change since {since} by indicator, coloured by what moved it.",

@@ -119,6 +119,12 @@ def _history(data: ReportData) -> Chart:
         ax.plot([when], [y], "o", color=INK if shown != "withheld" else MUTED, ms=4)
         ax.annotate(shown, (when, y), xytext=(-3, offset), textcoords="offset points",
                     ha="right", fontsize=7, color=INK)  # fmt: skip
+    interval = data.interval
+    if not math.isnan(interval.median):  # the 90% interval of this report's score, a whisker
+        ax.errorbar([data.as_of], [interval.median],
+                    yerr=[[interval.median - interval.low], [interval.high - interval.median]],
+                    fmt="none", ecolor=INK, elinewidth=1.0, capsize=3,
+                    label="90% interval now")  # fmt: skip
     fired = pd.DatetimeIndex(data.fired["date"].unique()) if len(data.fired) else []
     for i, when in enumerate(fired):
         ax.axvline(when, color=ALERT, lw=0.8, ls="--", alpha=0.8)
@@ -131,10 +137,15 @@ def _history(data: ReportData) -> Chart:
     for side in ("top", "right"):
         ax.spines[side].set_visible(False)
     alerts = f"; {len(fired)} alert firing(s) marked" if len(fired) else ""
+    spread = (
+        ""
+        if math.isnan(interval.median)
+        else f" (90% interval {interval.low:.1f} to {interval.high:.1f})"
+    )
     alt = (
         f"Score history of {data.country} from {h.index[0].date()} to {data.as_of.date()}:"
         f" {_score_text(data.previous.score, data.previous.band)} on {data.since.date()},"
-        f" {_score_text(data.now.score, data.now.band)} on {data.as_of.date()}{alerts}."
+        f" {_score_text(data.now.score, data.now.band)}{spread} on {data.as_of.date()}{alerts}."
     )
     return _png(fig, "history", alt)
 

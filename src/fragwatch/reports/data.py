@@ -3,6 +3,8 @@
 The report recomputes both ends of the period point-in-time, so it works without a store. With
 a store (a read connection) it also shows the scores the service stored, the alerts that fired
 and are firing, and, when the previous report was scored under another model, that model change.
+The score now carries the interval `fragwatch assess` shows (``scoring.uncertainty``), and each
+firing score rule the share of its draws in which it fires.
 """
 
 from __future__ import annotations
@@ -20,7 +22,8 @@ from fragwatch.evidence import Evidence
 from fragwatch.scoring.assessment import Assessment, assess, indicator_panel
 from fragwatch.scoring.bands import band_of
 from fragwatch.scoring.explain import attribute_change
-from fragwatch.scoring.spec import ModelSpec
+from fragwatch.scoring.spec import ModelSpec, UncertaintySettings
+from fragwatch.scoring.uncertainty import Interval, assessment_interval, fire_share
 
 if TYPE_CHECKING:  # SQLAlchemy loads only when a store is given
     from sqlalchemy import Connection
@@ -58,8 +61,12 @@ class ReportData:
     sources: pd.DataFrame  # index: ref 1..n; source_id, title, publisher, published, url
     refs: dict[str, tuple[int, ...]]  # figure name or "indicator:<code>" -> source refs
     fired: pd.DataFrame  # rule, subject, date: alert firings within the history window
-    active: pd.DataFrame | None  # alerts firing now; None when no store was given
+    # alerts firing now, with ``share``: for a score rule, the share of the interval's draws in
+    # which it fires (None for other rules, or when the score is withheld); None without a store
+    active: pd.DataFrame | None
     warnings: list[str]
+    interval: Interval  # of ``now``: median and 90% interval (NaN when the score is withheld)
+    uncertainty: UncertaintySettings  # the Monte Carlo behind it (draws, noise, robust share)
 
     @property
     def previous(self) -> Assessment:
@@ -90,6 +97,7 @@ def gather(
     # the service stores with its assessments (indicators pick their country's rows anyway).
     (now,) = assess(evidence, spec, [country], as_of)
     (before,) = assess(evidence, spec, [country], since)
+    interval, draws = assessment_interval(spec, now)
     model_change = _model_change(conn, country, since, before) if conn is not None else None
 
     change = attribute_change(before, now)
@@ -144,8 +152,10 @@ def gather(
         sources=sources,
         refs=figure_refs,
         fired=_fired(conn, country, dates[0], as_of),
-        active=_active(conn, country, rules) if conn is not None else None,
+        active=_active(conn, country, rules, draws) if conn is not None else None,
         warnings=_warnings(evidence, spec, now, change, since),
+        interval=interval,
+        uncertainty=spec.uncertainty,
     )
 
 
@@ -257,7 +267,9 @@ def _fired(
     return frame[(frame["date"] >= start) & (frame["date"] <= end)].reset_index(drop=True)
 
 
-def _active(conn: Connection, country: str, rules: Sequence[Rule]) -> pd.DataFrame:
+def _active(
+    conn: Connection, country: str, rules: Sequence[Rule], draws: np.ndarray
+) -> pd.DataFrame:
     from fragwatch.store.alerts import load_alerts
 
     by_name = {r.name: r for r in rules}
@@ -277,9 +289,13 @@ def _active(conn: Connection, country: str, rules: Sequence[Rule]) -> pd.DataFra
                 "since": alert.state.since,
                 "value": alert.last_value,
                 "acked_by": alert.acked_by,
+                "kind": known.kind if known else "",
+                # Score rules only, on the country itself: how sure the score is past the level.
+                "share": fire_share(known, draws) if known and subject == country else None,
             }
         )
     columns = ["rule", "subject", "severity", "description", "since", "value", "acked_by"]
+    columns += ["kind", "share"]
     return pd.DataFrame(rows, columns=columns)
 
 

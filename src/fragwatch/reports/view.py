@@ -13,6 +13,7 @@ import pandas as pd
 
 from fragwatch.render import fmt_number
 from fragwatch.reports.data import ReportData
+from fragwatch.scoring.uncertainty import Interval
 
 MAX_CHANGE_QUOTES = 3  # per moved indicator in "what changed"; all of them under "evidence"
 REASONS = {
@@ -22,6 +23,7 @@ REASONS = {
     "evidence went stale": "evidence went stale",
     "model change": "model change",
 }
+SCORE_RULES = ("score_above", "score_below")  # the rules the interval's draws can test
 # Band colours for the headline, calm to fragile (the history chart shades the same way).
 BAND_COLOURS = ("#2e7d32", "#9e9d24", "#ef6c00", "#c62828", "#7b1fa2")
 
@@ -62,6 +64,28 @@ def score_text(score: float, band: str) -> str:
     return "withheld" if _missing(score) else f"{score:.1f} ({band})"
 
 
+def interval_text(interval: Interval, weight_noise: float) -> str:
+    """'median 68.7, 90% interval 67.6 – 70.2 (400 draws over evidence ranges and 10% weight
+    noise)': the numbers ``render.interval_line`` gives `fragwatch assess`, to one decimal."""
+    if _missing(interval.median):
+        return "no interval (score withheld)"
+    return (
+        f"median {interval.median:.1f}, 90% interval {interval.low:.1f} \u2013 {interval.high:.1f}"
+        f" ({interval.draws} draws over evidence ranges and {weight_noise:.0%} weight noise)"
+    )
+
+
+def robust_text(share: float | None, robust_share: float) -> str:
+    """'fires in 93% of draws (robust at 80%)', worded as ``render.interval_line`` words it.
+
+    A firing alert that fires in no draw is shown too (not robust): the reader sees it firing.
+    """
+    if _missing(share):
+        return "no interval (score withheld)"
+    verdict = "robust" if share >= robust_share else "not robust"
+    return f"fires in {share:.0%} of draws ({verdict} at {robust_share:.0%})"
+
+
 def subject_text(data: ReportData) -> str:
     """'TJK risk report as of 2016-01-31: 68.9 (high), +15.4' (the mail's subject, unprefixed)."""
     now, previous = data.now, data.previous
@@ -91,6 +115,9 @@ def build_view(data: ReportData, *, methodology_url: str) -> dict:
         "sources": _sources(data),
         "figure_refs": {k: ", ".join(map(str, v)) for k, v in data.refs.items()},
         "method": {
+            "draws": str(data.uncertainty.draws),
+            "weight_noise": f"{data.uncertainty.weight_noise:.0%}",
+            "robust_share": f"{data.uncertainty.robust_share:.0%}",
             "url": link_url(methodology_url),
             "model": data.model_name,
             "model_digest": data.model_digest[:12],
@@ -115,9 +142,16 @@ def _headline(data: ReportData) -> dict:
         "change": change,
         "previous": score_text(previous.score, previous.band),
         "coverage": f"{now.coverage:.0%}",
+        "interval": interval_text(data.interval, data.uncertainty.weight_noise),
+        "range": _range(data.interval),
         "moved": len(data.change),
         "summary": _summary(data),
     }
+
+
+def _range(interval: Interval) -> str:
+    """'90% 67.6\u201370.2' under the score in the HTML headline; '' when withheld."""
+    return "" if _missing(interval.median) else f"90% {interval.low:.1f}\u2013{interval.high:.1f}"
 
 
 def _summary(data: ReportData) -> str:
@@ -258,6 +292,7 @@ def _indicator_rows(data: ReportData) -> list[dict]:
 def _alerts(data: ReportData) -> dict:
     if data.active is None:
         return {"store": False, "rows": []}
+    robust = data.uncertainty.robust_share
     rows = [
         {
             "rule": r["rule"],
@@ -267,6 +302,9 @@ def _alerts(data: ReportData) -> dict:
             "since": "unknown" if _missing(r["since"]) else f"{r['since']:%Y-%m-%d %H:%M} UTC",
             "value": "-" if _missing(r["value"]) else f"{r['value']:.4g}",
             "acked_by": r["acked_by"] or "",
+            # Score rules: in how many of the interval's draws the score is past the fire level.
+            "draws": robust_text(r["share"], robust) if r["kind"] in SCORE_RULES else "",
+            "robust": not _missing(r["share"]) and r["share"] >= robust,
         }
         for _, r in data.active.iterrows()
     ]
