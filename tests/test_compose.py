@@ -13,10 +13,17 @@ import pytest
 
 from fragwatch.alerts.lifecycle import AlertState, step
 from fragwatch.alerts.rules import Rule, evaluate, job_reading
-from fragwatch.delivery.compose import AlertMail, clear_condition, compose_alert, top_movers
+from fragwatch.delivery.compose import (
+    AlertMail,
+    Certainty,
+    clear_condition,
+    compose_alert,
+    top_movers,
+)
 from fragwatch.delivery.message import message_id
 from fragwatch.scoring.assessment import assess
 from fragwatch.scoring.explain import attribute_change
+from fragwatch.scoring.uncertainty import assessment_interval, fire_share
 from fragwatch.settings.alerts import load_alert_rules
 
 from .conftest import REPO
@@ -215,6 +222,62 @@ def test_resolved_mail_says_it_cleared_with_the_value_now_and_threads(evidence, 
     assert f"{rule.clear:g}" in body
     assert f"{first.note.at:%Y-%m-%d %H:%M}" in body  # how long it was firing
     assert "alerts ack" not in body  # nothing left to acknowledge
+
+
+def _certain(spec, rule, now) -> Certainty:
+    """What the assess job attaches to a mail: the engine's interval and the rule's share."""
+    interval, draws = assessment_interval(spec, now)
+    u = spec.uncertainty
+    return Certainty(interval, u.weight_noise, fire_share(rule, draws), u.robust_share)
+
+
+def test_a_firing_score_alert_says_whether_it_is_robust_and_shows_the_interval(
+    evidence, spec, rules, at
+):
+    rule, now, before = rules["score-high"], at("2016-01-31"), at("2015-12-31")
+    _, mail = fired(rule, now, before)
+    sure = _certain(spec, rule, now)
+    assert sure.fire_share >= spec.uncertainty.robust_share  # 68.9 is far above 60
+    msg = roundtrip(compose(replace(mail, certainty=sure), evidence))
+    assert f"{rule.name} FIRING (robust)" in msg["Subject"]
+    fired_section = section(text_of(msg), "WHAT FIRED")
+    assert f"Robust:   yes: the fire condition holds in {sure.fire_share:.0%} of" in fired_section
+    assert f"robust from {spec.uncertainty.robust_share:.0%}" in fired_section
+    score = section(text_of(msg), "SCORE")
+    i = sure.interval
+    assert f"median {i.median:.1f}, 90% {i.low:.1f} .. {i.high:.1f}" in score
+    # Without the Monte Carlo (as before it existed) the mail says nothing of robustness.
+    plain = compose(mail, evidence)
+    assert "robust" not in plain["Subject"]
+    assert "Robust:" not in text_of(plain)
+
+
+def test_a_score_alert_near_its_level_is_marked_not_robust(evidence, spec, rules, at):
+    now, before = at("2016-01-31"), at("2015-12-31")
+    # Fire at the median of the draws: about half of them fall short of it.
+    interval, _ = assessment_interval(spec, now)
+    rule = replace(rules["score-high"], fire=round(interval.median, 1), clear=50)
+    _, mail = fired(rule, now, before)
+    sure = _certain(spec, rule, now)
+    assert sure.fire_share < spec.uncertainty.robust_share
+    msg = roundtrip(compose(replace(mail, certainty=sure), evidence))
+    assert f"{rule.name} FIRING (not robust)" in msg["Subject"]
+    assert "Robust:   NO, act with care" in text_of(msg)
+
+
+def test_resolved_and_indicator_alerts_carry_no_robust_mark(evidence, spec, rules, at):
+    high = rules["score-high"]
+    state, _ = fired(high, at("2016-01-31"), at("2015-12-31"))
+    now, before = at("2016-10-31"), at("2016-07-31")
+    _, resolved = fired(high, now, before, T0 + timedelta(days=274), state)
+    msg = compose(replace(resolved, certainty=_certain(spec, high, now)), evidence)
+    assert "robust" not in msg["Subject"]
+    assert "Robust:" not in text_of(msg)
+    rule = rules["remittances-dependence"]
+    _, mail = fired(rule, at("2016-01-31"), at("2015-12-31"))
+    msg = compose(replace(mail, certainty=_certain(spec, rule, mail.assessment)), evidence)
+    assert "robust" not in msg["Subject"]
+    assert "interval: median" in section(text_of(msg), "SCORE")  # the score's interval still
 
 
 @pytest.mark.parametrize(("day", "previous"), [("2019-04-30", "2019-01-31"), ("2009-12-31", None)])

@@ -182,6 +182,10 @@ def test_alert_mail_is_delivered_as_eml_files_threaded_and_routed_by_severity(tm
     firing = by_kind[("score-high", "firing")][0]
     resolved = by_kind[("score-high", "resolved")][0]
     assert firing["To"] == "officer@example.org"  # critical: the officer
+    # The assess job attaches the interval: a score far above the fire level is robust.
+    assert "score-high FIRING (robust)" in firing["Subject"]
+    assert "Robust:   yes" in firing.get_content()
+    assert "interval: median" in firing.get_content()
     assert resolved["In-Reply-To"] == firing["Message-ID"]  # the resolution threads under it
     keys = {k for k, _ in queued(svc)}
     assert {m["Message-ID"] for m in messages} == {message_id(k, svc.sender) for k in keys}

@@ -21,13 +21,28 @@ from fragwatch.alerts.lifecycle import Notification
 from fragwatch.alerts.rules import Reading, Rule
 from fragwatch.delivery.message import header_safe
 from fragwatch.evidence import Evidence
-from fragwatch.render import fmt_number, headline
+from fragwatch.render import fmt_number, headline, interval_line
 from fragwatch.scoring.assessment import Assessment
 from fragwatch.scoring.explain import attribute_change
+from fragwatch.scoring.uncertainty import Interval
 
 STATES = {"firing": "FIRING", "reminder": "REMINDER", "resolved": "RESOLVED"}
 MAX_QUOTES = 3  # per mover: enough to judge the evidence, short enough to read on a phone
 _MOVED = 0.005  # points; below display precision (two decimals) a change is noise
+
+
+@dataclass(frozen=True)
+class Certainty:
+    """How sure the assessment behind an alert is (the Monte Carlo of ``scoring.uncertainty``)."""
+
+    interval: Interval
+    weight_noise: float
+    fire_share: float | None  # share of draws in which a score rule fires; None for others
+    robust_share: float  # the configured share from which a firing counts as robust
+
+    @property
+    def robust(self) -> bool | None:
+        return None if self.fire_share is None else self.fire_share >= self.robust_share
 
 
 @dataclass(frozen=True)
@@ -37,6 +52,7 @@ class AlertMail:
     assessment: Assessment | None  # the assessment the rule saw; None for job-failure alerts
     previous: Assessment | None  # the run before, for "top movers"; None on the first run
     since: datetime | None = None  # when it started firing (AlertState.since), if known
+    certainty: Certainty | None = None  # None when the score is withheld or not computed
 
 
 # --- small formatting helpers: every one of them takes NaN and None -------------------------
@@ -281,8 +297,19 @@ def subject_line(mail: AlertMail) -> str:
             tail = f"coverage {_pct(a.coverage)}; {tail}"
         elif rule.kind == "jump" and not _missing(value):
             tail = f"moved {value:+.1f} points; {tail}"
+    robust = _robust_tag(mail)
+    if robust:
+        state = f"{state} ({robust})"
     parts = [header_safe(rule.severity).upper(), header_safe(note.subject), header_safe(rule.name)]
     return header_safe(f"[fragwatch {parts[0]}] {parts[1]}: {parts[2]} {state} \u2014 {tail}")
+
+
+def _robust_tag(mail: AlertMail) -> str | None:
+    """'robust' / 'not robust' for a firing or reminder of a score rule, else None."""
+    c = mail.certainty
+    if c is None or c.robust is None or mail.note.kind == "resolved":
+        return None
+    return "robust" if c.robust else "not robust"
 
 
 def _what_fired(mail: AlertMail) -> list[str]:
@@ -296,6 +323,14 @@ def _what_fired(mail: AlertMail) -> list[str]:
         lines.append(f"  About:    {_indent(rule.description, pad)}")
     lines.append(f"  Subject:  {note.subject}")
     lines.append(f"  Reading:  {_indent(note.reading.explanation, pad)}")
+    tag, c = _robust_tag(mail), mail.certainty
+    if tag is not None:
+        verdict = "yes" if c.robust else "NO, act with care"
+        lines.append(
+            f"  Robust:   {verdict}: the fire condition holds in {c.fire_share:.0%} of"
+            f" {c.interval.draws} draws over evidence ranges and {c.weight_noise:.0%} weight"
+            f" noise (robust from {c.robust_share:.0%})"
+        )
     since = mail.since or (note.at if note.kind == "firing" else None)
     if note.kind == "firing":
         lines.append(f"  Firing since: {_when(since)}")
@@ -308,8 +343,12 @@ def _what_fired(mail: AlertMail) -> list[str]:
     return lines
 
 
-def _score_section(a: Assessment, previous: Assessment | None) -> list[str]:
+def _score_section(
+    a: Assessment, previous: Assessment | None, certainty: Certainty | None
+) -> list[str]:
     lines = ["SCORE", "  " + headline(a)]
+    if certainty is not None:
+        lines.append("  " + interval_line(certainty.interval, [], certainty.weight_noise, 0.0))
     if previous is None:
         lines.append("  No previous run to compare with.")
         return lines
@@ -365,7 +404,7 @@ def _act_section(mail: AlertMail) -> list[str]:
 def compose_body(mail: AlertMail, evidence: Evidence, *, top: int = 3) -> str:
     sections = [_what_fired(mail)]
     if mail.assessment is not None:
-        sections.append(_score_section(mail.assessment, mail.previous))
+        sections.append(_score_section(mail.assessment, mail.previous, mail.certainty))
         sections.append(_movers_section(mail, evidence, top))
     sections.append(_clear_section(mail))
     sections.append(_act_section(mail))

@@ -21,7 +21,7 @@ from sqlalchemy import Connection, Engine
 
 from fragwatch.alerts.lifecycle import AlertState, Notification, deliverable, step, transition_key
 from fragwatch.alerts.rules import Rule, evaluate, job_reading
-from fragwatch.delivery.compose import AlertMail, compose_alert
+from fragwatch.delivery.compose import AlertMail, Certainty, compose_alert
 from fragwatch.delivery.message import message_id
 from fragwatch.delivery.notifiers.base import Notifier
 from fragwatch.delivery.outbox import enqueue
@@ -30,6 +30,7 @@ from fragwatch.evidence import Evidence
 from fragwatch.scheduler.periods import due_periods
 from fragwatch.scoring.assessment import Assessment, assess
 from fragwatch.scoring.spec import ModelSpec
+from fragwatch.scoring.uncertainty import assessment_interval, fire_share
 from fragwatch.store.alerts import StoredAlert, list_silences, load_alerts, save_alert
 from fragwatch.store.assessments import last_assessed, save_assessment
 from fragwatch.store.engine import read_connection
@@ -192,6 +193,7 @@ def _record_period(
     states = {key: alert.state for key, alert in stored.items()}
     steps: list[_Step] = []
     rules = [r for r in svc.rules if not r.about_jobs]
+    draws: dict[str, tuple] = {}  # the interval's Monte Carlo, once per country and only if mailed
     for a in current:
         save_assessment(conn, a, computed_at=now)
         before = previous.get(a.country)
@@ -205,9 +207,23 @@ def _record_period(
             if note is not None and note.kind == "reminder" and not remind:
                 new, note = state, None  # the reminder stays due for the latest period
             states[(rule.name, reading.subject)] = new
-            mail = AlertMail(note, rule, a, before, _since(state, new)) if note else None
+            mail = None
+            if note is not None:
+                sure = _certainty(svc, a, rule, draws)
+                mail = AlertMail(note, rule, a, before, _since(state, new), sure)
             steps.append(_Step(old, new, note, mail, period.date(), reading.value))
     return _commit_steps(conn, steps, states, evidence, now, svc)
+
+
+def _certainty(svc: Service, a: Assessment, rule: Rule, cache: dict) -> Certainty | None:
+    """The assessment's interval and the rule's share of firing draws (None if withheld)."""
+    if pd.isna(a.score):
+        return None
+    if a.country not in cache:
+        cache[a.country] = assessment_interval(svc.spec, a)
+    interval, scores = cache[a.country]
+    u = svc.spec.uncertainty
+    return Certainty(interval, u.weight_noise, fire_share(rule, scores), u.robust_share)
 
 
 def _record_job_outcome(job: str, error: str | None, now: datetime, svc: Service) -> None:
