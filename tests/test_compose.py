@@ -23,7 +23,7 @@ from fragwatch.delivery.compose import (
 from fragwatch.delivery.message import message_id
 from fragwatch.scoring.assessment import assess
 from fragwatch.scoring.explain import attribute_change
-from fragwatch.scoring.uncertainty import assessment_interval, fire_share
+from fragwatch.scoring.uncertainty import alert_share, assessment_interval
 from fragwatch.settings.alerts import load_alert_rules
 
 from .conftest import REPO
@@ -228,7 +228,8 @@ def _certain(spec, rule, now) -> Certainty:
     """What the assess job attaches to a mail: the engine's interval and the rule's share."""
     interval, draws = assessment_interval(spec, now)
     u = spec.uncertainty
-    return Certainty(interval, u.weight_noise, fire_share(rule, draws), u.robust_share)
+    share = alert_share(rule, now, draws, seed=u.seed)
+    return Certainty(interval, u.weight_noise, share, u.robust_share)
 
 
 def test_a_firing_score_alert_says_whether_it_is_robust_and_shows_the_interval(
@@ -265,7 +266,7 @@ def test_a_score_alert_near_its_level_is_marked_not_robust(evidence, spec, rules
     assert "Robust:   NO, act with care" in text_of(msg)
 
 
-def test_resolved_and_indicator_alerts_carry_no_robust_mark(evidence, spec, rules, at):
+def test_a_resolved_alert_carries_no_robust_mark(evidence, spec, rules, at):
     high = rules["score-high"]
     state, _ = fired(high, at("2016-01-31"), at("2015-12-31"))
     now, before = at("2016-10-31"), at("2016-07-31")
@@ -273,11 +274,31 @@ def test_resolved_and_indicator_alerts_carry_no_robust_mark(evidence, spec, rule
     msg = compose(replace(resolved, certainty=_certain(spec, high, now)), evidence)
     assert "robust" not in msg["Subject"]
     assert "Robust:" not in text_of(msg)
-    rule = rules["remittances-dependence"]
-    _, mail = fired(rule, at("2016-01-31"), at("2015-12-31"))
-    msg = compose(replace(mail, certainty=_certain(spec, rule, mail.assessment)), evidence)
-    assert "robust" not in msg["Subject"]
     assert "interval: median" in section(text_of(msg), "SCORE")  # the score's interval still
+
+
+def test_an_indicator_alert_is_judged_over_its_own_evidence_range(evidence, spec, at):
+    now, before = at("2016-01-31"), at("2015-12-31")
+    row = now.table.set_index("code").loc["migrant_returns"]
+    assert row["low"] < row["value"] < row["high"]  # "300,000-400,000" migrants returned
+    # Fire level at the point value: the draws straddle it, about half of them fire.
+    rule = Rule("returns-high", "indicator_above", "high", fire=float(row["value"]),
+                clear=float(row["low"]), indicator="migrant_returns")  # fmt: skip
+    _, mail = fired(rule, now, before)
+    sure = _certain(spec, rule, now)
+    assert 0.3 < sure.fire_share < 0.7
+    msg = compose(replace(mail, certainty=sure), evidence)
+    assert "returns-high FIRING (not robust)" in msg["Subject"]
+    assert "draws of migrant_returns over its evidence range" in text_of(msg)
+    # Fire level at the low end of the range: every draw fires.
+    low = replace(rule, fire=float(row["low"]), clear=float(row["low"]) - 1)
+    _, mail = fired(low, now, before)
+    sure = _certain(spec, low, now)
+    assert sure.fire_share == 1.0
+    assert (
+        "returns-high FIRING (robust)"
+        in compose(replace(mail, certainty=sure), evidence)["Subject"]
+    )
 
 
 @pytest.mark.parametrize(("day", "previous"), [("2019-04-30", "2019-01-31"), ("2009-12-31", None)])

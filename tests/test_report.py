@@ -26,7 +26,7 @@ from fragwatch.reports.data import gather
 from fragwatch.reports.view import safe_url
 from fragwatch.scoring.assessment import assess
 from fragwatch.scoring.explain import attribute_change
-from fragwatch.scoring.uncertainty import assessment_interval, fire_share
+from fragwatch.scoring.uncertainty import alert_share, assessment_interval, fire_share
 from fragwatch.settings import load_model_spec
 from fragwatch.settings.alerts import load_alert_rules
 from fragwatch.store.assessments import save_assessment
@@ -146,7 +146,7 @@ def test_alert_markers_and_active_alerts_come_from_the_store(tmp_path, evidence,
     assert pd.Timestamp("2016-02-03") in data.history.index
 
     # The firing score rule is marked with the share of the interval's draws in which it fires,
-    # in the words `fragwatch assess` uses; the indicator rule gets no mark.
+    # in the words `fragwatch assess` uses; the indicator rule over its own evidence range.
     found, draws = assessment_interval(spec, data.now)
     (high,) = [r for r in rules if r.name == "score-high"]
     share = fire_share(high, draws)
@@ -154,12 +154,16 @@ def test_alert_markers_and_active_alerts_come_from_the_store(tmp_path, evidence,
     assert share >= u.robust_share  # 68.5 against a fire level of 60
     active = data.active.set_index("rule")
     assert active.at["score-high", "share"] == share
-    assert pd.isna(active.at["remittances-dependence", "share"])
+    (dependence,) = [r for r in rules if r.name == "remittances-dependence"]
+    shown = active.at["remittances-dependence", "share"]
+    assert shown == alert_share(dependence, data.now, draws, seed=u.seed)
+    # "more than 40 per cent" is read as the point 40, the fire level: every draw fires.
+    assert shown == 1.0
     console = interval_line(found, [("score-high", share)], u.weight_noise, u.robust_share)
     verdict = console.splitlines()[1].split(": ", 1)[1]
     assert verdict == f"fires in {share:.0%} of draws (robust at {u.robust_share:.0%})"
     assert html.text["data-robust=score-high"] == verdict
-    assert html.of("robust") == ["score-high"]
+    assert html.of("robust") == ["remittances-dependence", "score-high"]
     report = build_report(data, methodology_url="docs/methodology.md")
     assert f"\n     {verdict}\n" in report.text
 

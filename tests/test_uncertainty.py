@@ -11,7 +11,7 @@ import pytest
 
 from fragwatch.errors import ConfigError
 from fragwatch.scoring.assessment import assess
-from fragwatch.scoring.uncertainty import draw_between, fire_share, interval_of
+from fragwatch.scoring.uncertainty import alert_share, draw_between, fire_share, interval_of
 from fragwatch.settings import load_model_spec
 
 from .conftest import MODEL_TOML, run_cli
@@ -102,3 +102,33 @@ def test_assess_and_explain_show_the_interval():
     done = run_cli("explain", "--as-of", "2016-12-31")
     assert done.returncode == 0
     assert done.stdout.splitlines()[1].startswith("interval: median")
+
+
+def test_indicator_rules_are_judged_over_their_own_evidence_range(one, spec):
+    from fragwatch.alerts.rules import Rule
+
+    a, _ = one
+    row = a.table.set_index("code").loc["migrant_returns"]
+    lo, mode, hi = float(row["low"]), float(row["value"]), float(row["high"])
+    draws = np.zeros(20_000)  # only their number matters to an indicator rule
+    seed = spec.uncertainty.seed
+
+    def share(kind: str, fire: float) -> float:
+        rule = Rule("r", kind, "high", fire=fire, clear=fire, indicator="migrant_returns")
+        return alert_share(rule, a, draws, seed=seed)
+
+    # Triangular(lo, mode, hi): P(x >= t) for t between mode and hi is (hi - t)^2 / ((hi - lo)
+    # (hi - mode)); by hand, not from the code.
+    t = (mode + hi) / 2
+    expected = (hi - t) ** 2 / ((hi - lo) * (hi - mode))
+    assert share("indicator_above", t) == pytest.approx(expected, abs=0.01)
+    assert share("indicator_below", t) == pytest.approx(1 - expected, abs=0.01)
+    assert share("indicator_above", lo) == 1.0
+    assert share("indicator_above", hi + 1) == 0.0
+    # A point value: robust exactly when it fires.
+    point = Rule("p", "indicator_above", "high", fire=40, clear=35, indicator="remittances_gdp")
+    assert a.table.set_index("code").at["remittances_gdp", "value"] == 40
+    assert alert_share(point, a, draws, seed=seed) == 1.0
+    # Rules the draws cannot test have no share.
+    band = Rule("b", "band_change", "high")
+    assert alert_share(band, a, draws, seed=seed) is None

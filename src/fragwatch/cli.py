@@ -203,10 +203,11 @@ def explain(obj: Context, countries, as_of, since, as_json):
 
 
 def _interval(spec, a, rules):
-    from fragwatch.scoring.uncertainty import assessment_interval, fire_share
+    from fragwatch.scoring.uncertainty import alert_share, assessment_interval
 
     found, draws = assessment_interval(spec, a)
-    shares = [(r.name, fire_share(r, draws)) for r in rules]
+    seed = spec.uncertainty.seed
+    shares = [(r.name, alert_share(r, a, draws, seed=seed)) for r in rules]
     return found, [(name, share) for name, share in shares if share is not None]
 
 

@@ -37,7 +37,7 @@ class Certainty:
 
     interval: Interval
     weight_noise: float
-    fire_share: float | None  # share of draws in which a score rule fires; None for others
+    fire_share: float | None  # share of draws in which a score/indicator rule fires, or None
     robust_share: float  # the configured share from which a firing counts as robust
 
     @property
@@ -326,10 +326,14 @@ def _what_fired(mail: AlertMail) -> list[str]:
     tag, c = _robust_tag(mail), mail.certainty
     if tag is not None:
         verdict = "yes" if c.robust else "NO, act with care"
+        over = (
+            f"draws of {mail.rule.indicator} over its evidence range"
+            if mail.rule.indicator is not None
+            else f"draws over evidence ranges and {c.weight_noise:.0%} weight noise"
+        )
         lines.append(
             f"  Robust:   {verdict}: the fire condition holds in {c.fire_share:.0%} of"
-            f" {c.interval.draws} draws over evidence ranges and {c.weight_noise:.0%} weight"
-            f" noise (robust from {c.robust_share:.0%})"
+            f" {c.interval.draws} {over} (robust from {c.robust_share:.0%})"
         )
     since = mail.since or (note.at if note.kind == "firing" else None)
     if note.kind == "firing":

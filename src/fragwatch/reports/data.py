@@ -23,7 +23,7 @@ from fragwatch.scoring.assessment import Assessment, assess, indicator_panel
 from fragwatch.scoring.bands import band_of
 from fragwatch.scoring.explain import attribute_change
 from fragwatch.scoring.spec import ModelSpec, UncertaintySettings
-from fragwatch.scoring.uncertainty import Interval, assessment_interval, fire_share
+from fragwatch.scoring.uncertainty import Interval, alert_share, assessment_interval
 
 if TYPE_CHECKING:  # SQLAlchemy loads only when a store is given
     from sqlalchemy import Connection
@@ -61,7 +61,7 @@ class ReportData:
     sources: pd.DataFrame  # index: ref 1..n; source_id, title, publisher, published, url
     refs: dict[str, tuple[int, ...]]  # figure name or "indicator:<code>" -> source refs
     fired: pd.DataFrame  # rule, subject, date: alert firings within the history window
-    # alerts firing now, with ``share``: for a score rule, the share of the interval's draws in
+    # alerts firing now, with ``share``: for a score or indicator rule, the share of draws in
     # which it fires (None for other rules, or when the score is withheld); None without a store
     active: pd.DataFrame | None
     warnings: list[str]
@@ -152,7 +152,9 @@ def gather(
         sources=sources,
         refs=figure_refs,
         fired=_fired(conn, country, dates[0], as_of),
-        active=_active(conn, country, rules, draws) if conn is not None else None,
+        active=_active(conn, now, rules, draws, spec.uncertainty.seed)
+        if conn is not None
+        else None,
         warnings=_warnings(evidence, spec, now, change, since),
         interval=interval,
         uncertainty=spec.uncertainty,
@@ -268,9 +270,11 @@ def _fired(
 
 
 def _active(
-    conn: Connection, country: str, rules: Sequence[Rule], draws: np.ndarray
+    conn: Connection, now: Assessment, rules: Sequence[Rule], draws: np.ndarray, seed: int
 ) -> pd.DataFrame:
     from fragwatch.store.alerts import load_alerts
+
+    country = now.country
 
     by_name = {r.name: r for r in rules}
     rows = []
@@ -290,8 +294,8 @@ def _active(
                 "value": alert.last_value,
                 "acked_by": alert.acked_by,
                 "kind": known.kind if known else "",
-                # Score rules only, on the country itself: how sure the score is past the level.
-                "share": fire_share(known, draws) if known and subject == country else None,
+                # Score and indicator rules: the share of draws past the fire level.
+                "share": alert_share(known, now, draws, seed=seed) if known else None,
             }
         )
     columns = ["rule", "subject", "severity", "description", "since", "value", "acked_by"]

@@ -23,7 +23,8 @@ REASONS = {
     "evidence went stale": "evidence went stale",
     "model change": "model change",
 }
-SCORE_RULES = ("score_above", "score_below")  # the rules the interval's draws can test
+# The rules the interval's draws can test (indicator rules over their own evidence range).
+DRAWN_RULES = ("score_above", "score_below", "indicator_above", "indicator_below")
 # Band colours for the headline, calm to fragile (the history chart shades the same way).
 BAND_COLOURS = ("#2e7d32", "#9e9d24", "#ef6c00", "#c62828", "#7b1fa2")
 
@@ -303,7 +304,7 @@ def _alerts(data: ReportData) -> dict:
             "value": "-" if _missing(r["value"]) else f"{r['value']:.4g}",
             "acked_by": r["acked_by"] or "",
             # Score rules: in how many of the interval's draws the score is past the fire level.
-            "draws": robust_text(r["share"], robust) if r["kind"] in SCORE_RULES else "",
+            "draws": robust_text(r["share"], robust) if r["kind"] in DRAWN_RULES else "",
             "robust": not _missing(r["share"]) and r["share"] >= robust,
         }
         for _, r in data.active.iterrows()

@@ -30,7 +30,7 @@ from fragwatch.evidence import Evidence
 from fragwatch.scheduler.periods import due_periods
 from fragwatch.scoring.assessment import Assessment, assess
 from fragwatch.scoring.spec import ModelSpec
-from fragwatch.scoring.uncertainty import assessment_interval, fire_share
+from fragwatch.scoring.uncertainty import alert_share, assessment_interval
 from fragwatch.store.alerts import StoredAlert, list_silences, load_alerts, save_alert
 from fragwatch.store.assessments import last_assessed, save_assessment
 from fragwatch.store.engine import read_connection
@@ -223,7 +223,8 @@ def _certainty(svc: Service, a: Assessment, rule: Rule, cache: dict) -> Certaint
         cache[a.country] = assessment_interval(svc.spec, a)
     interval, scores = cache[a.country]
     u = svc.spec.uncertainty
-    return Certainty(interval, u.weight_noise, fire_share(rule, scores), u.robust_share)
+    share = alert_share(rule, a, scores, seed=u.seed)
+    return Certainty(interval, u.weight_noise, share, u.robust_share)
 
 
 def _record_job_outcome(job: str, error: str | None, now: datetime, svc: Service) -> None:

@@ -166,3 +166,23 @@ def fire_share(rule, scores: np.ndarray) -> float | None:
         return None
     fired = scores >= rule.fire if rule.kind == "score_above" else scores <= rule.fire
     return float(fired.mean())
+
+
+def alert_share(rule, assessment, scores: np.ndarray, *, seed: int) -> float | None:
+    """Share of draws in which an alert rule's fire condition holds, or None for rules the
+    Monte Carlo cannot test (band changes, jumps, staleness, jobs) or without a reading.
+
+    Score rules are judged on the score's draws; indicator rules on draws of the indicator's
+    own value over its evidence range (triangular, as in the interval; weights play no part),
+    as many as the score has draws.
+    """
+    if rule.kind not in ("indicator_above", "indicator_below"):
+        return fire_share(rule, scores)
+    row = assessment.table.set_index("code").loc[rule.indicator]
+    value, low, high = (np.array([float(row[c])]) for c in ("value", "low", "high"))
+    if np.isnan(value[0]):
+        return None
+    u = np.random.default_rng(seed).random((len(scores), 1))
+    x = draw_between(value, low, high, u)[:, 0]
+    fired = x >= rule.fire if rule.kind == "indicator_above" else x <= rule.fire
+    return float(fired.mean())
