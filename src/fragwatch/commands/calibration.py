@@ -53,6 +53,8 @@ def calibrate(obj, start, end, events_path, country, horizon, splits, C, scenari
     from fragwatch.scoring.calibration import calibrate as fit
     from fragwatch.scoring.calibration import splits_fit
 
+    if scenario_path is not None and scenario_path.suffix != ".toml":  # before the fit
+        raise UsageError("a scenario file must end in .toml", where="--scenario")
     dates, ledger, evidence, spec, chosen = ledger_inputs(obj, start, end, events_path, country)
     _, scores = score_history(evidence, spec, [chosen], dates)
     normalised = scores.normalised.xs(chosen, level=0)
@@ -146,8 +148,6 @@ def _write_scenario(path: Path, result, country: str, as_of) -> None:
 
     if not result.suggests:
         raise UsageError("no fitted weight is positive: no scenario to write", where="--scenario")
-    if path.suffix != ".toml":
-        raise UsageError("a scenario file must end in .toml", where="--scenario")
     lines = [
         "# Weights fitted by `fragwatch calibrate` on an event ledger. Advice to try, not to adopt",
         "# blindly: read the out-of-sample scores it printed first.",

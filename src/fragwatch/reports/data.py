@@ -3,8 +3,8 @@
 The report recomputes both ends of the period point-in-time, so it works without a store. With
 a store (a read connection) it also shows the scores the service stored, the alerts that fired
 and are firing, and, when the previous report was scored under another model, that model change.
-The score now carries the interval `fragwatch assess` shows (``scoring.uncertainty``), and each
-firing score rule the share of its draws in which it fires.
+The score carries the interval `fragwatch assess` shows (``scoring.uncertainty``), and each
+firing score or indicator rule the share of its draws in which it fires.
 """
 
 from __future__ import annotations

@@ -81,8 +81,8 @@ def robust_text(share: float | None, robust_share: float) -> str:
 
     A firing alert that fires in no draw is shown too (not robust): the reader sees it firing.
     """
-    if _missing(share):
-        return "no interval (score withheld)"
+    if _missing(share):  # a withheld score, or an indicator without fresh evidence now
+        return "not judged: no reading to draw from"
     verdict = "robust" if share >= robust_share else "not robust"
     return f"fires in {share:.0%} of draws ({verdict} at {robust_share:.0%})"
 
