@@ -28,8 +28,13 @@ class Evidence:
     def known_by(self, as_of: pd.Timestamp | str) -> Evidence:
         """Only what had been published by ``as_of`` (inclusive): no look-ahead."""
         cutoff = pd.Timestamp(as_of)
+        # A data set's rows carry their own dates (a release also brings figures that were
+        # first published years before it; see evidence.opendata), so its source stays.
         return Evidence(
-            sources=_rows(self.sources, self.sources["published"] <= cutoff),
+            sources=_rows(
+                self.sources,
+                (self.sources["published"] <= cutoff) | (self.sources["kind"] == "dataset"),
+            ),
             observations=_rows(self.observations, self.observations["published"] <= cutoff),
             events=_rows(self.events, self.events["published"] <= cutoff),
             texts=self.texts,

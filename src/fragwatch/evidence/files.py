@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import csv
 import io
+from collections.abc import Collection
 from importlib import resources
 from pathlib import Path
 
@@ -103,10 +104,17 @@ def _empty(columns: list[str]) -> pd.DataFrame:
     return pd.DataFrame({c: pd.Series(dtype=str) for c in columns})
 
 
-def load_evidence(paths: list[Path], *, include_default: bool = True) -> Evidence:
+def load_evidence(
+    paths: list[Path],
+    *,
+    include_default: bool = True,
+    countries: Collection[str] | None = None,
+) -> Evidence:
     """Load and validate evidence from the default base plus folders or single CSV files.
 
     Every table is validated before anything is returned: one bad row fails the whole load.
+    The default base includes the open-data layer (see ``evidence.opendata``); ``countries``
+    limits that layer to the countries a command will assess (None: every country).
     """
     folders = ([default_evidence_dir()] if include_default else []) + list(paths)
     sources_parts, obs_parts, ev_parts, parquet_parts = [], [], [], []
@@ -124,8 +132,19 @@ def load_evidence(paths: list[Path], *, include_default: bool = True) -> Evidenc
                 parquet_parts.append((table, ref))
 
     sources = _concat_sources(sources_parts, texts_dirs)
+    open_obs = []
+    if include_default:
+        from fragwatch.evidence.opendata import open_layer
+
+        open_sources, open_observations = open_layer(
+            None if countries is None else frozenset(countries)
+        )
+        sources = pd.concat([sources, open_sources])
+        open_obs = [(open_observations, (None, TableRef("open-data layer")))]
     observations = _concat_checked(
-        [validate_observations(t, sources, r) for t, r in obs_parts], "obs_id", obs_parts
+        [validate_observations(t, sources, r) for t, r in obs_parts] + [f for f, _ in open_obs],
+        "obs_id",
+        obs_parts + [p for _, p in open_obs],
     )
     if parquet_parts:
         from fragwatch.evidence.parquet import read_events_parquet

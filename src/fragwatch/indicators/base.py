@@ -53,6 +53,8 @@ class Indicator:
     sources: ClassVar[str]  # which evidence feeds it
     # Tunable parameters and their defaults; model.toml may override any of them.
     defaults: ClassVar[dict[str, object]] = {}
+    declared: ClassVar[bool] = False  # True for an indicator declared in model.toml
+    family: ClassVar[str] = ""
 
     def __init__(self, **params: object) -> None:
         unknown = set(params) - set(self.defaults)

@@ -11,7 +11,7 @@ from fragwatch.evidence import Evidence
 from fragwatch.indicators.base import Indicator
 from fragwatch.indicators.kernels.arrays import Cells, Rows, to_us
 from fragwatch.indicators.kernels.events import decayed_events_cells, monitored_cells
-from fragwatch.indicators.kernels.latest import change_cells, level_cells
+from fragwatch.indicators.kernels.latest import change_cells, level_cells, per_head
 from fragwatch.indicators.kernels.window import window_max_cells
 
 
@@ -71,8 +71,18 @@ class DecayedEventIndicator(Indicator):
     """
 
     transform = "decayed_events"
+    per: ClassVar[str | None] = None  # e.g. "population": points per head
+    scale: ClassVar[float] = 1.0  # 1e6: points per million people
 
     def _panel(self, evidence: Evidence, cells: Cells) -> pd.DataFrame:
+        counted = self._counted(evidence, cells)
+        if self.per is None:
+            return counted
+        return per_head(
+            counted, cells, Rows.quantities(evidence.observations).of(self.per), self.scale
+        )
+
+    def _counted(self, evidence: Evidence, cells: Cells) -> pd.DataFrame:
         obs, sources = evidence.observations, evidence.sources
         events = Rows.events(evidence.events)
         # Annual open-data series are always 'recent' and watch for nothing: reports do, and so

@@ -1,27 +1,14 @@
 """The indicator registry.
 
-Built-in indicators register through the same decorator an outside package would use; outside
-packages are found through the ``fragwatch.indicators`` entry-point group.
+Built-in indicators are declared as data (catalogue.toml) and registered like model.toml's own
+declarations; an outside package registers coded indicators with the ``register`` decorator,
+found through the ``fragwatch.indicators`` entry-point group.
 """
 
 from __future__ import annotations
 
-import importlib
-
 from fragwatch.indicators.base import Indicator
 
-BUILTIN_MODULES = (
-    "remittances",
-    "heroin_seizures",
-    "migrant_returns",
-    "opposition_repression",
-    "border_incidents",
-    "elite_defections",
-    "is_recruitment",
-    "militants_across_border",
-    "conflict_deaths",
-    "armed_violence",
-)
 ENTRY_POINT_GROUP = "fragwatch.indicators"
 
 _REGISTRY: dict[str, type[Indicator]] = {}
@@ -36,11 +23,27 @@ def register(cls: type[Indicator]) -> type[Indicator]:
     return cls
 
 
+def replace_declared(cls: type[Indicator]) -> type[Indicator]:
+    """Register an indicator declared in config, replacing an earlier declaration of the same
+    code (a second model file may declare it differently); a coded indicator is never
+    replaced."""
+    _load_builtins()
+    old = _REGISTRY.get(cls.code)
+    if old is not None and not getattr(old, "declared", False):
+        raise ValueError(f"indicator code '{cls.code}' is already a built-in indicator")
+    _REGISTRY[cls.code] = cls
+    return cls
+
+
 def _load_builtins() -> None:
+    # The built-in indicators are declarations in the package's catalogue.toml, turned into
+    # classes the way model.toml's declarations are (see indicators.declared).
     if "builtins" not in _loaded:
-        for name in BUILTIN_MODULES:
-            importlib.import_module(f"fragwatch.indicators.builtin.{name}")
         _loaded.add("builtins")
+        from fragwatch.indicators.declared import catalogue, declare
+
+        for declaration in catalogue():
+            declare(declaration, builtin=True)
 
 
 def _load_plugins() -> None:

@@ -68,6 +68,17 @@ class Assessment:
     min_coverage: float = 0.0
 
     @property
+    def coverage_by_layer(self) -> dict[str, float]:
+        """The coverage split by the layer each known indicator's evidence came from (open
+        data or reports): the parts add up to ``coverage``."""
+        if "layer" not in self.table or "nominal" not in self.table:
+            return {}
+        known = self.table[self.table["value"].notna()]
+        return {
+            layer: float(known.loc[known["layer"] == layer, "nominal"].sum()) for layer in LAYERS
+        }
+
+    @property
     def evidence_ids(self) -> list[str]:
         return sorted({i for ids in self.table["evidence_ids"] for i in ids})
 
@@ -81,6 +92,7 @@ class Assessment:
             "score": None if np.isnan(self.score) else round(self.score, 4),
             "band": self.band,
             "coverage": round(self.coverage, 4),
+            "coverage_by_layer": {k: round(v, 4) for k, v in self.coverage_by_layer.items()},
             "model_digest": self.model_digest,
             "evidence_digest": self.evidence_digest,
             "contributions": rows,
@@ -92,6 +104,8 @@ class Assessment:
         table = pd.DataFrame(record["contributions"])
         for column in ("value", "low", "high", "lo", "hi", "normalised", "weight", "contribution"):
             table[column] = table[column].astype(float)
+        if "nominal" in table:
+            table["nominal"] = table["nominal"].astype(float)
         table["evidence_ids"] = [tuple(ids) for ids in table["evidence_ids"]]
         score = record["score"]
         return cls(
@@ -143,7 +157,45 @@ def assess(
     panel = indicator_panel(known, spec, countries, dates, with_evidence=True)
     scores = spec.model.score(panel.value)
     digest = known.digest()
-    return [assessment_of(spec, panel, scores, (country, as_of), digest) for country in countries]
+    found = [assessment_of(spec, panel, scores, (country, as_of), digest) for country in countries]
+    reported = report_layer_ids(known, [a.table for a in found])
+    nominal = spec.model.effective_weights()
+    for a in found:
+        a.table["layer"] = [
+            layer_of(ids, reported, getattr(spec.indicators[code], "per", None))
+            for code, ids in zip(a.table["code"], a.table["evidence_ids"], strict=True)
+        ]
+        a.table["nominal"] = nominal.reindex(a.table["code"]).to_numpy(float)
+    return found
+
+
+LAYERS = ("open", "report")
+
+
+def layer_of(ids: tuple[str, ...], reported: dict[str, str], per: str | None) -> str:
+    """'report' when the indicator's own reading rests on a report, else 'open' ('' if
+    unknown). The denominator of a rate (population) does not decide: a report's population
+    figure under an open-data death count leaves the reading open data."""
+    if not ids:
+        return ""
+    own = [i for i in ids if per is None or reported.get(i) != per]
+    return "report" if any(i in reported for i in own) else "open"
+
+
+def report_layer_ids(evidence: Evidence, tables: list[pd.DataFrame]) -> dict[str, str]:
+    """Of the evidence ids the tables cite, those from reports (or news), each with its
+    quantity (events: ''): the report layer. Everything from a source of kind 'dataset' (the
+    shipped open data, imported WDI, UCDP and ACLED files) is the open-data layer."""
+    cited = list({i for t in tables for ids in t["evidence_ids"] for i in ids})
+    if not cited:
+        return {}
+    obs = evidence.observations[["source_id", "quantity"]].reindex(cited)
+    ev = evidence.events["source_id"].reindex(cited)
+    source = obs["source_id"].fillna(ev)
+    kind = evidence.sources["kind"].reindex(source.to_numpy(dtype=object))
+    reported = (kind.to_numpy(dtype=object) != "dataset") & source.notna().to_numpy()
+    quantity = obs["quantity"].fillna("").to_numpy(dtype=object)
+    return dict(zip(np.asarray(cited, dtype=object)[reported], quantity[reported], strict=True))
 
 
 def assessment_of(

@@ -40,6 +40,20 @@ class IndicatorConfig:
     half_life_days: float | None = None
     fatality_factor: float | None = None
     severity: dict[str, float] | None = None
+    # A declared indicator (DESIGN §5): its family and what it reads and means.
+    family: str | None = None
+    name: str | None = None
+    unit: str | None = None
+    quantity: str | None = None
+    per: str | None = None
+    scale: float | None = None
+    definition: str | None = None
+    sources: str | None = None
+
+
+# Keys a declared indicator must give (beyond family), and keys only a declaration may give.
+DECLARED_REQUIRED = ("name", "dimension", "unit", "direction", "goalposts", "definition", "sources")
+DECLARATION_ONLY = ("family", "name", "unit", "quantity", "per", "scale", "definition", "sources")
 
 
 @dataclass(frozen=True)
@@ -238,6 +252,22 @@ class Checker:
             elif key == "severity":
                 kinds = self.table(value, at, set(value) if isinstance(value, dict) else set())
                 out[key] = {kind: self.number(w, (*at, kind), low=0) for kind, w in kinds.items()}
+            elif key == "family":
+                from fragwatch.indicators.declared import FAMILIES
+
+                if value not in FAMILIES:
+                    raise self.fail(
+                        at, f"unknown family {value!r}; families: {', '.join(FAMILIES)}"
+                    )
+                out[key] = value
+            elif key == "scale":
+                out[key] = self.number(value, at, low=0, strict_low=True)
+            elif key in ("quantity", "per"):
+                if not isinstance(value, str) or not re.fullmatch(r"[a-z][a-z0-9_]*", value):
+                    raise self.fail(at, f"must be a quantity code (lower_case), got {value!r}")
+                out[key] = value
+            else:  # name, unit, definition, sources
+                out[key] = self.text_value(value, at)
         return IndicatorConfig(**out)
 
 
@@ -306,6 +336,46 @@ def load_model_spec(path: Path) -> ModelSpec:
     return build_spec(Checker(path, text).model_file(data), path, text)
 
 
+def _declared_class(code: str, cfg: IndicatorConfig, fail) -> type:
+    """The class of an indicator declared in model.toml (checked, then registered)."""
+    from fragwatch.indicators.declared import FAMILIES, Declaration, builtin, declare
+
+    loc = ("indicators", code)
+    if not re.fullmatch(r"[a-z][a-z0-9_]*", code):
+        raise fail(loc, f"'{code}' is not an indicator code (lower_case_with_underscores)")
+    if builtin(code):
+        raise fail((*loc, "family"), f"'{code}' is a built-in indicator; declare another code")
+    for key in DECLARED_REQUIRED:
+        if getattr(cfg, key) is None:
+            raise fail(loc, f"declared indicator '{code}' needs '{key}'")
+    _, reads_quantity, _ = FAMILIES[cfg.family]
+    if reads_quantity and cfg.quantity is None:
+        raise fail(loc, f"a '{cfg.family}' indicator needs 'quantity'")
+    if not reads_quantity and not cfg.severity:
+        raise fail(loc, "a 'decayed_events' indicator needs a [severity] table of event kinds")
+    if cfg.family == "rate" and cfg.per is None:
+        raise fail(loc, "a 'rate' indicator needs 'per' (the denominator quantity)")
+    if cfg.per is not None and cfg.family not in ("rate", "decayed_events"):
+        raise fail((*loc, "per"), f"a '{cfg.family}' indicator takes no 'per'")
+    return declare(
+        Declaration(
+            code=code,
+            family=cfg.family,
+            name=cfg.name,
+            dimension=cfg.dimension,
+            unit=cfg.unit,
+            direction=cfg.direction,
+            goalposts=cfg.goalposts,
+            definition=cfg.definition,
+            sources=cfg.sources,
+            quantity=cfg.quantity,
+            per=cfg.per,
+            scale=cfg.scale if cfg.scale is not None else 1.0,
+            severity=dict(cfg.severity or {}),
+        )
+    )
+
+
 def build_spec(parsed: ModelFile, path: Path, text: str) -> ModelSpec:
     indicators = {}
     rows = []
@@ -327,13 +397,23 @@ def build_spec(parsed: ModelFile, path: Path, text: str) -> ModelSpec:
             )
 
     for code, cfg in parsed.indicators.items():
-        try:
-            cls = get_indicator(code)
-        except KeyError:
-            raise fail(
-                ("indicators", code),
-                f"unknown indicator '{code}'; known: {', '.join(sorted(registered()))}",
-            ) from None
+        if cfg.family is not None:
+            cls = _declared_class(code, cfg, fail)
+        else:
+            given = [k for k in DECLARATION_ONLY if getattr(cfg, k) is not None]
+            if given:
+                raise fail(
+                    ("indicators", code, given[0]),
+                    f"'{given[0]}' is only for a declared indicator: add 'family = ...'",
+                )
+            try:
+                cls = get_indicator(code)
+            except KeyError:
+                raise fail(
+                    ("indicators", code),
+                    f"unknown indicator '{code}'; known: {', '.join(sorted(registered()))}"
+                    " (or declare it with 'family = ...')",
+                ) from None
         if not cfg.enabled:
             continue
         params = {}

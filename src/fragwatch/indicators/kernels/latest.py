@@ -202,3 +202,26 @@ def change_cells(cells: Cells, obs: Rows, staleness_days: int) -> pd.DataFrame:
     for column, values in zip(out, reading, strict=True):
         column[at] = (values - base) / base * 100.0
     return cells.frame(*out, _combined_ids(cells.n, at, [(found, p), (found, g)]))
+
+
+def per_head(panel: pd.DataFrame, cells: Cells, denominator: Rows, scale: float) -> pd.DataFrame:
+    """A panel's value, low and high divided by the latest known denominator (population) and
+    multiplied by ``scale``; the denominator's evidence ids join the cell's. A cell with no
+    denominator known becomes NaN: a count cannot be compared across countries without it."""
+    base = _Latest(cells, denominator)
+    has, point, _, _ = _latest_readings(cells, base)
+    per_cell = np.full(cells.n, np.nan)
+    per_cell[has] = point
+    out = panel.copy()
+    for column in ("value", "low", "high"):
+        out[column] = panel[column].to_numpy(float) / per_cell * scale
+    ids = out["evidence_ids"].to_numpy(dtype=object)
+    valued = np.flatnonzero(~np.isnan(out["value"].to_numpy(float)) & (base.latest >= 0))
+    base_ids = base.ids(base.latest[valued]) if len(valued) else np.empty(0, dtype=object)
+    joined = np.empty(cells.n, dtype=object)
+    joined[:] = [()] * cells.n
+    for at, extra in zip(valued, base_ids, strict=True):
+        own = ids[at] if isinstance(ids[at], tuple) else ()
+        joined[at] = own + extra
+    out["evidence_ids"] = joined
+    return out
