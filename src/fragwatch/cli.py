@@ -31,13 +31,28 @@ class Context:
 
         return load_settings(config_dir(self.config_dir), self.settings_path)
 
-    def evidence(self):
+    def evidence(self, countries: list[str] | None = None):
+        """The evidence; ``countries`` limits the open-data layer to them (None: all)."""
         from fragwatch.evidence.files import load_evidence
         from fragwatch.evidence.library import library_folders
 
         # Embedded base, then the local library (imports, accepted candidates), then --evidence.
         paths = [*library_folders(), *self.evidence_paths]
-        return load_evidence(paths, include_default=self.include_default)
+        return load_evidence(paths, include_default=self.include_default, countries=countries)
+
+    def wanted(self, requested: tuple[str, ...]) -> list[str] | None:
+        """The countries a command is about: those asked for, else the watched countries in
+        fragwatch.toml (when there is one), else None (every country with evidence)."""
+        if requested:
+            return [c.upper() for c in requested]
+        from fragwatch.settings import config_dir
+
+        if (
+            self.settings_path is None
+            and not (config_dir(self.config_dir) / "fragwatch.toml").exists()
+        ):
+            return None
+        return list(self.settings().countries) or None
 
     def spec(self):
         from fragwatch.settings import config_dir, load_model_spec
@@ -57,14 +72,19 @@ class Context:
 
         settings, spec = self.settings(), self.spec()
         rules = self.rules(spec)
-        known = self.evidence().countries  # validates the evidence at start, not in a job
+        watched = list(settings.countries) or None
+
+        def evidence():  # the open-data layer of the watched countries only
+            return self.evidence(watched)
+
+        known = evidence().countries  # validates the evidence at start, not in a job
         unknown = [c for c in settings.countries if c not in known]
         if unknown:
             raise ConfigError(
-                f"no evidence for watched country '{unknown[0]}'; known: {', '.join(known)}",
+                f"no evidence for watched country '{unknown[0]}'",
                 where="settings: field 'countries'",
             )
-        return settings, build_service(settings, spec, rules, self.evidence)
+        return settings, build_service(settings, spec, rules, evidence)
 
 
 def parse_date(value: str | None, option: str, default: date | None = None) -> pd.Timestamp:
@@ -76,17 +96,22 @@ def parse_date(value: str | None, option: str, default: date | None = None) -> p
         raise UsageError(f"'{value}' is not a date (YYYY-MM-DD)", where=option) from None
 
 
-def pick_countries(evidence, requested: tuple[str, ...]) -> list[str]:
+def pick_countries(evidence, wanted: list[str] | tuple[str, ...] | None) -> list[str]:
+    """``wanted`` (see ``Context.wanted``) checked against the evidence; None: every country."""
     known = evidence.countries
-    if not requested:
+    if not wanted:
         if not known:
             raise UsageError("the evidence holds no country", where="--country")
         return known
-    wanted = [c.upper() for c in requested]
+    wanted = [c.upper() for c in wanted]
     unknown = [c for c in wanted if c not in known]
     if unknown:
         raise UsageError(
-            f"no evidence for country '{unknown[0]}'; known: {', '.join(known)}", where="--country"
+            f"no evidence for country '{unknown[0]}'"
+            f" ({len(known)} countries have evidence, e.g. {', '.join(known[:8])}, ...)"
+            if len(known) > 12
+            else f"no evidence for country '{unknown[0]}'; known: {', '.join(known)}",
+            where="--country",
         )
     return wanted
 
@@ -122,7 +147,10 @@ def cli(ctx, config_dir, model_path, settings_path, evidence_paths, no_default_e
 
 
 country_option = click.option(
-    "--country", "countries", multiple=True, help="ISO3 code (repeatable; default: all)."
+    "--country",
+    "countries",
+    multiple=True,
+    help="ISO3 code (repeatable; default: the watched countries in fragwatch.toml).",
 )
 as_of_option = click.option("--as-of", help="Assess with evidence published by this date.")
 
@@ -137,8 +165,9 @@ def assess(obj: Context, countries, as_of, as_json):
     from fragwatch.scoring.assessment import assess as run_assess
 
     when = parse_date(as_of, "--as-of")
-    evidence, spec = obj.evidence(), obj.spec()
-    results = run_assess(evidence, spec, pick_countries(evidence, countries), when)
+    wanted = obj.wanted(countries)
+    evidence, spec = obj.evidence(wanted), obj.spec()
+    results = run_assess(evidence, spec, pick_countries(evidence, wanted), when)
     rules = optional_rules(obj, spec)
     if as_json:
         click.echo(
@@ -177,8 +206,9 @@ def explain(obj: Context, countries, as_of, since, as_json):
     before = parse_date(since, "--since", default=(when - pd.DateOffset(years=1)).date())
     if before >= when:
         raise UsageError(f"{before.date()} is not before --as-of {when.date()}", where="--since")
-    evidence, spec = obj.evidence(), obj.spec()
-    chosen = pick_countries(evidence, countries)
+    wanted = obj.wanted(countries)
+    evidence, spec = obj.evidence(wanted), obj.spec()
+    chosen = pick_countries(evidence, wanted)
     rules = optional_rules(obj, spec)
     now = run_assess(evidence, spec, chosen, when)
     then = run_assess(evidence, spec, chosen, before)
@@ -259,8 +289,9 @@ def history(obj: Context, countries, start, end, freq, csv_path):
     dates = pd.date_range(first, last, freq=FREQUENCIES[freq])
     if dates.empty:
         raise UsageError(f"no {freq} end between {first.date()} and {last.date()}", where="--from")
-    evidence, spec = obj.evidence(), obj.spec()
-    _, scores = score_history(evidence, spec, pick_countries(evidence, countries), dates)
+    wanted = obj.wanted(countries)
+    evidence, spec = obj.evidence(wanted), obj.spec()
+    _, scores = score_history(evidence, spec, pick_countries(evidence, wanted), dates)
     table = scores.summary().join(scores.contributions.round(2))
     table["score"] = table["score"].round(2)
     table["coverage"] = table["coverage"].round(3)
@@ -444,6 +475,7 @@ def _register_commands() -> None:
         data,
         extract,
         outbox,
+        rank,
         report,
         scenario,
         service,
@@ -462,6 +494,7 @@ def _register_commands() -> None:
         analysis.backtest,
         analysis.sensitivity,
         calibration.calibrate,
+        rank.rank,
     ):
         cli.add_command(command)
     evidence.add_command(extract.add)

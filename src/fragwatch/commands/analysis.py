@@ -99,8 +99,9 @@ def ledger_inputs(obj, start: str, end: str, events_path: Path, country: str | N
     if len(dates) < 2:
         raise UsageError("the period must span at least two month ends", where="--to")
     ledger = read_ledger(_ledger_path(obj, events_path))
-    evidence, spec = obj.evidence(), obj.spec()
-    chosen = pick_countries(evidence, (country,) if country else ())[0]
+    wanted = obj.wanted((country,) if country else ())
+    evidence, spec = obj.evidence(wanted), obj.spec()
+    chosen = pick_countries(evidence, wanted)[0]
     return dates, ledger, evidence, spec, chosen
 
 
@@ -180,8 +181,9 @@ def sensitivity(obj, country, as_of, samples, seed, chart_path, as_json):
     from fragwatch.scoring.sensitivity import assessment_sensitivity
 
     when = parse_date(as_of, "--as-of")
-    evidence, spec = obj.evidence(), obj.spec()
-    chosen = pick_countries(evidence, (country,) if country else ())[0]
+    wanted = obj.wanted((country,) if country else ())
+    evidence, spec = obj.evidence(wanted), obj.spec()
+    chosen = pick_countries(evidence, wanted)[0]
     (found,) = assess(evidence, spec, [chosen], when)
     head = f"sensitivity {chosen} as of {found.as_of.date()}"
     if math.isnan(found.score):  # withheld: there is no score whose variance to apportion

@@ -56,8 +56,9 @@ def report(obj, countries, as_of, since, out, send, to):
         from fragwatch.reports.write import check_folder
 
         check_folder(out)  # a bad --out fails before anything is computed or written
-    evidence, spec = obj.evidence(), obj.spec()
-    chosen = pick_countries(evidence, countries or tuple(settings.countries))
+    wanted = [c.upper() for c in countries or tuple(settings.countries)] or None
+    evidence, spec = obj.evidence(wanted), obj.spec()
+    chosen = pick_countries(evidence, wanted)
     if send:
         _send(obj, settings, evidence, spec, chosen, when, after, out, recipients)
         return

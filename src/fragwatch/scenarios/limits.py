@@ -9,7 +9,8 @@ def possible_range(unit: str | None) -> tuple[float, float]:
     """The physically possible range of a value in ``unit`` (evidence or indicator units).
 
     Percent changes cannot fall below -100; shares in percent lie in 0..100; rates per 100,000
-    or per million cannot exceed the whole population; everything else the project measures
+    or per million cannot exceed the whole population; growth and inflation (percent per year)
+    go below zero; governance estimates have no bounds; everything else the project measures
     (persons, fighters, deaths, kg, USD, severity points) is a non-negative amount. A unit not
     known at all (None) is left unbounded.
     """
@@ -18,6 +19,12 @@ def possible_range(unit: str | None) -> tuple[float, float]:
     text = unit.strip().lower()
     if text.startswith("percent change"):
         return -100.0, math.inf
+    if text == "percent per year":  # growth and inflation: a contraction, deflation, hyperinflation
+        return -100.0, math.inf
+    if text.endswith("estimate") or text == "index":  # WGI, V-Dem: scales centred on zero
+        return -math.inf, math.inf
+    if text == "index 0-1":
+        return 0.0, 1.0
     if text.startswith("percent") or text == "%":
         return 0.0, 100.0
     if text.startswith(("per 100k", "per 100,000", "deaths per 100,000")):

@@ -66,12 +66,14 @@ def simulate(
     central = model.score(_frame(model, value))
     withheld = central.score.isna().to_numpy()
     weight = model.framework_.indicators["weight"].to_numpy(float)
-    rng = np.random.default_rng(seed)
     cells, k = value.shape
     out = np.full((draws, cells), np.nan)
-    for c in range(cells):  # cells are few (one per assessment); draws are vectorised
+    for c in range(cells):  # one per assessment (a ranking: one per country); draws vectorised
         if withheld[c]:
             continue
+        # Each cell draws from its own stream of the seed: a country's interval is the same
+        # whether it is assessed alone or ranked among 200.
+        rng = np.random.default_rng(seed)
         x = draw_between(value[c], low[c], high[c], rng.random((draws, k)))
         w = weight * np.clip(1.0 + weight_noise * rng.standard_normal((draws, k)), 0.0, None)
         out[:, c] = score_draws(model, x, w, ~np.isnan(value[c]))
