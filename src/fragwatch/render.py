@@ -26,8 +26,48 @@ def headline(a: Assessment) -> str:
         )
     return (
         f"{a.country} as of {a.as_of.date()}: score {a.score:.1f}/100, band {a.band}, "
-        f"coverage {a.coverage:.0%}"
+        f"coverage {a.coverage:.0%}{layer_split(a)}"
     )
+
+
+LAYER_NAMES = {"open": "open data", "report": "reports"}
+
+
+def layer_split(a: Assessment) -> str:
+    """' (open data 64%, reports 36%)': the coverage by the layer the evidence came from."""
+    parts = a.coverage_by_layer
+    if not parts:
+        return ""
+    return " (" + ", ".join(f"{LAYER_NAMES[k]} {v:.0%}" for k, v in parts.items()) + ")"
+
+
+def data_citation(c: pd.Series) -> str:
+    """A data row as a person cites it: 'World Bank WDI, 2026 release: 27.3 percent in 2015'."""
+    return f"{c['citation']}: {fmt_number(c['value'], 2)} {c['unit']} in {c['period']}"
+
+
+EVENTS_QUOTED = 3  # the deadliest events quoted in a summary
+SUMMARISE_OVER = 10  # a source citing more events than this is summarised, not listed
+
+
+def event_summary(cited: pd.DataFrame) -> list[str]:
+    """Many events (an imported data set) in a few lines: count and deaths per source, and
+    the deadliest quoted, instead of one line per row."""
+    lines = []
+    for _, group in cited.groupby("source_id", sort=False):
+        if len(group) <= SUMMARISE_OVER:
+            continue
+        first = group.iloc[0]
+        deaths = group["fatalities"].fillna(0).sum()
+        name = first["citation"] or first["source_title"]
+        lines.append(f"  - {len(group):,} events, {deaths:,.0f} deaths in {name}; the deadliest:")
+        top = group.sort_values("fatalities", ascending=False, na_position="last")
+        for evidence_id, c in top.head(EVENTS_QUOTED).iterrows():
+            lines.append(
+                f"    - [{evidence_id}] {c['period']}, {fmt_number(c['fatalities'], 0)} deaths:"
+                f" \u201c{c['quote']}\u201d"
+            )
+    return lines
 
 
 def interval_line(
@@ -53,6 +93,7 @@ def contributions_table(a: Assessment) -> str:
         {
             "indicator": t["code"],
             "dimension": t["dimension"],
+            "layer": [LAYER_NAMES.get(x, "-") for x in t["layer"]] if "layer" in t else "-",
             "raw": [fmt_number(v) for v in t["value"]],
             "unit": t["unit"],
             "normalised": [fmt_number(v, 2) for v in t["normalised"]],
@@ -89,7 +130,10 @@ def explanation(
                 f"  {code:<24} {row['delta']:+6.2f} pts  ({row['reason']}; value "
                 f"{row['from_value']:+.2f}, reweighting {row['from_reweighting']:+.2f})"
             )
-        if moved.empty:
+        if math.isnan(a.score) or math.isnan(since.score):
+            # No decomposition on a withheld side: say what the readings did instead.
+            lines += raw_moves(since, a)
+        elif moved.empty:
             lines.append("  no indicator moved")
         lines.append("")
     table = a.table.iloc[(-a.table["contribution"].fillna(-1)).argsort(kind="stable")]
@@ -99,8 +143,10 @@ def explanation(
             lines.append(f"{row['name']} [{row['code']}]: no fresh evidence, left out")
             lines.append("")
             continue
+        layer = LAYER_NAMES.get(row.get("layer", ""), "")
         lines.append(
-            f"{row['name']} [{row['code']}]: {fmt_number(row['value'])} {row['unit']}"
+            f"{row['name']} [{row['code']}]{f' ({layer})' if layer else ''}:"
+            f" {fmt_number(row['value'])} {row['unit']}"
             f" (range {fmt_number(row['low'])}-{fmt_number(row['high'])}; goalposts "
             f"{fmt_number(row['lo'], 0)}..{fmt_number(row['hi'], 0)}, direction "
             f"{int(row['direction']):+d}) -> normalised {row['normalised']:.2f}"
@@ -110,8 +156,23 @@ def explanation(
                 else " (not scored)"
             )
         )
+        rows = cited.loc[list(row["evidence_ids"])] if row["evidence_ids"] else None
+        events = rows[rows["kind"] == "event"] if rows is not None else rows
+        summarised: set[str] = set()
+        if events is not None and len(events) > SUMMARISE_OVER:
+            counts = events["source_id"].value_counts()
+            summarised = set(counts[counts > SUMMARISE_OVER].index)
+            lines += event_summary(events)
         for evidence_id in row["evidence_ids"]:
             c = cited.loc[evidence_id]
+            if c["kind"] == "event" and c["source_id"] in summarised:
+                continue
+            if c["citation"]:  # a data row: the figure as cited, then its line verbatim
+                lines.append(
+                    f"  - [{evidence_id}] {data_citation(c)} (data line \u201c{c['quote']}\u201d;"
+                    f" published {c['published'].date()})"
+                )
+                continue
             lines.append(
                 f"  - [{evidence_id}] \u201c{c['quote']}\u201d \u2014 {c['source_title']}"
                 f" ({c['publisher']}, published {c['published'].date()})"
@@ -120,3 +181,23 @@ def explanation(
             lines.append("  - no event reported in the decay window (a zero reading)")
         lines.append("")
     return "\n".join(lines).rstrip() + "\n"
+
+
+def raw_moves(since: Assessment, a: Assessment) -> list[str]:
+    """Indicators whose reading changed between two assessments, with no score to decompose."""
+    before = since.table.set_index("code")["value"]
+    after = a.table.set_index("code")["value"]
+    units = a.table.set_index("code")["unit"]
+    lines = []
+    for code in a.table["code"]:
+        b, n = before.get(code, math.nan), after.get(code, math.nan)
+        if (math.isnan(b) and math.isnan(n)) or b == n:
+            continue
+        if math.isnan(b) or math.isnan(n):
+            what = "new reading" if math.isnan(b) else "no fresh evidence now"
+        elif b != 0:
+            what = f"{(n - b) / abs(b):+.0%}"
+        else:
+            what = "from zero"
+        lines.append(f"  {code:<24} {fmt_number(b)} -> {fmt_number(n)} {units[code]} ({what})")
+    return lines or ["  no reading changed"]

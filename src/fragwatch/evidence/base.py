@@ -79,13 +79,19 @@ class Evidence:
         obs = obs.assign(id=obs["obs_id"], what=obs["quantity"] + " " + obs["period"])
         ev = self.events.reindex([i for i in ids if i in self.events.index])
         ev = ev.assign(id=ev["event_id"], what=ev["kind"] + " " + ev["date"])
-        rows = pd.concat(
-            [
-                obs[["id", "what", "quote", "source_id", "published"]],
-                ev[["id", "what", "quote", "source_id", "published"]],
-            ]
-        )
+        obs = obs.assign(kind="observation", fatalities=float("nan"))
+        ev = ev.assign(kind="event", value=float("nan"), unit="", period=ev["date"])
+        columns = ["id", "what", "quote", "source_id", "published", "kind", "value", "unit",
+                   "period", "fatalities"]  # fmt: skip
+        rows = pd.concat([obs[columns], ev[columns]])
         src = self.sources[["title", "publisher", "url"]].rename(columns={"title": "source_title"})
+        # How a person cites a data set's release ("World Bank WDI, 2026 release"); reports
+        # are cited by their title.
+        src["citation"] = (
+            self.sources["citation"].fillna("")
+            if "citation" in self.sources
+            else pd.Series("", index=src.index, dtype=object)
+        )
         return rows.join(src, on="source_id").reset_index(drop=True)
 
 
