@@ -162,8 +162,10 @@ def assess(
     nominal = spec.model.effective_weights()
     for a in found:
         a.table["layer"] = [
-            layer_of(ids, reported, getattr(spec.indicators[code], "per", None))
-            for code, ids in zip(a.table["code"], a.table["evidence_ids"], strict=True)
+            layer_of(ids, reported, spec.indicators[code]) if value == value else ""
+            for code, ids, value in zip(
+                a.table["code"], a.table["evidence_ids"], a.table["value"], strict=True
+            )
         ]
         a.table["nominal"] = nominal.reindex(a.table["code"]).to_numpy(float)
     return found
@@ -172,12 +174,17 @@ def assess(
 LAYERS = ("open", "report")
 
 
-def layer_of(ids: tuple[str, ...], reported: dict[str, str], per: str | None) -> str:
-    """'report' when the indicator's own reading rests on a report, else 'open' ('' if
-    unknown). The denominator of a rate (population) does not decide: a report's population
-    figure under an open-data death count leaves the reading open data."""
+def layer_of(ids: tuple[str, ...], reported: dict[str, str], indicator) -> str:
+    """The layer of a known reading: 'report' when it rests on a report, else 'open'.
+
+    The denominator of a rate (population) does not decide: a report's population figure
+    under an open-data death count leaves the reading open data. A zero event count cites
+    nothing; it is a reading because someone was watching, which the model takes from
+    reports (see ``DecayedEventIndicator``), so it belongs to the report layer.
+    """
     if not ids:
-        return ""
+        return "report" if indicator.transform == "decayed_events" else "open"
+    per = getattr(indicator, "per", None)
     own = [i for i in ids if per is None or reported.get(i) != per]
     return "report" if any(i in reported for i in own) else "open"
 

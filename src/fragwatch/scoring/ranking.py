@@ -53,16 +53,20 @@ def rank_countries(
     # Coverage by layer: the nominal weight of each known indicator, by where its reading came from.
     ids = panel.evidence_ids.loc[now, codes]
     reported = report_layer_ids(known, [pd.DataFrame({"evidence_ids": ids.to_numpy().ravel()})])
-    per = [getattr(spec.indicators[c], "per", None) for c in codes]
+    indicators = [spec.indicators[c] for c in codes]
     layer = np.array(
         [
-            [layer_of(x, reported, p) for x, p in zip(row, per, strict=True)]
+            [
+                layer_of(x, reported, i) if x is not None else ""
+                for x, i in zip(row, indicators, strict=True)
+            ]
             for row in ids.to_numpy()
         ],
         dtype=object,
     ).reshape(len(value), len(codes))
     nominal = spec.model.effective_weights().reindex(codes).to_numpy(float)
     known_cell = value.notna().to_numpy()
+    layer[~known_cell] = ""
     by_layer = {name: ((layer == name) & known_cell).astype(float) @ nominal for name in LAYERS}
 
     u = spec.uncertainty
