@@ -24,6 +24,9 @@ class Evidence:
     observations: pd.DataFrame
     events: pd.DataFrame
     texts: dict[str, str] = field(default_factory=dict, compare=False, repr=False)
+    # Work derived from these tables and kept with them (e.g. the rows of each quantity as
+    # arrays, the view for a set of countries): every indicator of a run reads the same.
+    memo: dict = field(default_factory=dict, compare=False, repr=False)
 
     def known_by(self, as_of: pd.Timestamp | str) -> Evidence:
         """Only what had been published by ``as_of`` (inclusive): no look-ahead."""
@@ -46,12 +49,17 @@ class Evidence:
         return sorted(found.unique().tolist())
 
     def for_countries(self, countries: list[str]) -> Evidence:
-        return Evidence(
-            sources=self.sources,
-            observations=self.observations[self.observations["country"].isin(countries)],
-            events=self.events[self.events["country"].isin(countries)],
-            texts=self.texts,
-        )
+        """The rows of these countries (the same object for the same countries, so that what
+        one indicator derives from it, the next one reuses)."""
+        key = ("for_countries", frozenset(countries))
+        if key not in self.memo:
+            self.memo[key] = Evidence(
+                sources=self.sources,
+                observations=self.observations[self.observations["country"].isin(countries)],
+                events=self.events[self.events["country"].isin(countries)],
+                texts=self.texts,
+            )
+        return self.memo[key]
 
     def digest(self) -> str:
         """A content hash of the evidence as its files give it, stable under row order."""

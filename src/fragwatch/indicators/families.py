@@ -16,7 +16,20 @@ from fragwatch.indicators.kernels.window import window_max_cells
 
 
 def _quantity(evidence: Evidence, quantity: str) -> Rows:
-    return Rows.quantities(evidence.observations).of(quantity)
+    """The observation rows of one quantity as arrays, split once per evidence and kept."""
+    split = evidence.memo.get("rows_by_quantity")
+    if split is None:
+        rows = Rows.quantities(evidence.observations)
+        codes, names = pd.factorize(rows.quantity)
+        order = np.argsort(codes, kind="stable")
+        bounds = np.searchsorted(codes[order], np.arange(len(names) + 1))
+        split = {
+            name: Rows(**{k: v[order[bounds[i] : bounds[i + 1]]] for k, v in rows.__dict__.items()})
+            for i, name in enumerate(names)
+        }
+        split[None] = Rows(**{k: v[:0] for k, v in rows.__dict__.items()})
+        evidence.memo["rows_by_quantity"] = split
+    return split.get(quantity, split[None])
 
 
 class LevelIndicator(Indicator):
@@ -29,11 +42,10 @@ class LevelIndicator(Indicator):
     defaults: ClassVar[dict[str, object]] = {"staleness_days": 730}
 
     def _panel(self, evidence: Evidence, cells: Cells) -> pd.DataFrame:
-        rows = Rows.quantities(evidence.observations)
-        denominator = rows.of(self.per) if self.per else None
+        denominator = _quantity(evidence, self.per) if self.per else None
         return level_cells(
             cells,
-            rows.of(self.quantity),
+            _quantity(evidence, self.quantity),
             self.staleness_days,
             denominator=denominator,
             scale=self.scale,
@@ -78,9 +90,7 @@ class DecayedEventIndicator(Indicator):
         counted = self._counted(evidence, cells)
         if self.per is None:
             return counted
-        return per_head(
-            counted, cells, Rows.quantities(evidence.observations).of(self.per), self.scale
-        )
+        return per_head(counted, cells, _quantity(evidence, self.per), self.scale)
 
     def _counted(self, evidence: Evidence, cells: Cells) -> pd.DataFrame:
         obs, sources = evidence.observations, evidence.sources

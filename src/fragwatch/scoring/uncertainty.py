@@ -68,16 +68,51 @@ def simulate(
     weight = model.framework_.indicators["weight"].to_numpy(float)
     cells, k = value.shape
     out = np.full((draws, cells), np.nan)
-    for c in range(cells):  # one per assessment (a ranking: one per country); draws vectorised
-        if withheld[c]:
-            continue
-        # Each cell draws from its own stream of the seed: a country's interval is the same
-        # whether it is assessed alone or ranked among 200.
-        rng = np.random.default_rng(seed)
-        x = draw_between(value[c], low[c], high[c], rng.random((draws, k)))
-        w = weight * np.clip(1.0 + weight_noise * rng.standard_normal((draws, k)), 0.0, None)
-        out[:, c] = score_draws(model, x, w, ~np.isnan(value[c]))
+    scored = np.flatnonzero(~withheld)
+    if not len(scored):
+        return out
+    # Every cell draws from its own stream of the seed, which is the same stream for every
+    # cell: a country's interval is the same whether it is assessed alone or ranked among 200,
+    # and the draws are made once and shared by all cells.
+    rng = np.random.default_rng(seed)
+    u = rng.random((draws, k))
+    w = weight * np.clip(1.0 + weight_noise * rng.standard_normal((draws, k)), 0.0, None)
+    for chunk in np.array_split(scored, max(1, len(scored) // CELLS_PER_BATCH)):
+        x = draw_between(value[chunk, None, :], low[chunk, None, :], high[chunk, None, :], u)
+        known = ~np.isnan(value[chunk])
+        out[:, chunk] = score_draws_cells(model, x, w, known).T
     return out
+
+
+CELLS_PER_BATCH = 64  # cells scored together: (64, draws, k) arrays stay a few MB
+
+
+def score_draws_cells(
+    model: FragilityModel, x: np.ndarray, w: np.ndarray, known: np.ndarray
+) -> np.ndarray:
+    """``score_draws`` for many cells at once: ``x`` (cells, draws, k), shared weights ``w``
+    (draws, k), ``known`` (cells, k); scores (cells, draws), each cell's as ``score_draws``
+    computes it (the same operations in the same order)."""
+    ind = model.framework_.indicators
+    lo, hi = ind["lo"].to_numpy(float), ind["hi"].to_numpy(float)
+    direction = ind["direction"].to_numpy(float)
+    position = model.positions_
+    dim_weight = model.framework_.dimension_weights.to_numpy(float)
+    cells, draws, k = x.shape
+    s = normalise(x.reshape(cells * draws, k), lo, hi, direction).reshape(cells, draws, k)
+    w = np.broadcast_to(w, (cells, draws, k)).copy()
+    w[~np.broadcast_to(known[:, None, :], w.shape)] = 0.0
+    s[~np.broadcast_to(known[:, None, :], s.shape)] = 0.0
+    dim_w = np.zeros((cells, draws, len(dim_weight)))
+    dim_s = np.zeros((cells, draws, len(dim_weight)))
+    for j in range(k):
+        dim_w[:, :, position[j]] += w[:, :, j]
+        dim_s[:, :, position[j]] += w[:, :, j] * s[:, :, j]
+    has = dim_w > 0
+    share = np.where(has, dim_weight, 0.0)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        share = share / share.sum(axis=2, keepdims=True)
+        return 100.0 * np.where(has, dim_s / dim_w * share, 0.0).sum(axis=2)
 
 
 def score_draws(
