@@ -78,14 +78,17 @@ def test_ranges_and_bounds_are_kept_as_such(evidence):
 
 def test_open_series_cover_their_years_and_cite_the_data_line(evidence):
     obs = evidence.observations
-    wdi = obs[obs["source_id"] == "wdi-2025-remittances-gdp"]
+    wdi = obs[(obs["source_id"] == "wdi-2025-remittances") & (obs["country"] == "TJK")]
     assert sorted(wdi["period"].astype(int)) == list(range(2002, 2025))
     row = wdi.set_index("period").loc["2008"]
-    assert row["quote"] == "tjk,2008,44.1265382636"
+    assert row["quote"] == "TJK,2008,44.12654"
     # Point-in-time: a year's figure is known only after that year.
     assert (wdi["published"] > wdi["period_end"]).all()
-    ucdp = obs[obs["quantity"] == "conflict_deaths"]
-    assert sorted(ucdp["period"].astype(int)) == list(range(1989, 2019))
+    tjk_deaths = obs[(obs["quantity"] == "conflict_deaths") & (obs["country"] == "TJK")]
+    ged = tjk_deaths[tjk_deaths["source_id"] == "ucdp-ged-19.1-owid"]
+    assert sorted(ged["period"].astype(int)) == list(range(1989, 2019))
+    ucdp = tjk_deaths[tjk_deaths["source_id"] == "ucdp-cy-25.1"]
+    assert sorted(ucdp["period"].astype(int)) == list(range(1991, 2025))
 
 
 def test_every_event_names_a_kind_date_and_source(evidence):

@@ -8,6 +8,7 @@ from collections.abc import Collection
 from importlib import resources
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 
 from fragwatch.errors import EvidenceError, FragwatchError, location
@@ -212,28 +213,45 @@ def _concat_checked(frames: list[pd.DataFrame], id_col: str, parts: list) -> pd.
     if not frames:
         return None
     frames = _same_dtypes(frames)
-    seen: dict[str, str] = {}
-    for frame, (_, ref) in zip(frames, parts, strict=True):
-        clash = frame.index.isin(list(seen))
-        if clash.any():
-            pos = int(clash.argmax())
-            dup = frame.index[pos]
-            raise EvidenceError(
-                f"id '{dup}' is already defined in {seen[dup]}",
-                where=location(ref.file, ref.line_of(pos), id_col),
-            )
-        seen.update(dict.fromkeys(frame.index, ref.file))
+    # One hash pass over every id (the open-data layer alone has 150,000); only when some id
+    # repeats is its first repetition located, for the error message.
+    ids = pd.Index(np.concatenate([f.index.to_numpy(dtype=object) for f in frames]))
+    repeated = ids.duplicated(keep="first")
+    if repeated.any():
+        at = int(np.argmax(repeated))
+        dup = ids[at]
+        sizes = np.cumsum([len(f) for f in frames])
+        part = int(np.searchsorted(sizes, at, side="right"))
+        pos = at - (int(sizes[part - 1]) if part else 0)
+        first = int(np.searchsorted(sizes, ids.get_indexer([dup])[0], side="right"))
+        raise EvidenceError(
+            f"id '{dup}' is already defined in {parts[first][1].file}",
+            where=location(parts[part][1].file, parts[part][1].line_of(pos), id_col),
+        )
     return pd.concat(frames)
 
 
 def _same_dtypes(frames: list[pd.DataFrame]) -> list[pd.DataFrame]:
-    """Text kept in Arrow by a Parquet batch stays there: small CSV tables join it, not the
-    other way round (pandas would turn a million Arrow strings into Python objects)."""
-    arrow = {c for f in frames for c in f.columns if isinstance(f[c].dtype, pd.StringDtype)}
-    return [
-        f.astype({c: "str" for c in arrow if c in f and f[c].dtype == object}) if arrow else f
-        for f in frames
-    ]
+    """One text dtype per column, the largest table's: text kept in Arrow by a Parquet batch
+    stays there and small CSV tables join it; the open-data layer's Python strings stay Python
+    strings (pandas would otherwise turn 150,000 or a million strings from one into the
+    other)."""
+    largest = max(frames, key=len)
+    out = []
+    for f in frames:
+        if f is largest:
+            out.append(f)
+            continue
+        change = {
+            c: largest[c].dtype
+            for c in f.columns
+            if c in largest
+            and f[c].dtype != largest[c].dtype
+            and (f[c].dtype == object or isinstance(f[c].dtype, pd.StringDtype))
+            and (largest[c].dtype == object or isinstance(largest[c].dtype, pd.StringDtype))
+        }
+        out.append(f.astype(change) if change else f)
+    return out
 
 
 def _read_texts(sources: pd.DataFrame, texts_dirs: dict[str, Path]) -> dict[str, str]:
