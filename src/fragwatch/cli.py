@@ -413,7 +413,7 @@ def evidence_validate(obj: Context, paths):
 
 
 @evidence.command("list")
-@click.option("--country", help="ISO3 code.")
+@click.option("--country", help="ISO3 code (default: the watched countries).")
 @click.option("--quantity", help="Only observations of this quantity.")
 @click.option("--kind", help="Only events of this kind.")
 @click.option("--source", "source_id", help="Only rows citing this source id.")
@@ -425,16 +425,19 @@ def evidence_list(obj: Context, country, quantity, kind, source_id, start, end, 
     """List observations and events, filtered."""
     from fragwatch.evidence.query import filter_rows
 
-    found = obj.evidence()
+    wanted = obj.wanted((country,) if country else ())
+    found = obj.evidence(wanted)
     rows = filter_rows(
         found,
-        country=country,
+        country=country.upper() if country else None,
         quantity=quantity,
         kind=kind,
         source_id=source_id,
         start=parse_date(start, "--from") if start else None,
         end=parse_date(end, "--to") if end else None,
     )
+    if wanted and not country:  # the watched countries (the open-data layer has 227)
+        rows = rows[rows["country"].isin(wanted)]
     if as_json:
         click.echo(rows.to_json(orient="records", date_format="iso", force_ascii=False, indent=2))
         return
