@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import tempfile
+from pathlib import Path
+
 import numpy as np
 import pandas as pd
 import pytest
@@ -9,9 +12,38 @@ import pytest
 from fragwatch.evidence import Evidence
 from fragwatch.indicators import registered
 from fragwatch.indicators.base import DIMENSIONS, PANEL_COLUMNS
+from fragwatch.settings import load_model_spec
+
+from .conftest import MODEL_TOML
 
 TRANSFORMS = {"level", "change", "window_max", "decayed_events"}
 DATES = pd.DatetimeIndex(["2006-12-31", "2011-12-31", "2015-06-30", "2016-01-31", "2016-12-31"])
+
+# An indicator a user declares in model.toml (not in the package's catalogue) is held to the
+# same contract: declare one, through the same reader, before the registry is listed.
+DECLARED = """
+[indicators.contract_rule_of_law]
+family = "level"
+name = "Rule of law (WGI, declared in a test model)"
+dimension = "political"
+unit = "WGI estimate"
+direction = -1
+goalposts = [-2.5, 1.5]
+quantity = "rule_of_law"
+definition = '''Perceptions of the extent to which agents have confidence in and abide by the \
+rules of society: declared in a model file to check that declarations meet the contract.'''
+sources = "World Bank WGI (RL.EST), 2023 and 2024 updates"
+"""
+
+
+def _declare_from_a_model_file() -> None:
+    with tempfile.TemporaryDirectory() as folder:
+        path = Path(folder) / "model.toml"
+        path.write_text(MODEL_TOML.read_text(encoding="utf-8") + DECLARED, encoding="utf-8")
+        load_model_spec(path)
+
+
+_declare_from_a_model_file()
 ALL = sorted(registered())
 
 
@@ -22,6 +54,7 @@ def indicator(request):
 
 def test_at_least_ten_indicators_are_registered():
     assert len(ALL) >= 10
+    assert "contract_rule_of_law" in ALL  # the declared one is checked too
     for required in (
         "remittances_gdp",
         "heroin_seizure_trend",
