@@ -124,7 +124,7 @@ def import_group():
 @encoding_option
 @monthly_option
 def import_acled_cmd(path, countries, downloaded, published, encoding, monthly_path):
-    """An ACLED export (CSV from the data export tool or the API, or a zip of one)."""
+    """An ACLED export (CSV or zip, from the export tool or the API)."""
     from fragwatch.evidence.imports import import_acled
 
     result = import_acled(
