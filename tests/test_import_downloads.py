@@ -247,6 +247,13 @@ def test_reimporting_with_another_country_keeps_both(ws):
     line = assert_one_line_error(typo, 4, f"{FIXTURES / GED}: ")
     assert "no rows of UZB in this file: nothing changed" in line
     assert snapshot(ws.library) == before
+    # Asked with a country that is there, the missing one is a warning.
+    both = ws.run("import", "ucdp", str(FIXTURES / GED), "--country", "KGZ", "--country", "UZB")
+    assert both.returncode == 0, both.stderr
+    assert f"fragwatch: warning: {FIXTURES / GED}: no rows of UZB (check --country)" in warnings(
+        both
+    )
+    assert set(events(ws)["country"]) == {"AFG", "KGZ", "TJK"}
 
 
 def test_reimporting_acled_and_wdi_with_another_country_keeps_both(ws):
@@ -287,6 +294,9 @@ def test_the_pre_2019_acled_layout_is_mapped(ws):
         "acled:2231RTA": "riot",  # "Rioters threw molotov cocktails ..."
     }
     assert (table["published"].astype(str) == "2019-01-15").all()
+    assert table.loc["acled:2230RTA", "description"] == (
+        "Riots/Protests; admin1 Bejaia; 0 fatalities; source: Crisis Group"
+    )
 
 
 def test_an_unknown_old_event_type_is_refused_in_one_line(ws):

@@ -168,10 +168,12 @@ def convert_block(export: Export, options: AcledOptions, offset: int, batch: pa.
     iso_text = pa.array(date_text.astype(str))
     event_date = pc.if_else(pa.array(by_month), pc.utf8_slice_codeunits(iso_text, 0, 7), iso_text)
     quote = canonical_records(full.take(pa.array(keep)) if len(keep) < full.num_rows else full)
+    # Files before 2019 have no sub-event type: the type alone, not "Riots/Protests / ".
+    type_label = pc.if_else(
+        pc.equal(sub_type, ""), event_type, pc.binary_join_element_wise(event_type, sub_type, " / ")
+    )
     description = pc.binary_join_element_wise(
-        event_type,
-        " / ",
-        sub_type,
+        type_label,
         "; admin1 ",
         text(batch, "admin1"),
         "; ",
