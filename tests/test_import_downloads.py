@@ -1,7 +1,9 @@
-"""Real downloads as they come: the quirks of published GED and ACLED files, on verbatim excerpts.
+"""Real downloads as they come: the quirks of published GED and ACLED files, on verbatim copies.
 
 ``ucdp_ged_v23_1_sample_excerpt.csv`` holds 13 rows of UCDP GED 23.1, seven of which give a
-``best`` outside ``low..high``; ``acled_pre2019_algeria_2001.csv`` is an ACLED file in the layout
+``best`` outside ``low..high``; ``ucdp_ged191_download.zip`` is GED 19.1 for Bangladesh and
+Myanmar, zipped (3,194 rows, six outside); ``ucdp_hdx_conflict_data_BGD_excerpt.csv`` is HDX's
+UCDP file with its HXL row; ``acled_pre2019_algeria_2001.csv`` is an ACLED file in the layout
 before 2019 (origins in tests/fixtures/open_data/README.md). Every test runs the real command.
 """
 
@@ -119,6 +121,35 @@ def test_a_zip_archive_is_read_through_its_one_csv(ws):
     assert f"{archive}[GEDEvent_v23_1.csv]:{line}: field 'best'" in warnings(again)[0]
 
 
+def test_the_real_ged_19_1_zip_keeps_its_six_rows_outside_low_high(ws):
+    # GED 19.1 for Bangladesh and Myanmar, zipped, as the HDX UCDP scraper downloads it.
+    archive = FIXTURES / "ucdp_ged191_download.zip"
+    with zipfile.ZipFile(archive) as opened:
+        (member,) = opened.namelist()
+        text = opened.read(member).decode("utf-8")
+    reader = csv.DictReader(io.StringIO(text, newline=""))
+    odd = [
+        (reader.line_num, r["id"])
+        for r in reader
+        if not int(r["low"]) <= int(r["best"]) <= int(r["high"])
+    ]
+    assert member == "ged191.csv"
+    assert len(odd) == 6  # of 3,194
+    result = ws.run("import", "ucdp", str(archive))  # the version from the member's name
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.startswith(f"imported 3,194 events from {archive} (UCDP GED)")
+    shown = warnings(result)
+    for (line, _), warning in zip(odd[:5], shown, strict=False):
+        assert warning.startswith(f"fragwatch: warning: {archive}[{member}]:{line}: field 'best'")
+    assert shown[5].endswith(": 1 more record repaired the same way")
+    table = events(ws)
+    assert table["event_id"].str.startswith("ucdp-ged-19.1-").all()
+    assert set(table["country"]) == {"BGD", "MMR"}
+    for _, event in odd:
+        row = table.loc[f"ucdp-ged:{event}"]
+        assert row["fatalities_low"] <= row["fatalities"] <= row["fatalities_high"]
+
+
 def test_an_acled_zip_is_read_too(ws):
     archive = zipped(ws, "acled-2001.zip", {ACLED_OLD: (FIXTURES / ACLED_OLD).read_bytes()})
     result = ws.run("import", "acled", str(archive), "--downloaded", "2019-01-15")
@@ -191,23 +222,27 @@ def test_a_wrong_encoding_names_the_line(ws):
 
 # -- HXL hashtag row ----------------------------------------------------------------------------
 
-
-def with_hashtags(text: str) -> str:
-    header, rest = text.split("\n", 1)
-    names = next(csv.reader([header]))
-    tags = {"id": "#event+id", "country": "#country+name", "date_start": "#date+start"}
-    row = ",".join(tags.get(n, f"#meta+{n}") for n in names)
-    return f"{header}\n{row}\n{rest}"
+HDX_BGD = "ucdp_hdx_conflict_data_BGD_excerpt.csv"  # HDX's UCDP file, with its HXL row
 
 
 def test_an_hxl_hashtag_row_is_read_as_such(ws):
-    path = ws.copy(GED, with_hashtags, as_name="GEDEvent_v23_1.csv")
-    result = ws.run("import", "ucdp", str(path))
+    lines = (FIXTURES / HDX_BGD).read_text("utf-8").splitlines()
+    assert lines[1].startswith(",#date+year,")  # the published tag row, first cell empty
+    result = ws.run("import", "ucdp", str(FIXTURES / HDX_BGD), "--version", "19.1")
     assert result.returncode == 0, result.stderr
-    assert result.stdout.startswith("imported 13 events")  # not 14, and no bad-id error
-    # Lines still count the hashtag row: the first repaired row moved one line down.
-    line = outside_range()[0][0]
-    assert f"{path}:{line + 1}: field 'best'" in warnings(result)[0]
+    assert result.stdout.startswith(f"imported {len(lines) - 2} events")  # not the tag row
+    assert set(events(ws)["country"]) == {"BGD"}
+
+
+def test_after_an_hxl_row_errors_still_name_the_file_line(ws):
+    # One changed cell on the fifth line of the file (the third record).
+    path = ws.copy(
+        HDX_BGD, lambda t: t.replace(",1991-02-28,1991-02-28,", ",1991-02-30,1991-02-28,")
+    )
+    assert path.read_text("utf-8").splitlines()[4].startswith("72633,")
+    error = ws.run("import", "ucdp", str(path), "--version", "19.1")
+    line = assert_one_line_error(error, 4, f"{path}:5: ")
+    assert "field 'date_start': '1991-02-30' is not a date" in line
 
 
 # -- header only ---------------------------------------------------------------------------------

@@ -231,9 +231,9 @@ def _event_counts(download, export, done, countries: frozenset[str] | None) -> d
         for position, column, message in done.warnings[:SHOWN_WARNINGS]
     ]
     if len(done.warnings) > SHOWN_WARNINGS:
+        more = len(done.warnings) - SHOWN_WARNINGS
         lines.append(
-            f"{export.name}: {len(done.warnings) - SHOWN_WARNINGS:,} more records repaired"
-            " the same way"
+            f"{export.name}: {more:,} more record{'s' * (more != 1)} repaired the same way"
         )
     counts = {"read": done.read, "imported": done.imported, "encoding": download.encoding}
     if download.member:
