@@ -226,9 +226,11 @@ def _event_counts(download, export, done, countries: frozenset[str] | None) -> d
             + ": nothing imported",
             where=download.name,
         )
+    shown = done.warnings[:SHOWN_WARNINGS]
+    at = export.lines_of([position for position, _, _ in shown])  # one pass over the file
     lines = [
-        f"{location(export.name, export.line_of(position), column)}: {message}"
-        for position, column, message in done.warnings[:SHOWN_WARNINGS]
+        f"{location(export.name, at[position], column)}: {message}"
+        for position, column, message in shown
     ]
     if len(done.warnings) > SHOWN_WARNINGS:
         more = len(done.warnings) - SHOWN_WARNINGS

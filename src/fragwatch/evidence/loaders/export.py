@@ -137,6 +137,13 @@ class Export:
 
     def line_of(self, position: int) -> int:
         """The line on which record ``position`` (0 = the first after the header) starts."""
+        return self.lines_of([position])[position]
+
+    def lines_of(self, positions: Sequence[int]) -> dict[int, int]:
+        """The start line of each record in ``positions``, in one pass up to the last one."""
+        wanted, found = set(positions), {}
+        if not wanted:
+            return found
         with self.path.open(encoding="utf-8-sig", newline="", errors="replace") as handle:
             reader = csv.reader(handle)
             line, seen = 0, -1
@@ -145,9 +152,11 @@ class Export:
                 if start <= self.skip_rows or not record:
                     continue
                 seen += 1
-                if seen == position:
-                    return start
-        return line + 1
+                if seen in wanted:
+                    found[seen] = start
+                    if len(found) == len(wanted):
+                        return found
+        return {p: found.get(p, line + 1) for p in wanted}
 
     def fail(self, position: int, column: str | None, message: str) -> NoReturn:
         where = location(self.name, self.line_of(position), column)
