@@ -371,3 +371,21 @@ def test_a_bad_publication_rule_is_a_usage_error(ws):
         "--published: 'weekly' is not a publication rule: 'timestamp' or 'event+N' (N days)"
     )
     assert ws.batches() == []
+
+
+def test_a_bad_byte_past_the_first_mib_names_its_line_and_suggests_encoding(ws):
+    # The first MiB decides the encoding; a cp1252 byte further on is found while reading.
+    def edit(text: str) -> str:
+        long_note = "Around 30 relatives" + " of detained men" * 70_000
+        text = text.replace("Around 30 relatives", long_note, 1)
+        return text.replace("in the Romit gorge", "in the Romit gorge’s", 1)
+
+    source = (FIXTURES / ACLED).read_text("utf-8")
+    path = ws.root / "export.csv"
+    path.write_bytes(edit(source).encode("cp1252"))
+    assert path.stat().st_size > 1 << 20
+    line = next(n for n, text in enumerate(source.splitlines(), 1) if "Romit gorge" in text)
+    message = assert_one_line_error(ws.run("import", "acled", str(path)), 4, f"{path}:{line}: ")
+    assert "not UTF-8" in message
+    assert message.endswith("name its encoding with --encoding (e.g. cp1252)")
+    assert ws.batches() == []
