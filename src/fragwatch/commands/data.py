@@ -21,6 +21,10 @@ countries_option = click.option(
     metavar="ISO3",
     help="Import only this country (repeatable; default: every country in the file).",
 )
+encoding_option = click.option(
+    "--encoding",
+    help="The file's text encoding, e.g. cp1252 (default: UTF-8, else a guess that is reported).",
+)
 monthly_option = click.option(
     "--monthly",
     "monthly_path",
@@ -44,8 +48,29 @@ def _library() -> Path:
     return library_dir()
 
 
+def _warn(result, path: Path) -> None:
+    """How the file was read when it was a guess, and every record kept with a repair."""
+    encoding = result.counts.get("encoding", "")
+    if encoding.endswith("(detected)"):
+        click.echo(
+            f"fragwatch: warning: {path}: not UTF-8; read as {encoding.split()[0]} (a guess:"
+            " check the names in the events, or give --encoding)",
+            err=True,
+        )
+    for line in result.warnings:
+        click.echo(f"fragwatch: warning: {line}", err=True)
+    absent = result.counts.get("absent")
+    if absent:
+        click.echo(
+            f"fragwatch: warning: {path}: no rows of {', '.join(absent)} (check --country)",
+            err=True,
+        )
+
+
 def _report(result, path: Path, what: str, monthly_path: Path | None = None) -> None:
     counts, summary = result.counts, result.summary
+    if result.batch.status != "unchanged":
+        _warn(result, path)
     if result.batch.status == "unchanged":
         click.echo(f"already imported: {path} is in {result.batch.folder}; nothing changed")
     else:
@@ -63,6 +88,11 @@ def _report(result, path: Path, what: str, monthly_path: Path | None = None) -> 
             )
             click.echo(f"  countries: {shown}; dated {summary.first} to {summary.last}")
         click.echo(f"  into {result.batch.folder}")
+        for key, values in result.kept.items():
+            click.echo(
+                f"  kept from the earlier import of this file: {key} {', '.join(values)}"
+                f" (now {', '.join(counts['options'][key]) or 'all'})"
+            )
         matched = summary.matched
         if len(matched):
             shown = ", ".join(f"{e} -> {i}" for e, i in matched.head(5).itertuples(index=False)) + (
@@ -85,9 +115,16 @@ def import_group():
 @click.argument("path", metavar="FILE", type=click.Path(path_type=Path))
 @countries_option
 @click.option("--downloaded", help="Download date (default: the latest row timestamp).")
+@click.option(
+    "--published",
+    metavar="RULE",
+    help="When each row counts as published: 'timestamp' (its last edit; the default) or"
+    " 'event+N' (N days after the event, never after its timestamp).",
+)
+@encoding_option
 @monthly_option
-def import_acled_cmd(path, countries, downloaded, monthly_path):
-    """An ACLED export (CSV from the data export tool or the API)."""
+def import_acled_cmd(path, countries, downloaded, published, encoding, monthly_path):
+    """An ACLED export (CSV or zip, from the export tool or the API)."""
     from fragwatch.evidence.imports import import_acled
 
     result = import_acled(
@@ -95,6 +132,8 @@ def import_acled_cmd(path, countries, downloaded, monthly_path):
         _library(),
         countries=countries,
         downloaded=_date(downloaded, "--downloaded"),
+        published=published,
+        encoding=encoding,
         monthly=monthly_path is not None,
     )
     _report(result, path, "events", monthly_path)
@@ -105,9 +144,10 @@ def import_acled_cmd(path, countries, downloaded, monthly_path):
 @countries_option
 @click.option("--version", "version", help="GED version, e.g. 24.1 (default: from the file name).")
 @click.option("--released", help="Release date (default: 30 June of the year, for YY.1).")
+@encoding_option
 @monthly_option
-def import_ucdp_cmd(path, countries, version, released, monthly_path):
-    """A UCDP GED event file (GEDEvent_v24_1.csv)."""
+def import_ucdp_cmd(path, countries, version, released, encoding, monthly_path):
+    """A UCDP GED event file (GEDEvent_v24_1.csv, or the zip it comes in)."""
     from fragwatch.evidence.imports import import_ucdp
 
     result = import_ucdp(
@@ -116,6 +156,7 @@ def import_ucdp_cmd(path, countries, version, released, monthly_path):
         countries=countries,
         version=version,
         released=_date(released, "--released"),
+        encoding=encoding,
         monthly=monthly_path is not None,
     )
     _report(result, path, "events", monthly_path)

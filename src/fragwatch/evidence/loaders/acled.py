@@ -4,8 +4,11 @@ The columns read (ACLED codebook; exports from the data export tool or the API a
 ``event_id_cnty`` (the row id), ``event_date`` (YYYY-MM-DD, or '04 September 2015' in older
 exports), ``event_type``, ``sub_event_type``, ``country`` (with ``iso`` numeric or ``iso3`` when
 present), ``admin1``, ``fatalities``, ``source``, ``notes``; optional ``time_precision`` (3 =
-only the month is known: the event is dated by month), ``timestamp`` (when ACLED last published
-the row: the row's ``published`` date), ``actor1``, ``actor2``, ``location``.
+only the month is known: the event is dated by month), ``timestamp`` (when ACLED last edited
+the row, which can be months after it first appeared: by default the row's ``published`` date;
+``--published event+N`` dates rows N days after the event instead), ``actor1``, ``actor2``,
+``location``. Files in the layout before 2019 (upper-case headers, dd/mm/yyyy dates, older
+event types such as "Battle-No change of territory") are read with the same rules.
 
 Each event: ``event_id`` ``acled-<file hash>:<event_id_cnty>``, ``incident_id``
 ``acled:<event_id_cnty>`` (the same event in a later download is the same incident), the kind
@@ -45,6 +48,10 @@ REQUIRED = [
     "source",
     "notes",
 ]
+# The layout before ACLED's 2019 revision: upper-case headers (GWNO, EVENT_ID_CNTY, ...),
+# dd/mm/yyyy dates, no sub_event_type and no timestamp, older event types (event_kinds.csv).
+LEGACY_ID = "EVENT_ID_CNTY"
+LEGACY_REQUIRED = [c for c in REQUIRED if c != "sub_event_type"]
 URL = "https://acleddata.com/data-export-tool/"
 
 
@@ -54,6 +61,17 @@ class AcledOptions:
     source_id: str
     countries: frozenset[str] | None
     downloaded: date | None  # published date of rows when the file has no timestamp column
+    lag_days: int | None = None  # --published event+N: each row published N days after it
+
+
+def read_layout(export: Export) -> str:
+    """'pre-2019' (its header now lower case) or 'current'; checks the columns either way."""
+    if LEGACY_ID in export.header and "event_id_cnty" not in export.header:
+        export.header = [c.lower() for c in export.header]
+        export.require(LEGACY_REQUIRED)
+        return "pre-2019"
+    export.require(REQUIRED)
+    return "current"
 
 
 def convert_block(export: Export, options: AcledOptions, offset: int, batch: pa.RecordBatch):
@@ -80,6 +98,14 @@ def convert_block(export: Export, options: AcledOptions, offset: int, batch: pa.
     else:
         bad_stamp = np.zeros(batch.num_rows, dtype=bool)
         published = np.full(batch.num_rows, np.datetime64(options.downloaded, "D"))
+    if options.lag_days is not None:
+        # Out N days after the event, but never later than the file says it was (its last
+        # edit, or the download date).
+        lagged = day + np.timedelta64(options.lag_days, "D")
+        has_limit = ("timestamp" in names) or options.downloaded is not None
+        published = np.where(
+            np.isnat(day), published, np.minimum(lagged, published) if has_limit else lagged
+        )
     by_month = (
         np.asarray(pc.equal(text(batch, "time_precision"), "3"), dtype=bool)
         if "time_precision" in names
@@ -115,8 +141,10 @@ def convert_block(export: Export, options: AcledOptions, offset: int, batch: pa.
                 kinds == "",
                 "event_type",
                 lambda i: (
-                    f"{cell('event_type')(i)} / {cell('sub_event_type')(i)} is not an ACLED"
-                    f" event type fragwatch knows ({kinds_known}); see event_kinds.csv"
+                    f"{cell('event_type')(i)}"
+                    + (f" / {cell('sub_event_type')(i)}" if "sub_event_type" in names else "")
+                    + f" is not an ACLED event type fragwatch knows ({kinds_known});"
+                    " see event_kinds.csv"
                 ),
             ),
             (
@@ -140,10 +168,12 @@ def convert_block(export: Export, options: AcledOptions, offset: int, batch: pa.
     iso_text = pa.array(date_text.astype(str))
     event_date = pc.if_else(pa.array(by_month), pc.utf8_slice_codeunits(iso_text, 0, 7), iso_text)
     quote = canonical_records(full.take(pa.array(keep)) if len(keep) < full.num_rows else full)
+    # Files before 2019 have no sub-event type: the type alone, not "Riots/Protests / ".
+    type_label = pc.if_else(
+        pc.equal(sub_type, ""), event_type, pc.binary_join_element_wise(event_type, sub_type, " / ")
+    )
     description = pc.binary_join_element_wise(
-        event_type,
-        " / ",
-        sub_type,
+        type_label,
         "; admin1 ",
         text(batch, "admin1"),
         "; ",

@@ -8,7 +8,7 @@ file, so a million rows never have to be held at once.
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date
 from functools import cache
 from pathlib import Path
@@ -18,6 +18,7 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
 
+from fragwatch.errors import EvidenceError
 from fragwatch.evidence.loaders.countries import is_iso3, iso3_of_name
 from fragwatch.evidence.loaders.export import Export, map_values
 from fragwatch.evidence.parquet import EventsWriter
@@ -30,14 +31,17 @@ class EventBlock:
     rows: np.ndarray
     ids: pa.Array
     columns: dict[str, object]
+    # Records kept with a repair: (position in the file, column, what was done).
+    warnings: list[tuple[int, str, str]] = field(default_factory=list)
 
 
 @dataclass
 class EventImport:
-    """How many records an import read and how many events it kept."""
+    """How many records an import read, how many events it kept, and the repairs made."""
 
     read: int
     imported: int
+    warnings: list[tuple[int, str, str]] = field(default_factory=list)
 
 
 Convert = Callable[[int, pa.RecordBatch], EventBlock]
@@ -46,12 +50,13 @@ Convert = Callable[[int, pa.RecordBatch], EventBlock]
 def import_events(export: Export, convert: Convert, out: Path, id_column: str) -> EventImport:
     """Convert every block, write events.parquet to ``out``, and check ids across blocks."""
     writer = EventsWriter(out)
-    ids, rows = [], []
+    ids, rows, warnings = [], [], []
     read = 0
     try:
         for offset, batch in export.blocks():
             read += batch.num_rows
             block = convert(offset, batch)
+            warnings.extend(block.warnings)
             if len(block.rows) == 0:
                 continue
             writer.write(block.columns)
@@ -72,7 +77,11 @@ def import_events(export: Export, convert: Convert, out: Path, id_column: str) -
                 f"duplicate id '{all_ids.iloc[second]}'"
                 f" (also on line {export.line_of(int(where[first]))})",
             )
-    return EventImport(read=read, imported=writer.rows)
+    if read == 0:
+        raise EvidenceError(
+            "no records under the header: nothing to import", where=f"{export.name}"
+        )
+    return EventImport(read=read, imported=writer.rows, warnings=warnings)
 
 
 def iso3_codes(
@@ -99,7 +108,8 @@ def keep_countries(iso3: np.ndarray, countries: frozenset[str] | None) -> np.nda
 
 @cache
 def iso_date(text: str) -> str:
-    """'2015-09-04' from '2015-09-04', '2015-09-04 00:00:00.000' or '04 September 2015'."""
+    """'2015-09-04' from '2015-09-04', '2015-09-04 00:00:00.000', '04 September 2015',
+    '04/09/2015' (day first) or '04-Sep-15'."""
     value = text.strip()
     try:
         return date.fromisoformat(value[:10]).isoformat()
@@ -107,7 +117,8 @@ def iso_date(text: str) -> str:
         pass
     from datetime import datetime
 
-    for shape in ("%d %B %Y", "%d-%B-%Y", "%d %b %Y", "%d-%b-%Y"):
+    # Older ACLED files: '18/04/2001' (day first, before 2019) and '16-Feb-19' (2019).
+    for shape in ("%d %B %Y", "%d-%B-%Y", "%d %b %Y", "%d-%b-%Y", "%d/%m/%Y", "%d-%b-%y"):
         try:
             return datetime.strptime(value, shape).date().isoformat()
         except ValueError:

@@ -35,12 +35,15 @@ class Export:
     dataset: str  # for messages: "an ACLED export"
     header: list[str] = field(default_factory=list)
     header_line: int = 1
-    skip_rows: int = 0  # physical lines up to the end of the header
+    skip_rows: int = 0  # physical lines up to the end of the header (and its hashtag row)
     preamble: list[list[str]] = field(default_factory=list)  # records before the header
+    hashtags: list[str] = field(default_factory=list)  # an HXL row under the header, if any
+    display: str | None = None  # the name in messages when ``path`` is an extracted copy
+    encoding_hint: str = ""  # added to a "not UTF-8" error found past the first MiB
 
     @property
     def name(self) -> str:
-        return str(self.path)
+        return self.display or str(self.path)
 
     @classmethod
     def open(
@@ -50,9 +53,14 @@ class Export:
         required: Sequence[str],
         *,
         header_starts: str | None = None,
+        display: str | None = None,
     ) -> Export:
-        """Check the file and its header; ``header_starts`` skips a preamble (WDI bulk CSV)."""
-        export = cls(path, dataset)
+        """Check the file and its header; ``header_starts`` skips a preamble (WDI bulk CSV).
+
+        A row right under the header whose every cell is an HXL hashtag (``#event+id``; HDX
+        republishes UCDP and ACLED files so) is read as such, not as a record.
+        """
+        export = cls(path, dataset, display=display)
         if not path.exists():
             raise EvidenceError("no such file", where=export.name)
         if path.is_dir():
@@ -78,6 +86,11 @@ class Export:
         else:
             wanted = f" starting with '{header_starts}'" if header_starts else ""
             raise EvidenceError(f"no header line{wanted} found", where=export.name)
+        for record in reader:
+            cells = [c.strip() for c in record]
+            if any(cells) and all(c.startswith("#") for c in cells if c):
+                export.hashtags, export.skip_rows = cells, reader.line_num
+            break
         seen: set[str] = set()
         for column in export.header:
             if column in seen and column:
@@ -85,15 +98,19 @@ class Export:
                     f"duplicate column '{column}'", where=location(export.name, start)
                 )
             seen.add(column)
-        missing = [c for c in required if c not in seen]
+        export.require(required)
+        return export
+
+    def require(self, required: Sequence[str]) -> None:
+        """Raise naming the first of ``required`` the header lacks."""
+        missing = [c for c in required if c not in self.header]
         if missing:
             raise EvidenceError(
-                f"missing column '{missing[0]}': {dataset} has the columns "
+                f"missing column '{missing[0]}': {self.dataset} has the columns "
                 + ", ".join(required)
                 + (f" (and {len(missing) - 1} more missing)" if len(missing) > 1 else ""),
-                where=location(export.name, export.header_line),
+                where=location(self.name, self.header_line),
             )
-        return export
 
     def blocks(self, block_bytes: int = BLOCK_BYTES) -> Iterator[tuple[int, pa.RecordBatch]]:
         """(position of the block's first record, the block), every column as text."""
@@ -120,17 +137,26 @@ class Export:
 
     def line_of(self, position: int) -> int:
         """The line on which record ``position`` (0 = the first after the header) starts."""
+        return self.lines_of([position])[position]
+
+    def lines_of(self, positions: Sequence[int]) -> dict[int, int]:
+        """The start line of each record in ``positions``, in one pass up to the last one."""
+        wanted, found = set(positions), {}
+        if not wanted:
+            return found
         with self.path.open(encoding="utf-8-sig", newline="", errors="replace") as handle:
             reader = csv.reader(handle)
             line, seen = 0, -1
             for record in reader:
                 start, line = line + 1, reader.line_num
-                if start <= self.header_line or not record:
+                if start <= self.skip_rows or not record:
                     continue
                 seen += 1
-                if seen == position:
-                    return start
-        return line + 1
+                if seen in wanted:
+                    found[seen] = start
+                    if len(found) == len(wanted):
+                        return found
+        return {p: found.get(p, line + 1) for p in wanted}
 
     def fail(self, position: int, column: str | None, message: str) -> NoReturn:
         where = location(self.name, self.line_of(position), column)
@@ -154,13 +180,18 @@ class Export:
     def _explain_parse_error(self, exc: Exception) -> NoReturn:
         """Find the record pyarrow could not parse, with the csv module, and name its line."""
         data = self.path.read_bytes()
-        text = decode_utf8(data, self.name, EvidenceError)
+        try:
+            text = decode_utf8(data, self.name, EvidenceError)
+        except EvidenceError as error:
+            if not self.encoding_hint:
+                raise
+            raise EvidenceError(f"{error.message}{self.encoding_hint}", where=error.where) from None
         reader = csv.reader(io.StringIO(text, newline=""), strict=True)
         line = 0
         try:
             for record in reader:
                 start, line = line + 1, reader.line_num
-                if start > self.header_line and record and len(record) != len(self.header):
+                if start > self.skip_rows and record and len(record) != len(self.header):
                     raise EvidenceError(
                         f"{len(record)} fields where the header has {len(self.header)}"
                         " (a comma in an unquoted cell?)",
