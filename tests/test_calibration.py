@@ -126,11 +126,13 @@ def test_splits_fit_agrees_with_scikit_learns_splitter():
 def test_expert_shares_of_the_shipped_model(spec):
     shares = expert_shares(spec.model.framework_)
     assert shares.sum() == pytest.approx(1.0)
-    # By hand from config/model.toml: four dimensions of weight 1; economic holds remittances
-    # alone; political holds repression (1.5) and elite defections (1.0).
-    assert shares["remittances_gdp"] == pytest.approx(0.25)
-    assert shares["opposition_repression"] == pytest.approx(0.25 * 1.5 / 2.5)
-    assert shares["elite_defections"] == pytest.approx(0.25 * 1.0 / 2.5)
+    # By hand from config/model.toml: four dimensions of weight 1; economic weighs 4 in all
+    # (remittances, remittance change and growth 1 each, inflation and unemployment 0.5);
+    # political 6.5 (stability and civil liberties 1.5, civil-society repression 1,
+    # opposition repression 1.5, elite defections 1).
+    assert shares["remittances_gdp"] == pytest.approx(0.25 * 1.0 / 4.0)
+    assert shares["opposition_repression"] == pytest.approx(0.25 * 1.5 / 6.5)
+    assert shares["elite_defections"] == pytest.approx(0.25 * 1.0 / 6.5)
 
 
 def test_calibrate_command_advises_and_changes_nothing(tmp_path, spec):
