@@ -28,10 +28,6 @@ class Download:
     member: str | None  # the CSV inside a zip archive
     encoding: str  # "utf-8", "cp1252" (given), or "cp1252 (detected)"
 
-    @property
-    def guessed(self) -> bool:
-        return self.encoding.endswith("(detected)")
-
 
 def csv_member(path: Path) -> str | None:
     """The one CSV inside a zip archive (None if ``path`` is not a zip); else an error."""
