@@ -75,6 +75,13 @@ def load(tmp_path, rows):
         writer = csv.DictWriter(handle, ["source_id", "title", "publisher", "published", "kind"])
         writer.writeheader()
         writer.writerows(SOURCES)
+    # Armed violence is counted per head: the country's population, from a data set (a
+    # report would make the country 'monitored' for every event indicator, see below).
+    (folder / "observations.csv").write_text(
+        "obs_id,country,quantity,period,value,low,high,unit,source_id,quote,published\n"
+        "pop,TJK,population,2015,8200000,,,persons,acled-x,q,2016-01-12\n",
+        encoding="utf-8",
+    )
     with (folder / "events.csv").open("w", newline="") as handle:
         writer = csv.writer(handle)
         writer.writerow(COLUMNS)

@@ -41,9 +41,12 @@ def second_country(tmp_path):
         encoding="utf-8",
     )
     (folder / "events.csv").write_text(EVENTS, encoding="utf-8")
-    # Its own model: three indicators, one dimension reweighted.
-    model = MODEL_TOML.read_text(encoding="utf-8").replace(
-        "[dimensions]\neconomic = 1.0", "[dimensions]\neconomic = 2.0"
+    # Its own model: one dimension reweighted, and scored on the little its desk knows (a
+    # made-up country has none of the open-data layer's tables).
+    model = (
+        MODEL_TOML.read_text(encoding="utf-8")
+        .replace("[dimensions]\neconomic = 1.0", "[dimensions]\neconomic = 2.0")
+        .replace("min_coverage = 0.5", "min_coverage = 0.2")
     )
     (tmp_path / "model.toml").write_text(model, encoding="utf-8")
     return folder, tmp_path / "model.toml"
@@ -71,8 +74,12 @@ def test_second_country_is_assessed_from_data_and_config_alone(second_country):
         record["score"], abs=0.01
     )
 
-    both = run_cli("--evidence", str(folder), "assess", "--as-of", "2020-06-30", "--json")
+    # Asked for, both are assessed; by default, the watched countries of fragwatch.toml are.
+    both = run_cli("--evidence", str(folder), "assess", "--as-of", "2020-06-30", "--json",
+                   "--country", "TJK", "--country", "ZZR")  # fmt: skip
     assert [r["country"] for r in json.loads(both.stdout)] == ["TJK", "ZZR"]
+    watched = run_cli("--evidence", str(folder), "assess", "--as-of", "2020-06-30", "--json")
+    assert "ZZR" not in [r["country"] for r in json.loads(watched.stdout)]
 
 
 def test_evidence_in_the_local_library_is_layered_without_flags(second_country, tmp_path):
@@ -84,7 +91,7 @@ def test_evidence_in_the_local_library_is_layered_without_flags(second_country, 
     env = {"FRAGWATCH_CONFIG_DIR": str(REPO / "config")}
     result = run_cli(
         "--model", str(model), "assess", "--as-of", "2020-06-30", "--json",
-        cwd=tmp_path / "work", env=env,
+        "--country", "TJK", "--country", "ZZR", cwd=tmp_path / "work", env=env,
     )  # fmt: skip
     assert result.returncode == 0, result.stderr
     assert [r["country"] for r in json.loads(result.stdout)] == ["TJK", "ZZR"]

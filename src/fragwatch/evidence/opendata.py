@@ -193,8 +193,10 @@ def observations_table(
     first_known = year_end + rows["first_release_days"].astype("timedelta64[D]")
     early = first & (first_known < release)
     published = np.where(early, first_known, release)
-    year_text = np.array([str(y) for y in range(year.min(), year.max() + 1)], dtype=object)
-    period = year_text[year - year.min()]
+    first_year = int(year.min()) if len(year) else 0
+    year_text = np.array([str(y) for y in range(first_year, int(year.max()) + 1)] if len(year)
+                         else [], dtype=object)  # fmt: skip
+    period = year_text[year - first_year]
     obs_id = [
         f"{source}:{country}:{quantity}:{y}"
         for source, country, quantity, y in zip(
