@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import csv
 import json
 
 import pandas as pd
@@ -12,7 +13,7 @@ from .conftest import REPO, run_cli
 
 @pytest.fixture(scope="module")
 def assessed_2016():
-    result = run_cli("assess", "--as-of", "2016-01-31", "--json")
+    result = run_cli("assess", "--country", "TJK", "--as-of", "2016-01-31", "--json")
     assert result.returncode == 0, result.stderr
     (record,) = json.loads(result.stdout)
     return record
@@ -43,11 +44,16 @@ def test_every_contribution_cites_evidence_quoted_verbatim(assessed_2016, eviden
                 else evidence.events
             )
             row = table.loc[evidence_id]
-            assert row["quote"] in evidence.texts[row["source_id"]]
+            if row["source_id"] in evidence.texts:
+                assert row["quote"] in evidence.texts[row["source_id"]]
+            else:  # the open-data layer: the quote is the shipped data line it was read from
+                line = next(csv.reader([row["quote"]]))
+                assert line[0].strip('"') == "TJK"
+                assert int(line[1]) == int(row["period"])
 
 
 def test_text_output_shows_score_band_and_table():
-    result = run_cli("assess", "--as-of", "2016-01-31")
+    result = run_cli("assess", "--country", "TJK", "--as-of", "2016-01-31")
     assert result.returncode == 0, result.stderr
     first = result.stdout.splitlines()[0]
     assert first.startswith("TJK as of 2016-01-31: score ")
@@ -76,14 +82,18 @@ def test_evidence_published_later_never_changes_an_assessment(tmp_path, assessed
         "future,Planted,Test,2016-02-01,,,report,,,\n",
         encoding="utf-8",
     )
-    planted = run_cli("--evidence", str(tmp_path), "assess", "--as-of", "2016-01-31", "--json")
+    planted = run_cli(
+        "--evidence", str(tmp_path), "assess", "--country", "TJK", "--as-of", "2016-01-31", "--json"
+    )
     assert planted.returncode == 0, planted.stderr
     (record,) = json.loads(planted.stdout)
     assert record["score"] == assessed_2016["score"]
     assert record["contributions"] == assessed_2016["contributions"]
 
     # The day it is published, the planted evidence does count.
-    later = run_cli("--evidence", str(tmp_path), "assess", "--as-of", "2016-02-01", "--json")
+    later = run_cli(
+        "--evidence", str(tmp_path), "assess", "--country", "TJK", "--as-of", "2016-02-01", "--json"
+    )
     (moved,) = json.loads(later.stdout)
     remit = next(c for c in moved["contributions"] if c["code"] == "remittances_gdp")
     assert remit["value"] == 5.0
@@ -93,12 +103,14 @@ def test_evidence_published_later_never_changes_an_assessment(tmp_path, assessed
 def test_scores_for_2008_2012_2016_differ_and_the_explanation_says_why():
     scores = {}
     for year in (2008, 2012, 2016):
-        result = run_cli("assess", "--as-of", f"{year}-12-31", "--json")
+        result = run_cli("assess", "--country", "TJK", "--as-of", f"{year}-12-31", "--json")
         assert result.returncode == 0, result.stderr
         scores[year] = json.loads(result.stdout)[0]["score"]
     assert len({round(s, 2) for s in scores.values()}) == 3, scores
 
-    result = run_cli("explain", "--as-of", "2016-12-31", "--since", "2012-12-31", "--json")
+    result = run_cli(
+        "explain", "--country", "TJK", "--as-of", "2016-12-31", "--since", "2012-12-31", "--json"
+    )
     assert result.returncode == 0, result.stderr
     (record,) = json.loads(result.stdout)
     change = {row["code"]: row for row in record["change"]}
@@ -110,7 +122,9 @@ def test_scores_for_2008_2012_2016_differ_and_the_explanation_says_why():
     assert {"opposition_repression", "elite_defections"} <= moved
     assert change["opposition_repression"]["reason"] in {"new evidence", "newly covered"}
 
-    text = run_cli("explain", "--as-of", "2016-12-31", "--since", "2012-12-31").stdout
+    text = run_cli(
+        "explain", "--country", "TJK", "--as-of", "2016-12-31", "--since", "2012-12-31"
+    ).stdout
     assert "Change since 2012-12-31" in text
     assert "opposition_repression" in text
     assert "\u201c" in text
@@ -118,7 +132,17 @@ def test_scores_for_2008_2012_2016_differ_and_the_explanation_says_why():
 
 def test_history_writes_the_series(tmp_path):
     out = tmp_path / "history.csv"
-    result = run_cli("history", "--from", "2005-01-01", "--to", "2016-12-31", "--csv", str(out))
+    result = run_cli(
+        "history",
+        "--country",
+        "TJK",
+        "--from",
+        "2005-01-01",
+        "--to",
+        "2016-12-31",
+        "--csv",
+        str(out),
+    )
     assert result.returncode == 0, result.stderr
     table = pd.read_csv(out)
     assert table["as_of"].tolist() == [f"{y}-12-31" for y in range(2005, 2017)]
@@ -151,8 +175,11 @@ def test_evidence_list_filters(evidence):
 def test_evidence_validate_reports_counts():
     result = run_cli("evidence", "validate")
     assert result.returncode == 0, result.stderr
-    assert result.stdout.startswith("ok: 8 sources")
-    assert "quotes found verbatim" in result.stdout
+    # The report layer's 7 sources with their texts (and the GED 19.1 extract) and the eight
+    # releases of the open-data layer; report quotes are checked against their texts.
+    assert result.stdout.startswith("ok: 15 sources")
+    assert "144 quotes found verbatim in their source text" in result.stdout
+    assert "open-data figures quote the data line they were read from" in result.stdout
 
 
 def test_indicators_lists_definitions():
@@ -164,7 +191,7 @@ def test_indicators_lists_definitions():
 
 def test_main_job_runs_from_the_readme_command():
     # `make run` runs these two commands; they must succeed on the embedded data.
-    result = run_cli("explain")
+    result = run_cli("explain", "--country", "TJK")
     assert result.returncode == 0, result.stderr
     assert result.stdout.startswith("TJK as of ")
     assert (REPO / "README.md").read_text().count("make run") >= 1

@@ -92,7 +92,7 @@ def test_uncertainty_settings_are_validated_with_location(tmp_path):
 
 
 def test_assess_and_explain_show_the_interval():
-    done = run_cli("assess", "--as-of", "2016-01-31")
+    done = run_cli("assess", "--country", "TJK", "--as-of", "2016-01-31")
     assert done.returncode == 0, done.stderr
     assert "interval: median" in done.stdout
     assert "robust at 80%" in done.stdout
@@ -102,7 +102,7 @@ def test_assess_and_explain_show_the_interval():
     )[0]
     assert record["interval"]["low"] <= record["interval"]["median"] <= record["interval"]["high"]
     assert record["alert_draw_shares"]["score-high"]["robust"] is True
-    done = run_cli("explain", "--as-of", "2016-12-31")
+    done = run_cli("explain", "--country", "TJK", "--as-of", "2016-12-31")
     assert done.returncode == 0
     assert done.stdout.splitlines()[1].startswith("interval: median")
 

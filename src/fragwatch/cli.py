@@ -398,7 +398,7 @@ def evidence():
 def evidence_validate(obj: Context, paths):
     """Check evidence files (default: the embedded base): rows, references, verbatim quotes."""
     from fragwatch.evidence.files import load_evidence
-    from fragwatch.evidence.quotes import quote_problems, require_verbatim_quotes
+    from fragwatch.evidence.quotes import quote_problems, require_verbatim_quotes, shipped_rows
 
     found = load_evidence(
         list(paths) or obj.evidence_paths, include_default=obj.include_default or not paths
@@ -409,6 +409,11 @@ def evidence_validate(obj: Context, paths):
         f"ok: {len(found.sources)} sources, {len(found.observations)} observations, "
         f"{len(found.events)} events; {checked} quotes found verbatim in their source text"
         + (f", {len(unverifiable)} not checkable (no stored text)" if len(unverifiable) else "")
+        + (
+            f"; {shipped_rows(found):,} open-data figures quote the data line they were read from"
+            if shipped_rows(found)
+            else ""
+        )
     )
 
 

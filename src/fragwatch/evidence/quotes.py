@@ -27,9 +27,7 @@ def quote_problems(evidence: Evidence) -> pd.DataFrame:
     )
     # The open-data layer's quotes are the lines of the tables shipped with the package, read
     # from those very lines (tests/test_open_layer.py checks them against the published files).
-    if "citation" in evidence.sources:
-        shipped = evidence.sources.index[evidence.sources["citation"].fillna("") != ""]
-        rows = rows[~rows["source_id"].isin(shipped)]
+    rows = rows[~rows["source_id"].isin(shipped_sources(evidence))]
     text = rows["source_id"].map(evidence.texts)
     has_text = text.notna()
     found = pd.Series(
@@ -52,4 +50,17 @@ def require_verbatim_quotes(evidence: Evidence) -> int:
             f" '{first['source_id']}' ({len(missing)} such row(s))",
             where=f"{first['origin']}: field 'quote'",
         )
-    return len(evidence.observations) + len(evidence.events) - len(problems)
+    shipped = evidence.observations["source_id"].isin(shipped_sources(evidence)).sum()
+    return len(evidence.observations) + len(evidence.events) - len(problems) - int(shipped)
+
+
+def shipped_sources(evidence: Evidence) -> pd.Index:
+    """The releases of the open-data layer shipped with the package (sources with a citation)."""
+    if "citation" not in evidence.sources:
+        return pd.Index([], dtype=object)
+    return evidence.sources.index[evidence.sources["citation"].fillna("") != ""]
+
+
+def shipped_rows(evidence: Evidence) -> int:
+    """How many observations come from the shipped open-data layer."""
+    return int(evidence.observations["source_id"].isin(shipped_sources(evidence)).sum())
