@@ -19,10 +19,16 @@ REPO = Path(__file__).resolve().parents[1]
 MODEL_TOML = REPO / "config" / "model.toml"
 
 
+# The watched countries of config/fragwatch.toml: Tajikistan and its neighbours.
+WATCHED = ["TJK", "KGZ", "UZB", "AFG", "KAZ", "TKM"]
+
+
 @pytest.fixture(scope="session")
 def evidence():
-    """The embedded default evidence base, loaded and validated once."""
-    return load_evidence([])
+    """The embedded default evidence base, loaded and validated once: the report layer and the
+    watched countries' open data (the whole open-data layer is 227 countries; tests that need
+    it load it themselves)."""
+    return load_evidence([], countries=WATCHED)
 
 
 @pytest.fixture(scope="session")
