@@ -26,7 +26,9 @@ class Evidence:
     texts: dict[str, str] = field(default_factory=dict, compare=False, repr=False)
     # Work derived from these tables and kept with them (e.g. the rows of each quantity as
     # arrays, the view for a set of countries): every indicator of a run reads the same.
-    memo: dict = field(default_factory=dict, compare=False, repr=False)
+    # Not an init field: dataclasses.replace(evidence, ...) starts with an empty memo rather
+    # than sharing one derived from other tables.
+    memo: dict = field(default_factory=dict, compare=False, repr=False, init=False)
 
     def known_by(self, as_of: pd.Timestamp | str) -> Evidence:
         """Only what had been published by ``as_of`` (inclusive): no look-ahead."""
