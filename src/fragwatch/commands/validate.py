@@ -265,6 +265,7 @@ def to_record(result) -> dict:
         "indicators": frame(result.indicators, "code"),
         "bands": frame(result.bands, "band"),
         "top30_edge": None if math.isnan(result.top30_edge) else round(result.top30_edge, 2),
+        "warned_positives": round(result.warned_positives, 4),
         "calibration": records(result.calibration),
         "advice": result.advice,
     }

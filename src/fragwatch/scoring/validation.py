@@ -80,6 +80,7 @@ class Validation:
     calibration: pd.DataFrame  # contender, bin, predicted, observed, n
     withheld: dict  # rows without a score: count and positives
     top30_edge: float  # median over years of the 30th-ranked score
+    warned_positives: float  # share of the sample's positives ranked in the world's top 30
     advice: list[str]
 
     @property
@@ -291,7 +292,10 @@ def validate(
     )
     onsets = _onsets(rows, rank, deaths, years, horizon_years, regions)
     indicators = _indicators(spec, full, positions, sample, y, points, panel.value, C)
+    bands = _bands(sample, spec)
+    warned_positives = float((rank[positions] <= WARN_TOP)[y == 1].mean())
     advice = _advice(contenders, all_rows, indicators, spec, outcome)
+    advice += _band_advice(sample, spec, edge, warned_positives, outcome)
     return Validation(
         outcome=outcome,
         horizon_years=horizon_years,
@@ -304,7 +308,8 @@ def validate(
         indicators=indicators,
         by_year=_by(sample, "year"),
         by_region=_by(sample.assign(world_rank=rank[positions]), "region"),
-        bands=_bands(sample, spec),
+        bands=bands,
+        warned_positives=warned_positives,
         calibration=_reliability(tested),
         withheld=withheld,
         top30_edge=edge,
@@ -391,11 +396,23 @@ def _indicators(
             "expert_share": expert_shares(framework).to_numpy(float),
             "fitted_share": coef / total if total > 0 else np.full(len(coef), np.nan),
             "known": (~np.isnan(normalised)).mean(axis=0),
-            "auc": [_auc(y, normalised[:, j]) for j in range(len(codes))],
+            "auc": [_own_auc(y, normalised[:, j]) for j in range(len(codes))],
             "auc_loss_without": drop,
         },
         index=pd.Index(codes, name="code"),
     )
+
+
+MIN_KNOWN_POSITIVES = 10
+
+
+def _own_auc(y: np.ndarray, values: np.ndarray) -> float:
+    """An indicator's own AUC over the rows where it is known; NaN when those rows hold fewer
+    than ``MIN_KNOWN_POSITIVES`` positives (a report-only indicator known for one country)."""
+    known = ~np.isnan(values)
+    if y[known].sum() < MIN_KNOWN_POSITIVES:
+        return np.nan
+    return _auc(y[known], values[known])
 
 
 def _by(sample: pd.DataFrame, column: str) -> pd.DataFrame:
@@ -502,3 +519,25 @@ def _advice(
             + "."
         )
     return out
+
+
+def _band_advice(
+    sample: pd.DataFrame, spec: ModelSpec, edge: float, warned: float, outcome: str
+) -> list[str]:
+    """How many countries a year each band edge flags and what share of the outcomes it
+    catches, beside a cut at the world's 30th score: whether the edges suit a warning."""
+    n_years = max(sample["year"].nunique(), 1)
+    positives = max(int(sample["y"].sum()), 1)
+    parts = []
+    for name, start in spec.model.bands:
+        if start <= 0:
+            continue
+        above = sample["score"].to_numpy(float) >= start
+        caught = float(sample["y"].to_numpy(float)[above].sum()) / positives
+        parts.append(f"'{name}' (from {start:g}): {above.sum() / n_years:.1f} a year, {caught:.0%}")
+    return [
+        f"Band edges, countries flagged at or above each and the share of {outcome} they"
+        " catch: " + "; ".join(parts) + f". The world's top 30 (a score of about {edge:.0f})"
+        f" caught {warned:.0%}. A band meant to warn would start near {edge:.0f}; the"
+        " configured edges are unchanged."
+    ]
