@@ -479,8 +479,8 @@ def _advice(
     if score.auc < base.auc:
         out.append(
             f"The score ranks {outcome} worse than last year's battle deaths alone"
-            f" (AUC {score.auc:.2f} against {base.auc:.2f} on the test years): as an early"
-            " warning it adds nothing to conflict history."
+            f" (AUC {score.auc:.2f} against {base.auc:.2f} on the test years): as a warning"
+            f" of {outcome} it does not beat conflict history."
         )
     else:
         out.append(
