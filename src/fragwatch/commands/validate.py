@@ -222,9 +222,10 @@ def text(result, spec) -> str:
         f" {'AUC':>5} {'AUC lost without':>17}",
     ]
     for code, r in result.indicators.iterrows():
+        lost = round(r.auc_loss_without, 3) + 0.0  # no "-0.000"
         lines.append(
             f"  {code:<26} {r.weight:>6g} {_pct(r.expert_share):>7} {_pct(r.fitted_share):>7}"
-            f" {_pct(r.known):>6} {_num(r.auc):>5} {_num(r.auc_loss_without, 3):>17}"
+            f" {_pct(r.known):>6} {_num(r.auc):>5} {_num(lost, 3):>17}"
         )
     lines += ["", "bands (configured edges; outcome rate among the sample rows in each):"]
     for band, r in result.bands.iterrows():
