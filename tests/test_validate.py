@@ -230,6 +230,18 @@ def test_bad_arguments_give_one_line(args, where, words, tmp_path):
     assert not list(tmp_path.iterdir())  # no chart or anything else written
 
 
+def test_no_evidence_for_any_ucdp_country_is_one_line(tmp_path):
+    result = run_cli(
+        "--config-dir", str(REPO / "config"), "--no-default-evidence", "validate", cwd=tmp_path
+    )
+    assert result.returncode == 2
+    lines = result.stderr.strip().splitlines()
+    assert lines == [
+        f"{PREFIX}--evidence: none of the 0 countries with evidence has UCDP outcomes;"
+        " validate needs the embedded open data or evidence for UCDP countries"
+    ]
+
+
 def test_the_command_on_the_embedded_world(tmp_path):
     model_before = MODEL_TOML.read_bytes()
     chart = tmp_path / "validation.png"

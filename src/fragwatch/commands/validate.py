@@ -105,6 +105,12 @@ def validate(obj, start, end, outcome, horizon, splits, chart_path, as_json):
 
     evidence, spec = obj.evidence(None), obj.spec()
     countries = sorted(set(evidence.countries) & set(deaths.index))
+    if not countries:
+        raise UsageError(
+            f"none of the {len(evidence.countries)} countries with evidence has UCDP outcomes;"
+            " validate needs the embedded open data or evidence for UCDP countries",
+            where="--evidence",
+        )
     regions = {c: sub_region(c) for c in countries}
     try:
         result = run(
