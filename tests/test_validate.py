@@ -3,13 +3,13 @@ the contenders on the same rows, time-ordered folds with a gap, and the command'
 
 from __future__ import annotations
 
-import dataclasses
 import json
 
 import numpy as np
 import pandas as pd
 import pytest
 
+from fragwatch.evidence import Evidence
 from fragwatch.evidence.battle_deaths import state_based_deaths
 from fragwatch.evidence.files import load_evidence
 from fragwatch.scoring import outcomes
@@ -133,7 +133,11 @@ def plant(evidence, deaths):
         obs.loc[row, column] = 0.0
     planted = deaths.copy()
     planted.loc["AFG", [y for y in planted.columns if y >= 2016]] = 0.0
-    return dataclasses.replace(evidence, observations=obs), planted
+    # A new Evidence, not dataclasses.replace: nothing cached for the original may carry over.
+    changed = Evidence(
+        sources=evidence.sources, observations=obs, events=evidence.events, texts=evidence.texts
+    )
+    return changed, planted
 
 
 def test_a_planted_future_value_changes_no_earlier_score_or_metric(some_evidence, spec, deaths):
