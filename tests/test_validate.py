@@ -275,3 +275,50 @@ def test_the_command_on_the_embedded_world(tmp_path):
     assert record["advice"]
     assert chart.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
     assert MODEL_TOML.read_bytes() == model_before  # advice only
+
+
+# -- lead time and precision, on tables small enough to check by eye ------------------------
+
+
+def test_lead_time_counts_the_unbroken_warning_before_an_onset():
+    from fragwatch.scoring.validation import _onsets
+
+    years = list(range(2001, 2007))
+    deaths = pd.DataFrame(
+        # A: calm, then 300 deaths in 2006; B: calm, then 40 in 2005; C: never.
+        {y: [0.0, 0.0, 0.0] for y in range(1999, 2005)}
+        | {2005: [0.0, 40.0, 0.0], 2006: [300.0, 5.0, 0.0]},
+        index=pd.Index(["A", "B", "C"], name="country"),
+    )
+    rows = pd.DataFrame(
+        {
+            "country": [c for c in "ABC" for _ in years],
+            "year": years * 3,
+        }
+    )
+    # World ranks, 2001-2006: A in the top 30 from 2003, B never, C always.
+    rank = np.array([50, 50, 3, 3, 3, 3, 40, 40, 40, 40, 40, 40, 1, 1, 1, 1, 1, 1], dtype=float)
+    found = _onsets(rows, rank, deaths, years, 1, {}).set_index("country")
+    assert found.loc["A", "year"] == 2006
+    assert found.loc["A", "warned"]
+    assert found.loc["A", "lead_years"] == 3  # flagged 2003, 2004, 2005
+    assert found.loc["B", "year"] == 2005
+    assert not found.loc["B", "warned"]
+    assert "C" not in found.index
+
+
+def test_precision_at_k_is_the_share_of_positives_in_each_years_top_k():
+    from fragwatch.scoring.validation import precision_at
+
+    frame = pd.DataFrame(
+        {
+            "country": ["A", "B", "C", "D"] * 2,
+            "year": [2001] * 4 + [2002] * 4,
+            "score": [90, 80, 70, 60, 90, 80, 70, 60],
+            "y": [1, 0, 0, 1, 0, 0, 1, 1],
+        }
+    )
+    # 2001: top 2 are A (1), B (0) -> 50%; 2002: A (0), B (0) -> 0%; mean 25%.
+    assert precision_at(frame, "score", 2) == 0.25
+    # Top 3: 2001 A, B, C -> 1/3; 2002 A, B, C -> 1/3.
+    assert precision_at(frame, "score", 3) == pytest.approx(1 / 3)
