@@ -171,9 +171,21 @@ def _link(score: np.ndarray, y: np.ndarray, train, test, C: float) -> np.ndarray
     return _sigmoid(intercept + slope[0] * score[test])
 
 
-def validate(*args, **kwargs) -> Validation:
-    """Score every country at the end of every year and compare with the outcome ahead (see
-    ``_validate`` for the arguments).
+def validate(
+    evidence: Evidence,
+    spec: ModelSpec,
+    deaths: pd.DataFrame,
+    countries: list[str],
+    years: list[int],
+    *,
+    outcome: str,
+    horizon_years: int,
+    splits: int = 5,
+    C: float = 1.0,
+    regions: dict[str, str] | None = None,
+) -> Validation:
+    """Score every country (``countries``) at the end of every year (``years``) and compare
+    with the outcome ahead, read from ``deaths`` (country x year battle deaths).
 
     The fits are small (a few thousand rows, twenty columns): one BLAS thread does them faster
     than several, which spend more on start-up and contention than they gain (five times
@@ -181,7 +193,18 @@ def validate(*args, **kwargs) -> Validation:
     from threadpoolctl import threadpool_limits
 
     with threadpool_limits(limits=1):
-        return _validate(*args, **kwargs)
+        return _validate(
+            evidence,
+            spec,
+            deaths,
+            countries,
+            years,
+            outcome=outcome,
+            horizon_years=horizon_years,
+            splits=splits,
+            C=C,
+            regions=regions,
+        )
 
 
 def _validate(
@@ -197,7 +220,6 @@ def _validate(
     C: float = 1.0,
     regions: dict[str, str] | None = None,
 ) -> Validation:
-    """Score every country at the end of every year and compare with the outcome ahead."""
     dates = year_ends(years)
     panel = indicator_panel(evidence, spec, countries, dates)
     full = spec.model.score(panel.value)
