@@ -44,6 +44,7 @@ bench: $(STAMP)
 	cd bench && ../$(BIN)/python bench_scenarios.py
 	cd bench && ../$(BIN)/python bench_uncertainty.py
 	cd bench && ../$(BIN)/python bench_acled.py
+	cd bench && ../$(BIN)/python bench_validate.py
 
 clean:
 	rm -rf $(VENV) .pytest_cache .ruff_cache build dist

@@ -506,6 +506,9 @@ def _register_commands() -> None:
     ):
         cli.add_command(command)
     evidence.add_command(extract.add)
+    from fragwatch.commands.validate import validate  # the world backtest (docs/validation.md)
+
+    cli.add_command(validate)
 
 
 _register_commands()
