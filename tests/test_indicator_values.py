@@ -39,17 +39,17 @@ def test_latest_period_wins_and_a_revision_supersedes(evidence):
     assert value("remittances_gdp", evidence, "2016-01-31")["value"] == pytest.approx(40.0)
     # After WDI publishes its 2015 figure (July 2016), the later-published figure for the
     # same period replaces the report's lower bound.
-    assert value("remittances_gdp", evidence, "2016-08-01")["value"] == pytest.approx(27.3065578092)
+    assert value("remittances_gdp", evidence, "2016-08-01")["value"] == pytest.approx(27.30656)
     # Mid-2015, AFP's "around half" (May 2015, via Foreign Intrigue) was the latest figure;
     # before it, the latest WDI year then published (2013; 2014's came out in July 2015).
     assert value("remittances_gdp", evidence, "2015-12-31")["value"] == pytest.approx(50.0)
-    assert value("remittances_gdp", evidence, "2015-06-01")["value"] == pytest.approx(43.7683574908)
+    assert value("remittances_gdp", evidence, "2015-06-01")["value"] == pytest.approx(43.76836)
 
 
 def test_level_goes_stale(evidence):
-    # UCDP's last year is 2018: two years after it ended, the indicator is dropped.
-    assert not math.isnan(value("conflict_deaths", evidence, "2019-12-31")["value"])
-    assert math.isnan(value("conflict_deaths", evidence, "2021-01-01")["value"])
+    # UCDP's last year is 2024 (v25.1): two years (730 days) after it ended, it is dropped.
+    assert not math.isnan(value("conflict_deaths", evidence, "2026-12-31")["value"])
+    assert math.isnan(value("conflict_deaths", evidence, "2027-01-01")["value"])
 
 
 def _one_event_base(evidence: Evidence, date: str, fatalities: str) -> Evidence:

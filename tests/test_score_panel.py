@@ -84,17 +84,20 @@ def test_minimum_coverage_withholds_instead_of_guessing(files):
 def test_model_toml_works_as_framework(tmp_path):
     panel = tmp_path / "panel.csv"
     panel.write_text(
-        "unit,period,remittances_gdp,heroin_seizure_trend,migrant_returns,is_recruitment,"
-        "opposition_repression,elite_defections,border_incidents,militants_across_border,"
-        "conflict_deaths,armed_violence\n"
-        "X,2020,25,0,3,100,6,3,3,2500,2.5,5\n",
+        "unit,period,remittances_gdp,remittances_change,gdp_growth,inflation,unemployment,"
+        "political_stability,civil_liberties,civil_society_repression,opposition_repression,"
+        "elite_defections,conflict_deaths,physical_integrity,homicides,armed_violence,"
+        "heroin_seizure_trend,border_incidents,militants_across_border,refugees_abroad,"
+        "infant_mortality,migrant_returns,is_recruitment\n"
+        "X,2020,20,-10,0,16,11.5,-0.75,0.5,0,6,3,12.5,0.5,15.5,50,0,3,2500,2.5,36.5,3,100\n",
         encoding="utf-8",
     )
     result = run_cli("score-panel", str(panel), "--framework", str(MODEL_TOML), "--json")
     assert result.returncode == 0, result.stderr
     (row,) = json.loads(result.stdout)
     # Every indicator sits at mid-goalpost except heroin (0% change: 0.8 normalised).
-    assert row["points_remittances_gdp"] == pytest.approx(100 * 0.25 * 0.5)
+    # Remittances: a quarter of the index (economic) x 1 of the economic dimension's 4.
+    assert row["points_remittances_gdp"] == pytest.approx(100 * 0.25 * (1 / 4) * 0.5)
     assert row["coverage"] == pytest.approx(1.0)
 
 

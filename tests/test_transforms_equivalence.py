@@ -26,6 +26,19 @@ QUANTITIES = {
     "is_recruits": ("persons", 50.0, 2000.0),
     "militants_near_border": ("fighters", 100.0, 9000.0),
     "conflict_death_rate": ("per 100,000", 0.0, 20.0),
+    # The open-data layer's quantities (values kept positive: a range's bounds stay ordered).
+    "conflict_deaths": ("deaths", 0.0, 5000.0),
+    "remittances_usd": ("USD", 1e8, 5e9),
+    "gdp_growth": ("percent", 0.5, 12.0),
+    "inflation": ("percent", 0.5, 40.0),
+    "unemployment": ("percent", 1.0, 30.0),
+    "political_stability": ("index", 0.1, 2.5),
+    "civil_liberties": ("index", 0.05, 0.95),
+    "cso_repression": ("index", 0.1, 3.0),
+    "physical_integrity": ("index", 0.05, 0.95),
+    "homicide_rate": ("per 100,000", 0.2, 60.0),
+    "refugees_abroad": ("persons", 0.0, 5e5),
+    "infant_mortality": ("per 1,000 live births", 2.0, 90.0),
 }
 EVENT_KINDS = [
     "armed_attack",
@@ -307,6 +320,17 @@ def reference_panel(indicator, evidence: Evidence, countries, dates) -> pd.DataF
             float(params["fatality_factor"]),
             days,
         )
+    if indicator.transform == "decayed_events" and getattr(indicator, "per", None):
+        # A count per head: divided by the latest known denominator, whose ids join the cell's.
+        base = _ref_reduce_latest(_ref_pairs(grid, quantity(indicator.per))).set_index(KEY)
+        base = base.reindex(out.index)
+        for col in ("value", "low", "high"):
+            out[col] = out[col] / base["point"] * indicator.scale
+        valued = out["value"].notna()
+        out["evidence_ids"] = [
+            (x if isinstance(x, tuple) else ()) + b if v else ()
+            for x, b, v in zip(out["evidence_ids"], base["obs_ids"], valued, strict=True)
+        ]
     out = out.reindex(index)
     out["evidence_ids"] = [x if isinstance(x, tuple) else () for x in out["evidence_ids"]]
     return out

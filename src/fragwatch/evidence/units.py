@@ -25,6 +25,9 @@ UNITS: dict[str, tuple[str, float]] = {
     "usd million": ("USD", 1e6),
     "usd billion": ("USD", 1e9),
     "count": ("count", 1.0),
+    # Scales of governance and democracy data (WGI, V-Dem) and of infant mortality (WDI).
+    "index": ("index", 1.0),
+    "per 1,000 live births": ("per 1,000 live births", 1.0),
 }
 
 

@@ -67,7 +67,8 @@ def with_hypotheticals(evidence: Evidence, scenario: Scenario) -> Evidence:
 def _stack(table: pd.DataFrame, extra: pd.DataFrame, id_column: str) -> pd.DataFrame:
     if extra.empty:
         return table
-    out = pd.concat([table, extra[table.columns]], ignore_index=True)
+    # Columns the scenario's rows do not have (a data set's citation, licence) stay blank.
+    out = pd.concat([table, extra.reindex(columns=table.columns)], ignore_index=True)
     out.index = pd.Index(out[id_column].to_numpy(dtype=object), dtype=object, name=id_column)
     return out
 
