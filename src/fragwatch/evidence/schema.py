@@ -125,10 +125,24 @@ def _duplicated(col: pd.Series) -> pd.Series:
 
 
 def _numbers(col: pd.Series) -> tuple[pd.Series, pd.Series]:
-    """Parse a numeric column; return (values, mask of non-blank cells that are not numbers)."""
+    """Parse a numeric column; return (values, mask of non-blank cells that are not numbers).
+
+    ``inf``, ``nan`` and overflowing figures such as ``1e400`` are not numbers here: one of them
+    would make every later score, interval and JSON record non-finite.
+    """
     text = stripped(col)
     values = pd.to_numeric(text.where(text != ""), errors="coerce").astype("float64")
-    return values, (text != "") & values.isna()
+    bad = (text != "") & ~np.isfinite(values)
+    return values.where(~bad), bad
+
+
+def not_a_number(cell: object) -> str:
+    """Why a cell is refused as a number: not one at all, or one that is not finite."""
+    text = str(cell).strip()
+    parsed = pd.to_numeric(pd.Series([text]), errors="coerce").iloc[0]
+    if np.isnan(parsed) and text.lower().lstrip("+-") != "nan":
+        return f"'{text}' is not a number"
+    return f"'{text}' is not a finite number (inf, nan and figures beyond 1e308 are refused)"
 
 
 def validate_sources(table: pd.DataFrame, ref: TableRef) -> pd.DataFrame:
@@ -230,9 +244,9 @@ def validate_observations(
             "period",
             lambda r: f"'{r.period}' is not a period (YYYY, YYYY-H1, YYYY-Q3, YYYY-MM, YYYY-MM-DD)",
         ),
-        (bad_value, "value", lambda r: f"'{r.value}' is not a number"),
-        (bad_low, "low", lambda r: f"'{r.low}' is not a number"),
-        (bad_high, "high", lambda r: f"'{r.high}' is not a number"),
+        (bad_value, "value", lambda r: not_a_number(r.value)),
+        (bad_low, "low", lambda r: not_a_number(r.low)),
+        (bad_high, "high", lambda r: not_a_number(r.high)),
         (no_number & ~(bad_value | bad_low | bad_high), "value", "no value, low or high given"),
         (low > high, "low", lambda r: f"low {r.low} is above high {r.high}"),
         (value < low, "value", lambda r: f"value {r.value} is below low {r.low}"),
@@ -285,7 +299,7 @@ def validate_events(table: pd.DataFrame, sources: pd.DataFrame, ref: TableRef) -
             "kind",
             lambda r: f"'{r.kind}' is not an event kind (lower_case_with_underscores)",
         ),
-        (bad_fatalities, "fatalities", lambda r: f"'{r.fatalities}' is not a number"),
+        (bad_fatalities, "fatalities", lambda r: not_a_number(r.fatalities)),
         (
             fatalities.notna() & ((fatalities < 0) | (fatalities % 1 != 0)),
             "fatalities",
