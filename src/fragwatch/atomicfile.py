@@ -8,6 +8,7 @@ for by name, ``-``; pipe it on from there.
 
 from __future__ import annotations
 
+import os
 import stat
 import sys
 import tempfile
@@ -49,6 +50,9 @@ def check_output_path(path: Path, error: type[FragwatchError], where: str) -> No
         )
     if not path.parent.is_dir():
         raise error(f"cannot write {path}: folder {path.parent} does not exist", where=where)
+    # No write bit counts as read-only even for root, who could write anyway: the owner said so.
+    if not os.access(path.parent, os.W_OK) or not path.parent.stat().st_mode & 0o222:
+        raise error(f"cannot write {path}: folder {path.parent} is read-only", where=where)
 
 
 def write_atomically(

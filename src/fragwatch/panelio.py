@@ -13,7 +13,7 @@ import numpy as np
 import pandas as pd
 
 from fragwatch.atomicfile import is_stdout, write_atomically
-from fragwatch.errors import PanelError
+from fragwatch.errors import FragwatchError, PanelError
 from fragwatch.evidence.files import read_table
 from fragwatch.evidence.schema import not_a_number
 from fragwatch.scoring.framework import Framework
@@ -28,6 +28,20 @@ def _format_of(path: Path, what: str) -> str:
             f"cannot tell the format of {what} from '{suffix or path.name}'"
             f" (use {' or '.join(FORMATS)})",
             where=str(path),
+        )
+    return suffix
+
+
+def output_format(path: Path, error: type[FragwatchError], where: str) -> str:
+    """'.csv' or '.parquet' for an output path (``-`` is CSV); else raise ``error``."""
+    if is_stdout(path):
+        return ".csv"
+    suffix = path.suffix.lower()
+    if suffix not in FORMATS:
+        raise error(
+            f"cannot tell the format of {path} from '{suffix or path.name}'"
+            f" (use {' or '.join(FORMATS)})",
+            where=where,
         )
     return suffix
 

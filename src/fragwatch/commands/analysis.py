@@ -101,8 +101,8 @@ def ledger_inputs(obj, start: str, end: str, events_path: Path, country: str | N
     dates = month_ends(first, last)
     if len(dates) < 2:
         raise UsageError("the period must span at least two month ends", where="--to")
-    ledger = read_ledger(_ledger_path(obj, events_path))
     evidence, spec = obj.evidence(), obj.spec()
+    ledger = read_ledger(_ledger_path(obj, events_path), evidence)
     chosen = pick_countries(evidence, (country,) if country else ())[0]
     return dates, ledger, evidence, spec, chosen
 

@@ -21,10 +21,24 @@ countries_option = click.option(
     metavar="ISO3",
     help="Import only this country (repeatable; default: every country in the file).",
 )
+
+
+def _check_monthly(_ctx, _param, path: Path | None) -> Path | None:
+    """The --monthly output is checked before the import: a bad one must not follow a commit."""
+    if path is not None:
+        from fragwatch.atomicfile import check_output_path
+        from fragwatch.panelio import output_format
+
+        check_output_path(path, UsageError, "--monthly")
+        output_format(path, UsageError, "--monthly")
+    return path
+
+
 monthly_option = click.option(
     "--monthly",
     "monthly_path",
     type=click.Path(path_type=Path, dir_okay=False),
+    callback=_check_monthly,
     help="Also write incidents and fatalities by country, month and kind (.csv or .parquet).",
 )
 

@@ -192,7 +192,7 @@ def extract(
             )
         if iso3 not in vocabulary.countries:
             notes.append(f"{path}: no names known for {iso3} (country rules cannot match)")
-        if doc.encoding.endswith("(detected)"):
+        if "(detected" in doc.encoding:
             notes.append(f"{path}: decoded as {doc.encoding}; check it, or pass --encoding")
         source = Source(
             source_id=sid,

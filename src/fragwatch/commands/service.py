@@ -83,9 +83,17 @@ def check_now(when: datetime, engine, replay: bool) -> None:
     is_flag=True,
     help="Allow a --now in the future or before the store's latest run.",
 )
+@click.option(
+    "--wait",
+    "lock_wait",
+    type=click.FloatRange(0, 3600),
+    default=60,
+    show_default=True,
+    help="Seconds to wait while another process runs a cycle on the store, then exit 9 (busy).",
+)
 @click.option("--verbose", "-v", is_flag=True, help="Log every job step to stderr.")
 @click.pass_obj
-def run_once(obj, now, replay, verbose):
+def run_once(obj, now, replay, lock_wait, verbose):
     """One full cycle: assess due periods, step the alerts, report, deliver the outbox.
 
     The risk report of the current report period is queued when recipients.report_readers is
@@ -95,7 +103,14 @@ def run_once(obj, now, replay, verbose):
     """
     when = parse_now(now)
     settings, svc = obj.service()
-    check_now(when, svc.engine, replay or now is None)
+    from fragwatch.store.cyclelock import cycle
+
+    with cycle(svc.engine, wait_seconds=lock_wait):
+        check_now(when, svc.engine, replay or now is None)
+        _cycle(when, svc, settings, verbose)
+
+
+def _cycle(when, svc, settings, verbose) -> None:
     # Without --verbose the summary on stdout and one error line are the whole story.
     _log_to_stderr(logging.INFO if verbose else logging.CRITICAL + 1)
     from fragwatch.scheduler.jobs import JobFailed, assess_job, deliver_job

@@ -189,6 +189,8 @@ def import_ucdp(
     from fragwatch.evidence.loaders.events import import_events
     from fragwatch.evidence.loaders.export import Export
 
+    if not path.is_file():  # before the file name is read for a version
+        raise EvidenceError("no such file" if not path.exists() else "not a file", where=str(path))
     wanted = _countries_option(countries)
     version = version or ucdp_version(path)
     if version is None:

@@ -105,7 +105,7 @@ class Checker:
         if isinstance(value, bool) or not isinstance(value, int | float):
             raise self.fail(loc, f"must be a number, got {value!r}")
         if not math.isfinite(value):  # TOML has nan and inf literals
-            raise self.fail(loc, f"must be a finite number, got {value!r}")
+            raise self.fail(loc, f"must be a finite number, got '{value}'")
         if low is not None and (value <= low if strict_low else value < low):
             raise self.fail(loc, f"must be {'>' if strict_low else '>='} {low:g}, got {value!r}")
         if high is not None and value > high:

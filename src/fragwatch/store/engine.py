@@ -115,8 +115,8 @@ def _check_sqlite_file(url: URL, where: str) -> None:
     if tables and "schema_version" not in tables:
         shown = ", ".join(sorted(tables)[:3]) + (", ..." if len(tables) > 3 else "")
         raise StoreError(
-            f"{path} holds tables ({shown}) but no fragwatch schema version: it is another"
-            " program's database and is left untouched",
+            f"{path} holds tables ({shown}) but no fragwatch schema version: it was not"
+            " created by fragwatch, so it is left untouched",
             where=where,
         )
 

@@ -221,7 +221,7 @@ def read_api_json(path: Path) -> WdiFile:
             raise EvidenceError(f"{value!r} is not a number", where=f"{where}: field 'value'")
         if not math.isfinite(value):  # JSON's Infinity/NaN, or 1e400 read as inf
             raise EvidenceError(
-                f"{value!r} is not a finite number", where=f"{where}: field 'value'"
+                f"'{value}' is not a finite number", where=f"{where}: field 'value'"
             )
         period = _api_period(str(field("date")))
         if period is None:
