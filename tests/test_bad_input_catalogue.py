@@ -94,6 +94,9 @@ def template(tmp_path_factory, worker) -> Path:
     done = worker.run(["import", "wdi", str(wdi)], root, base_env())
     assert done["code"] == 0, done
     shutil.rmtree(wdi.parent)
+    (root / "report.txt").write_text(REPORT, encoding="utf-8")
+    done = worker.run([*EXTRACT, "--out", "candidates.csv"], root, base_env())
+    assert done["code"] == 0, done
     assert list((root / "var" / "outbox").glob("*.eml"))
     assert [p for p in (root / "var" / "evidence").iterdir() if not p.name.startswith(".")]
     return root
@@ -979,6 +982,66 @@ def clock_cases() -> None:
 
 
 clock_cases()
+
+
+# -- evidence add (reviewed candidates) -------------------------------------------------------
+
+REPORT = """Tajikistan Monitor, March 2017
+
+Remittances to Tajikistan fell to 26.7 per cent of GDP in 2016, the central bank said.
+
+Some 150,000 Tajik migrants returned home from Russia last year.
+
+On 12 February, armed men attacked a border post in the Khatlon region, leaving two guards dead.
+"""
+EXTRACT = ["extract", "report.txt", "--source-id", "monitor-2017-03", "--published", "2017-03-01"]
+
+
+def candidates(row: int, **cells: str):
+    def setup(work: Path) -> None:
+        path = work / "candidates.csv"
+        text = path.read_text(encoding="utf-8")
+        for column, value in cells.items():
+            if callable(value):
+                current = list(csv.DictReader(io.StringIO(text)))[row][column]
+                value = value(current)
+            text = set_csv_cell(text, row, column, value)
+        path.write_text(text, encoding="utf-8")
+
+    return setup
+
+
+def add_cases() -> None:
+    argv = ["evidence", "add", "candidates.csv"]
+    plus = {"start": lambda v: str(int(v) + 1)}
+    both = {"start": lambda v: str(int(v) + 1), "end": lambda v: str(int(v) + 1)}
+    minus = {"end": lambda v: str(int(v) - 1)}
+    at2, at3, at4 = "candidates.csv:2", "candidates.csv:3", "candidates.csv:4"
+    value, near = "field 'value'", "did you mean"
+    for id, row, cells, expect in (
+        ("offsets-start-plus-one", 0, plus, (at2, "field 'start'", "offsets")),
+        ("offsets-both-plus-one", 0, both, (at2, "field 'start'")),
+        ("offsets-end-minus-one", 1, minus, (at3, "field 'start'", "offsets")),
+        ("quantity-typo", 0, {"quantity": "remitances_gdp"}, (at2, "quantity", near)),
+        ("value-inf", 0, {"value": "inf"}, (at2, value, "finite")),
+        ("value-1e400", 0, {"value": "1e400"}, (at2, value, "finite")),
+        ("value-150-percent", 0, {"value": "150"}, (at2, value, "possible range")),
+        ("value-negative-percent", 0, {"value": "-5"}, (at2, value, "possible range")),
+        ("published-future", 0, {"published": "2999-01-01"}, (at2, "published", "future")),
+        ("kind-typo", 2, {"kind": "armed_atack"}, (at4, "field 'kind'", near)),
+        ("nul-byte", 0, {"quote": "Remittances\x00 to Tajikistan"}, (at2, "NUL")),
+    ):
+        case("evidence-add", id, argv, EVIDENCE, expect, candidates(row, **cells))
+    case(
+        "evidence-add",
+        "extract-published-2099",
+        [*EXTRACT[:-1], "2099-01-01", "--out", "more.csv"],
+        USAGE,
+        ("--published", "future"),
+    )
+
+
+add_cases()
 
 
 # -- officer commands -------------------------------------------------------------------------
