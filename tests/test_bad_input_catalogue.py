@@ -325,6 +325,25 @@ def evidence_cases() -> None:
 evidence_cases()
 
 
+def bom_then_latin1(work: Path) -> None:
+    evidence_folder()(work)
+    path = work / "in" / "ev" / "observations.csv"
+    data = b"\xef\xbb\xbf" + path.read_bytes().replace(b"remittances fall", b"remittances f\xe9ll")
+    path.write_bytes(data)
+
+
+BOM_OFFSET = 3 + csv_text(list(OBS), [OBS]).encode().index(b"remittances fall") + 13
+for command, argv in EVIDENCE_COMMANDS.items():
+    case(
+        "evidence",
+        f"{command}-bom-then-latin1",
+        argv,
+        EVIDENCE,
+        ("observations.csv:2", f"byte 0xe9 at offset {BOM_OFFSET}"),
+        bom_then_latin1,
+    )
+
+
 # -- open-data imports ------------------------------------------------------------------------
 
 
@@ -776,10 +795,11 @@ SCENARIO = (REPO / "config" / "scenarios" / "remittance-collapse.toml").read_tex
 def scenario_cases() -> None:
     numbers = re.findall(r"(?m)^(\w+) = (-?[0-9.]+)$", SCENARIO)
     assert numbers, "the shipped scenario has number settings to break"
-    key, value = numbers[0]
-    for bad in ("nan", "inf", "-inf"):
+    for (key, value), bad in [
+        (kv, b) for kv in numbers[:3] for b in ("nan", "inf", "-inf", "1e400")
+    ]:
 
-        def setup(work: Path, bad=bad) -> None:
+        def setup(work: Path, key=key, value=value, bad=bad) -> None:
             write(
                 work / "in" / "s.toml",
                 SCENARIO.replace(f"{key} = {value}", f"{key} = {bad}", 1),
