@@ -154,3 +154,20 @@ def test_a_failed_import_leaves_no_empty_library_folder(tmp_path: Path) -> None:
         assert done.returncode == 4, done.stderr
         assert "finite" in done.stderr
     assert sorted(p.name for p in tmp_path.iterdir()) == ["wdi.csv"]
+
+
+def test_a_unit_separator_in_an_acled_event_type_is_no_crash(tmp_path: Path) -> None:
+    """Found by the property tests: the type/sub-type pairing split on U+001F inside a cell."""
+    import csv
+    import io
+
+    rows = list(csv.reader(io.StringIO((FIXTURES / "acled_sample.csv").read_text("utf-8"))))
+    column = rows[0].index("sub_event_type")
+    rows[1][column] = "0\x1f0"
+    out = io.StringIO()
+    csv.writer(out, lineterminator="\n").writerows(rows)
+    (tmp_path / "acled.csv").write_text(out.getvalue(), encoding="utf-8")
+    done = run_cli("import", "acled", "acled.csv", cwd=tmp_path)
+    assert "Traceback" not in done.stderr, done.stderr
+    assert done.returncode == 0, done.stderr
+    assert "imported" in done.stdout
