@@ -50,6 +50,11 @@ def _extraction_names(kind: str) -> set[str]:
     return {p.stem for p in folder.glob("*.toml")}
 
 
+# Quantities named after their data set's own code (``wdi_ny_gdp_mktp_kd`` for any World Bank
+# series imported with --unit): known by their prefix, not listed one by one.
+DERIVED_PREFIXES = ("wdi_",)
+
+
 @cache
 def known_quantities() -> frozenset[str]:
     names = set(quantity_ranges())

@@ -15,7 +15,12 @@ import numpy as np
 import pandas as pd
 
 from fragwatch.errors import EvidenceError, did_you_mean, location
-from fragwatch.evidence.names import known_event_kinds, known_quantities, quantity_ranges
+from fragwatch.evidence.names import (
+    DERIVED_PREFIXES,
+    known_event_kinds,
+    known_quantities,
+    quantity_ranges,
+)
 from fragwatch.evidence.periods import parse_dates, parse_periods
 from fragwatch.evidence.units import UNITS
 from fragwatch.textcols import as_text, stripped
@@ -285,7 +290,9 @@ def validate_observations(
             lambda r: f"'{r.quantity}' is not a quantity code (lower_case_with_underscores)",
         ),
         (
-            is_code & ~quantity.isin(known_quantities()),
+            is_code
+            & ~quantity.isin(known_quantities())
+            & ~quantity.str.startswith(DERIVED_PREFIXES).astype(bool),
             "quantity",
             lambda r: (
                 f"unknown quantity '{r.quantity.strip()}'"
