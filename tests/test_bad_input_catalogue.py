@@ -1064,6 +1064,38 @@ def add_cases() -> None:
 add_cases()
 
 
+# -- settings from the environment ------------------------------------------------------------
+
+SETTINGS_ENV = [
+    (
+        "smtp-insecure",
+        {"FRAGWATCH_SMTP__HOST": "mail.example.org", "FRAGWATCH_SMTP__SECURITY": "none"},
+        ("FRAGWATCH_SMTP__SECURITY", "field 'smtp'"),
+    ),
+    (
+        "smtp-user-without-password",
+        {"FRAGWATCH_SMTP__HOST": "mail.example.org", "FRAGWATCH_SMTP__USER": "bob"},
+        ("FRAGWATCH_SMTP__USER", "field 'smtp'"),
+    ),
+    (
+        "notifier-smtp-without-host",
+        {"FRAGWATCH_DELIVERY__NOTIFIER": "smtp"},
+        ("FRAGWATCH_DELIVERY__NOTIFIER",),
+    ),
+    ("smtp-port", {"FRAGWATCH_SMTP__PORT": "abc"}, ("FRAGWATCH_SMTP__PORT", "smtp.port")),
+    ("countries", {"FRAGWATCH_COUNTRIES": '["tj"]'}, ("FRAGWATCH_COUNTRIES", "countries")),
+]
+
+
+def settings_cases() -> None:
+    for id, env, expect in SETTINGS_ENV:
+        for command in (["config", "check"], ["run-once"]):
+            case("settings", f"{id}-{command[0]}", command, CONFIG, expect, None, **env)
+
+
+settings_cases()
+
+
 # -- officer commands -------------------------------------------------------------------------
 
 
