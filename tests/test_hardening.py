@@ -171,3 +171,18 @@ def test_a_unit_separator_in_an_acled_event_type_is_no_crash(tmp_path: Path) -> 
     assert "Traceback" not in done.stderr, done.stderr
     assert done.returncode == 0, done.stderr
     assert "imported" in done.stdout
+
+
+def test_a_non_ascii_digit_as_acled_country_number_is_no_crash(tmp_path: Path) -> None:
+    """Found by the property tests: '²' passes str.isdigit() but not int()."""
+    import csv
+    import io
+
+    rows = list(csv.reader(io.StringIO((FIXTURES / "acled_sample.csv").read_text("utf-8"))))
+    rows[1][rows[0].index("iso")] = "\u00b2"
+    out = io.StringIO()
+    csv.writer(out, lineterminator="\n").writerows(rows)
+    (tmp_path / "acled.csv").write_text(out.getvalue(), encoding="utf-8")
+    done = run_cli("import", "acled", "acled.csv", cwd=tmp_path)
+    assert "Traceback" not in done.stderr, done.stderr
+    assert done.returncode == 0, done.stderr

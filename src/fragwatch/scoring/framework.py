@@ -109,10 +109,11 @@ class Framework:
                 )
         dims = pd.Index(indicators["parent"].unique())
         dimension_weights = nodes.reindex(dims).fillna(1.0).astype(float)
-        effective = (
-            indicators["weight"].to_numpy()
-            * dimension_weights.reindex(indicators["parent"]).to_numpy()
-        )
+        with np.errstate(over="ignore"):  # 1e308 x 2 is inf: still positive, no warning
+            effective = (
+                indicators["weight"].to_numpy()
+                * dimension_weights.reindex(indicators["parent"]).to_numpy()
+            )
         if not (effective > 0).any():
             raise PanelError(
                 "every indicator's weight (times its dimension's) is zero: nothing would count"
