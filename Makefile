@@ -7,7 +7,7 @@ STAMP  := $(VENV)/.installed
 # Not root (a developer's machine): apt-get through sudo. CI runs as root.
 SUDO   := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
-.PHONY: run test lint bench clean browser
+.PHONY: run test lint bench clean browser property
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -34,6 +34,10 @@ test: $(STAMP) browser
 	$(BIN)/ruff check src tests bench
 	$(BIN)/ruff format --check src tests bench
 	$(BIN)/pytest -q
+
+## property: the readers' property tests at full size (10,000 generated inputs each)
+property: $(STAMP)
+	FRAGWATCH_PROPERTY_EXAMPLES=10000 $(BIN)/pytest -q tests/test_bad_input_properties.py
 
 ## bench: the benchmarks recorded in docs/benchmarks.md
 bench: $(STAMP)

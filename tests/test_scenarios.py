@@ -207,7 +207,7 @@ BAD = [
         '[[shock]]\nindicator = "remittances_gdp"\nop = "set"\nvalue = nan\n',
         "value = nan",
         "shock.0.value",
-        "must be a finite number, got nan",
+        "must be a finite number, got 'nan'",
     ),
     Bad(
         "from-after-to",

@@ -144,13 +144,13 @@ def test_cli_chart_in_an_impossible_folder_is_a_one_line_error(tmp_path):
 
 def test_cli_withheld_score_writes_no_chart(tmp_path):
     chart = tmp_path / "sens.png"
-    done = run_cli("sensitivity", "--as-of", "1990-01-31", "--chart", str(chart))
+    done = run_cli("sensitivity", "--as-of", "1993-01-01", "--chart", str(chart))
     assert done.returncode == 0, done.stderr
     assert "score withheld" in done.stdout
     assert f"chart not written to {chart}" in done.stdout
     assert "chart written" not in done.stdout
     assert not chart.exists()
-    done = run_cli("sensitivity", "--as-of", "1990-01-31", "--json", "--chart", str(chart))
+    done = run_cli("sensitivity", "--as-of", "1993-01-01", "--json", "--chart", str(chart))
     assert done.returncode == 0, done.stderr
     assert json.loads(done.stdout)["score"] is None
     assert "chart not written" in done.stderr

@@ -12,6 +12,7 @@ from pathlib import Path
 import click
 import pandas as pd
 
+from fragwatch import jsonout
 from fragwatch.errors import FragwatchError, UsageError
 
 FREQUENCIES = {"year": "YE", "quarter": "QE", "month": "ME"}
@@ -96,6 +97,35 @@ def parse_date(value: str | None, option: str, default: date | None = None) -> p
         raise UsageError(f"'{value}' is not a date (YYYY-MM-DD)", where=option) from None
 
 
+# How far past today an assessment date may go: far enough to see evidence go stale, not a typo.
+FUTURE_LIMIT = pd.DateOffset(years=1)
+
+
+def check_as_of(when: pd.Timestamp, evidence, option: str) -> None:
+    """Refuse a date before any evidence was published, or more than a year ahead.
+
+    Either would be assessed quietly as 'withheld' (nothing known yet, or everything stale):
+    a typo year such as 1800 or 2099 deserves an error, not an empty score.
+    """
+    # The first figure known, not the first source: a data set's release brings figures
+    # first published years before it (the open-data layer is known from 1990).
+    published = pd.concat([evidence.observations["published"], evidence.events["published"]])
+    first = published.min() if len(published) else None
+    if first is not None and when < first:
+        raise UsageError(
+            f"{when.date()} is before the earliest evidence (published {first.date()}):"
+            " nothing was known yet",
+            where=option,
+        )
+    latest = pd.Timestamp(date.today()) + FUTURE_LIMIT
+    if when > latest:
+        raise UsageError(
+            f"{when.date()} is more than a year in the future (after {latest.date()});"
+            " no evidence is published after today",
+            where=option,
+        )
+
+
 def pick_countries(evidence, wanted: list[str] | tuple[str, ...] | None) -> list[str]:
     """``wanted`` (see ``Context.wanted``) checked against the evidence; None: every country."""
     known = evidence.countries
@@ -167,11 +197,12 @@ def assess(obj: Context, countries, as_of, as_json):
     when = parse_date(as_of, "--as-of")
     wanted = obj.wanted(countries)
     evidence, spec = obj.evidence(wanted), obj.spec()
+    check_as_of(when, evidence, "--as-of")
     results = run_assess(evidence, spec, pick_countries(evidence, wanted), when)
     rules = optional_rules(obj, spec)
     if as_json:
         click.echo(
-            json.dumps(
+            jsonout.dumps(
                 [with_interval(a.to_dict(), spec, a, rules) for a in results],
                 indent=2,
                 ensure_ascii=False,
@@ -208,6 +239,8 @@ def explain(obj: Context, countries, as_of, since, as_json):
         raise UsageError(f"{before.date()} is not before --as-of {when.date()}", where="--since")
     wanted = obj.wanted(countries)
     evidence, spec = obj.evidence(wanted), obj.spec()
+    check_as_of(when, evidence, "--as-of")
+    check_as_of(before, evidence, "--since")
     chosen = pick_countries(evidence, wanted)
     rules = optional_rules(obj, spec)
     now = run_assess(evidence, spec, chosen, when)
@@ -229,7 +262,7 @@ def explain(obj: Context, countries, as_of, since, as_json):
             head, _, rest = render.explanation(a, evidence, change, b).partition("\n")
             click.echo(f"{head}\n{interval_text(spec, a, rules)}\n{rest}")
     if as_json:
-        click.echo(json.dumps(out, indent=2, ensure_ascii=False))
+        click.echo(jsonout.dumps(out, indent=2, ensure_ascii=False))
 
 
 def _interval(spec, a, rules):
@@ -282,6 +315,10 @@ def history(obj: Context, countries, start, end, freq, csv_path):
     """The point-in-time score series: each date uses only evidence published by then."""
     from fragwatch.scoring.assessment import score_history
 
+    if csv_path:
+        from fragwatch.atomicfile import check_output_path
+
+        check_output_path(csv_path, UsageError, "--csv")  # before any work
     first = parse_date(start, "--from", default=date(2002, 1, 1))
     last = parse_date(end, "--to")
     if first > last:
@@ -291,6 +328,7 @@ def history(obj: Context, countries, start, end, freq, csv_path):
         raise UsageError(f"no {freq} end between {first.date()} and {last.date()}", where="--from")
     wanted = obj.wanted(countries)
     evidence, spec = obj.evidence(wanted), obj.spec()
+    check_as_of(last, evidence, "--to")  # a span that starts before the evidence is fine
     _, scores = score_history(evidence, spec, pick_countries(evidence, wanted), dates)
     table = scores.summary().join(scores.contributions.round(2))
     table["score"] = table["score"].round(2)
@@ -340,6 +378,11 @@ def score_panel_cmd(
     from fragwatch.panelio import read_framework, read_panel, write_table
     from fragwatch.scoring.model import FragilityModel
 
+    if out_path:
+        from fragwatch.atomicfile import check_output_path
+        from fragwatch.errors import PanelError
+
+        check_output_path(out_path, PanelError, str(out_path))  # before any work
     if framework_path.suffix.lower() == ".toml":
         from fragwatch.settings import load_model_spec
 
@@ -355,7 +398,7 @@ def score_panel_cmd(
     if out_path:
         write_table(result, out_path)
     if as_json:
-        click.echo(result.reset_index().to_json(orient="records", indent=2))
+        click.echo(jsonout.dumps(jsonout.records(result.reset_index()), indent=2))
     elif not out_path or len(result) <= 40:
         shown = result.round(2)
         with pd.option_context("display.max_rows", 40, "display.width", 200):
@@ -384,7 +427,7 @@ def config_check(obj: Context):
         f"ok: model '{spec.name}' ({len(spec.indicators)} indicators, digest {spec.digest[:12]})"
     )
     click.echo(f"ok: {len(rules)} alert rules ({', '.join(r.name for r in rules)})")
-    click.echo(json.dumps(settings.masked(), indent=2))
+    click.echo(jsonout.dumps(settings.masked(), indent=2))
 
 
 @cli.group()
@@ -444,7 +487,7 @@ def evidence_list(obj: Context, country, quantity, kind, source_id, start, end, 
     if wanted and not country:  # the watched countries (the open-data layer has 227)
         rows = rows[rows["country"].isin(wanted)]
     if as_json:
-        click.echo(rows.to_json(orient="records", date_format="iso", force_ascii=False, indent=2))
+        click.echo(jsonout.dumps(jsonout.records(rows, date_format="iso"), indent=2))
         return
     if rows.empty:
         click.echo("no evidence matches")
@@ -532,6 +575,17 @@ def main(argv: list[str] | None = None) -> int:
         return exc.exit_code
     except BrokenPipeError:
         return 0
+    except Exception as exc:
+        # A database failing under a command (disk full, a page damaged since it was opened):
+        # its reason on one line, not SQLAlchemy's message with the statement and parameters.
+        if not type(exc).__module__.startswith("sqlalchemy"):
+            raise
+        from fragwatch.store.errors import StoreError
+
+        reason = getattr(exc, "orig", None) or exc
+        error = StoreError(f"database error: {reason}", where="store")
+        click.echo(f"fragwatch: error: {error.one_line()}", err=True)
+        return error.exit_code
     return 0
 
 

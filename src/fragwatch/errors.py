@@ -59,6 +59,14 @@ def location(file: str | None, line: int | None = None, field: str | None = None
     return ": ".join(parts)
 
 
+def did_you_mean(word: str, known, cutoff: float = 0.6) -> str:
+    """' (did you mean x?)' naming the nearest known name, or '' when none is close."""
+    import difflib
+
+    close = difflib.get_close_matches(str(word), [str(k) for k in known], n=1, cutoff=cutoff)
+    return f" (did you mean {close[0]}?)" if close else ""
+
+
 class ServiceError(FragwatchError):
     """A service job failed, or mail is left undelivered after a one-shot run."""
 

@@ -12,9 +12,10 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from fragwatch.atomicfile import write_atomically
-from fragwatch.errors import PanelError
+from fragwatch.atomicfile import is_stdout, write_atomically
+from fragwatch.errors import FragwatchError, PanelError
 from fragwatch.evidence.files import read_table
+from fragwatch.evidence.schema import not_a_number
 from fragwatch.scoring.framework import Framework
 
 FORMATS = (".csv", ".parquet")
@@ -27,6 +28,20 @@ def _format_of(path: Path, what: str) -> str:
             f"cannot tell the format of {what} from '{suffix or path.name}'"
             f" (use {' or '.join(FORMATS)})",
             where=str(path),
+        )
+    return suffix
+
+
+def output_format(path: Path, error: type[FragwatchError], where: str) -> str:
+    """'.csv' or '.parquet' for an output path (``-`` is CSV); else raise ``error``."""
+    if is_stdout(path):
+        return ".csv"
+    suffix = path.suffix.lower()
+    if suffix not in FORMATS:
+        raise error(
+            f"cannot tell the format of {path} from '{suffix or path.name}'"
+            f" (use {' or '.join(FORMATS)})",
+            where=where,
         )
     return suffix
 
@@ -122,6 +137,11 @@ def read_panel(
         raise PanelError(
             f"no column for framework indicator '{missing[0]}'", where=f"{name}: header"
         )
+    if table.empty:
+        raise PanelError(
+            "has a header but no rows to score",
+            where=f"{name}:1" if place(0).endswith(":2") else name,
+        )
     keys = table[[unit_column, period_column]].astype("string").apply(lambda s: s.str.strip())
     blank = keys.isna() | (keys == "")
     if blank.to_numpy().any():
@@ -140,13 +160,13 @@ def read_panel(
     values = {}
     for code in codes:
         column = table[code]
-        numbers = pd.to_numeric(column, errors="coerce")
-        bad = numbers.isna() & column.notna() & (column.astype("string").str.strip() != "")
+        numbers = pd.to_numeric(column, errors="coerce").astype(float)
+        given = column.notna() & (column.astype("string").str.strip() != "")
+        # inf, nan written out and 1e400 are given but not finite: refused like text.
+        bad = given & ~np.isfinite(numbers)
         if bad.any():
             pos = int(np.flatnonzero(bad.to_numpy())[0])
-            raise PanelError(
-                f"'{column.iloc[pos]}' is not a number", where=f"{place(pos)}: field '{code}'"
-            )
+            raise PanelError(not_a_number(column.iloc[pos]), where=f"{place(pos)}: field '{code}'")
         values[code] = numbers.astype(float).to_numpy()
     index = pd.MultiIndex.from_frame(keys, names=[unit_column, period_column])
     return pd.DataFrame(values, index=index)
@@ -165,5 +185,8 @@ def _misaligned_row(path: Path) -> tuple[int, str]:
 
 def write_table(table: pd.DataFrame, path: Path) -> None:
     """Write CSV or Parquet (by suffix), whole or not at all."""
+    if is_stdout(path):
+        write_atomically(path, table.to_csv, PanelError, where="--out")
+        return
     writer = table.to_csv if _format_of(path, "the output") == ".csv" else table.to_parquet
     write_atomically(path, writer, PanelError, where=str(path))

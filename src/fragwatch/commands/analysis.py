@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-import json
 import math
 from pathlib import Path
 
 import click
 
+from fragwatch import jsonout
 from fragwatch.errors import UsageError
 
 
@@ -49,8 +49,11 @@ def ledger_options(command):
 @click.pass_obj
 def backtest(obj, start, end, events_path, country, horizon, rule_names, chart_path, as_json):
     """Replay monthly point-in-time assessments and alerts; score them against an event ledger."""
+    from fragwatch.atomicfile import check_output_path
     from fragwatch.scoring.backtest import SIGNAL_KINDS, replay, score_backtest
 
+    if chart_path:
+        check_output_path(chart_path, UsageError, "--chart")  # before any work
     dates, ledger, evidence, spec, chosen = ledger_inputs(obj, start, end, events_path, country)
     rules = [r for r in obj.rules(spec) if r.kind in SIGNAL_KINDS]
     known = {r.name for r in rules}
@@ -78,7 +81,7 @@ def backtest(obj, start, end, events_path, country, horizon, rule_names, chart_p
                 if n.kind == "firing"
             ],
         }
-        click.echo(json.dumps(record, indent=2, ensure_ascii=False))
+        click.echo(jsonout.dumps(record, indent=2, ensure_ascii=False))
         return
     click.echo(_text(run, metrics, list(rule_names) or sorted(known)))
     if chart_path:
@@ -98,9 +101,9 @@ def ledger_inputs(obj, start: str, end: str, events_path: Path, country: str | N
     dates = month_ends(first, last)
     if len(dates) < 2:
         raise UsageError("the period must span at least two month ends", where="--to")
-    ledger = read_ledger(_ledger_path(obj, events_path))
     wanted = obj.wanted((country,) if country else ())
     evidence, spec = obj.evidence(wanted), obj.spec()
+    ledger = read_ledger(_ledger_path(obj, events_path), evidence)
     chosen = pick_countries(evidence, wanted)[0]
     return dates, ledger, evidence, spec, chosen
 
@@ -176,19 +179,24 @@ def _text(run, m, rules: list[str]) -> str:
 @click.pass_obj
 def sensitivity(obj, country, as_of, samples, seed, chart_path, as_json):
     """Sobol sensitivity (S1, ST) of the score to each indicator value and weight."""
-    from fragwatch.cli import parse_date, pick_countries
+    from fragwatch.cli import check_as_of, parse_date, pick_countries
     from fragwatch.scoring.assessment import assess
     from fragwatch.scoring.sensitivity import assessment_sensitivity
 
+    if chart_path:
+        from fragwatch.atomicfile import check_output_path
+
+        check_output_path(chart_path, UsageError, "--chart")  # before any work
     when = parse_date(as_of, "--as-of")
     wanted = obj.wanted((country,) if country else ())
     evidence, spec = obj.evidence(wanted), obj.spec()
+    check_as_of(when, evidence, "--as-of")
     chosen = pick_countries(evidence, wanted)[0]
     (found,) = assess(evidence, spec, [chosen], when)
     head = f"sensitivity {chosen} as of {found.as_of.date()}"
     if math.isnan(found.score):  # withheld: there is no score whose variance to apportion
         if as_json:
-            click.echo(json.dumps({"country": chosen, "as_of": str(found.as_of.date()),
+            click.echo(jsonout.dumps({"country": chosen, "as_of": str(found.as_of.date()),
                                    "score": None, "indices": []}, indent=2))  # fmt: skip
         else:
             click.echo(
@@ -206,7 +214,7 @@ def sensitivity(obj, country, as_of, samples, seed, chart_path, as_json):
         sensitivity_chart(result, names, title, chart_path)
     if as_json:
         record = {"country": chosen, "as_of": str(found.as_of.date()), "score": found.score}
-        click.echo(json.dumps({**record, **result.to_dict()}, indent=2, ensure_ascii=False))
+        click.echo(jsonout.dumps({**record, **result.to_dict()}, indent=2, ensure_ascii=False))
         return
     lines = [
         f"{head}: score {found.score:.1f}, variance {result.variance:.3f}"

@@ -6,12 +6,12 @@ configuration is never written.
 
 from __future__ import annotations
 
-import json
 import math
 from pathlib import Path
 
 import click
 
+from fragwatch import jsonout
 from fragwatch.commands.analysis import ledger_options
 from fragwatch.errors import UsageError
 
@@ -55,6 +55,10 @@ def calibrate(obj, start, end, events_path, country, horizon, splits, C, scenari
 
     if scenario_path is not None and scenario_path.suffix != ".toml":  # before the fit
         raise UsageError("a scenario file must end in .toml", where="--scenario")
+    if scenario_path is not None:
+        from fragwatch.atomicfile import check_output_path
+
+        check_output_path(scenario_path, UsageError, "--scenario")
     dates, ledger, evidence, spec, chosen = ledger_inputs(obj, start, end, events_path, country)
     _, scores = score_history(evidence, spec, [chosen], dates)
     normalised = scores.normalised.xs(chosen, level=0)
@@ -93,7 +97,7 @@ def calibrate(obj, start, end, events_path, country, horizon, splits, C, scenari
             "to": dates[-1].date().isoformat(),
             **result.to_dict(),
         }
-        click.echo(json.dumps(record, indent=2, ensure_ascii=False))
+        click.echo(jsonout.dumps(record, indent=2, ensure_ascii=False))
         return
     click.echo(_text(result, chosen, dates))
     if scenario_path is not None:

@@ -25,10 +25,24 @@ encoding_option = click.option(
     "--encoding",
     help="The file's text encoding, e.g. cp1252 (default: UTF-8, else a guess that is reported).",
 )
+
+
+def _check_monthly(_ctx, _param, path: Path | None) -> Path | None:
+    """The --monthly output is checked before the import: a bad one must not follow a commit."""
+    if path is not None:
+        from fragwatch.atomicfile import check_output_path
+        from fragwatch.panelio import output_format
+
+        check_output_path(path, UsageError, "--monthly")
+        output_format(path, UsageError, "--monthly")
+    return path
+
+
 monthly_option = click.option(
     "--monthly",
     "monthly_path",
     type=click.Path(path_type=Path, dir_okay=False),
+    callback=_check_monthly,
     help="Also write incidents and fatalities by country, month and kind (.csv or .parquet).",
 )
 

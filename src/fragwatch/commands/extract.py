@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import re
 import sys
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 from pathlib import Path
 
 import click
@@ -24,9 +24,12 @@ def _published(value: str | None) -> date:
             "missing: the date the report was published (YYYY-MM-DD)", where="--published"
         )
     try:
-        return date.fromisoformat(value)
+        when = date.fromisoformat(value)
     except ValueError:
         raise UsageError(f"'{value}' is not a date (YYYY-MM-DD)", where="--published") from None
+    if when > date.today() + timedelta(days=1):  # a day's slack for time zones
+        raise UsageError(f"{when} is in the future (today is {date.today()})", where="--published")
+    return when
 
 
 def _source_id(value: str | None) -> str:
@@ -192,7 +195,7 @@ def extract(
             )
         if iso3 not in vocabulary.countries:
             notes.append(f"{path}: no names known for {iso3} (country rules cannot match)")
-        if doc.encoding.endswith("(detected)"):
+        if "(detected" in doc.encoding:
             notes.append(f"{path}: decoded as {doc.encoding}; check it, or pass --encoding")
         source = Source(
             source_id=sid,

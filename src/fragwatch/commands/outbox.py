@@ -72,7 +72,28 @@ def retry(obj, ids, every):
     if bool(ids) == every:
         raise UsageError("give message numbers or --all", where="outbox retry")
     with engine_of(obj).begin() as conn:
+        _require_dead_letters(conn, ids)  # all or nothing: a wrong number changes nothing
         count = requeue(conn, None if every else list(ids), datetime.now(UTC))
-    if ids and count < len(ids):
-        click.echo(f"{len(ids) - count} of the given messages are not dead letters; skipped")
     click.echo(f"{count} message(s) queued again")
+
+
+def _require_dead_letters(conn, ids) -> None:
+    from sqlalchemy import select
+
+    from fragwatch.errors import UsageError
+    from fragwatch.store.schema import outbox as table
+
+    states = dict(
+        conn.execute(select(table.c.id, table.c.state).where(table.c.id.in_(list(ids)))).all()
+    )
+    for number in ids:
+        if number not in states:
+            raise UsageError(
+                f"no message number {number} in the outbox (fragwatch outbox list)",
+                where="outbox retry",
+            )
+        if states[number] != "dead":
+            raise UsageError(
+                f"message {number} is {states[number]}, not a dead letter: nothing to retry",
+                where="outbox retry",
+            )

@@ -40,7 +40,7 @@ def report(obj, countries, as_of, since, out, send, to):
     outbox is delivered. The store is read for alert state when it exists; it is needed only
     with --send.
     """
-    from fragwatch.cli import parse_date, pick_countries
+    from fragwatch.cli import check_as_of, parse_date, pick_countries
 
     when = parse_date(as_of, "--as-of")
     after = parse_date(since, "--since") if since is not None else None
@@ -58,6 +58,7 @@ def report(obj, countries, as_of, since, out, send, to):
         check_folder(out)  # a bad --out fails before anything is computed or written
     wanted = [c.upper() for c in countries or tuple(settings.countries)] or None
     evidence, spec = obj.evidence(wanted), obj.spec()
+    check_as_of(when, evidence, "--as-of")
     chosen = pick_countries(evidence, wanted)
     if send:
         _send(obj, settings, evidence, spec, chosen, when, after, out, recipients)

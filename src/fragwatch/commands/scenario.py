@@ -6,11 +6,11 @@ never writes alert state or the outbox, and never sends mail.
 
 from __future__ import annotations
 
-import json
 from pathlib import Path
 
 import click
 
+from fragwatch import jsonout
 from fragwatch.errors import ConfigError, UsageError
 
 MAX_DRAWS = 200_000
@@ -134,6 +134,11 @@ def run(obj, paths, as_of, draws, seed, as_json, chart_path):
     from fragwatch.scenarios import render
     from fragwatch.scenarios.run import run_scenario
     from fragwatch.settings import config_dir
+
+    if chart_path is not None:
+        from fragwatch.atomicfile import check_output_path
+
+        check_output_path(chart_path, UsageError, "--chart")  # before any work
     from fragwatch.settings.scenarios import load_scenarios, scenario_files
 
     files, folders = _split(obj, paths)
@@ -174,7 +179,7 @@ def run(obj, paths, as_of, draws, seed, as_json, chart_path):
             where="--chart",
         )
     if as_json:
-        click.echo(json.dumps([r.to_dict() for r in results], indent=2, ensure_ascii=False))
+        click.echo(jsonout.dumps([r.to_dict() for r in results], indent=2, ensure_ascii=False))
     elif folders:
         click.echo(render.render_comparison(results), nl=False)
     else:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import logging
 import sys
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 
 import click
 
@@ -46,11 +46,54 @@ def serve(obj):
     run(svc, settings.schedule.deliver_every_seconds)
 
 
+# A --now this far ahead of the clock is clock skew; further is a typo (it would assess the
+# future on today's evidence, and a later plain run would find those periods done).
+FUTURE_TOLERANCE = timedelta(minutes=15)
+
+
+def check_now(when: datetime, engine, replay: bool) -> None:
+    """Refuse a --now in the future or before the store's latest run, unless --replay."""
+    if replay:
+        return
+    real = datetime.now(UTC)
+    if when > real + FUTURE_TOLERANCE:
+        raise UsageError(
+            f"{when:%Y-%m-%dT%H:%M} is in the future (now {real:%Y-%m-%dT%H:%M} UTC); add"
+            " --replay to run as of another time on purpose",
+            where="--now",
+        )
+    from fragwatch.store.alerts import latest_evaluation
+    from fragwatch.store.engine import read_connection
+
+    with read_connection(engine) as conn:
+        latest = latest_evaluation(conn)
+    if latest is not None and when < latest:
+        raise UsageError(
+            f"{when:%Y-%m-%dT%H:%M} is before this store's latest run"
+            f" ({latest:%Y-%m-%dT%H:%M} UTC): alert state would go back in time; add --replay"
+            " to do so on purpose",
+            where="--now",
+        )
+
+
 @click.command("run-once")
 @click.option("--now", help="Run as if at this UTC time (default: now). For replays and tests.")
+@click.option(
+    "--replay",
+    is_flag=True,
+    help="Allow a --now in the future or before the store's latest run.",
+)
+@click.option(
+    "--wait",
+    "lock_wait",
+    type=click.FloatRange(0, 3600),
+    default=60,
+    show_default=True,
+    help="Seconds to wait while another process runs a cycle on the store, then exit 9 (busy).",
+)
 @click.option("--verbose", "-v", is_flag=True, help="Log every job step to stderr.")
 @click.pass_obj
-def run_once(obj, now, verbose):
+def run_once(obj, now, replay, lock_wait, verbose):
     """One full cycle: assess due periods, step the alerts, report, deliver the outbox.
 
     The risk report of the current report period is queued when recipients.report_readers is
@@ -60,6 +103,14 @@ def run_once(obj, now, verbose):
     """
     when = parse_now(now)
     settings, svc = obj.service()
+    from fragwatch.store.cyclelock import cycle
+
+    with cycle(svc.engine, wait_seconds=lock_wait):
+        check_now(when, svc.engine, replay or now is None)
+        _cycle(when, svc, settings, verbose)
+
+
+def _cycle(when, svc, settings, verbose) -> None:
     # Without --verbose the summary on stdout and one error line are the whole story.
     _log_to_stderr(logging.INFO if verbose else logging.CRITICAL + 1)
     from fragwatch.scheduler.jobs import JobFailed, assess_job, deliver_job

@@ -70,6 +70,8 @@ def write_batch(
     exception it raises propagates after the temporary folder is removed.
     """
     folder = library / name
+    # The folders this import creates: removed again if it fails, so no empty library is left.
+    created = [p for p in (library, *library.parents) if not p.exists()]
     try:
         library.mkdir(parents=True, exist_ok=True)
     except OSError as exc:
@@ -94,5 +96,10 @@ def write_batch(
             partial.rename(folder)
     except BaseException:
         shutil.rmtree(partial, ignore_errors=True)
+        for made in created:  # innermost first; rmdir leaves a folder that is not empty
+            try:
+                made.rmdir()
+            except OSError:
+                break
         raise
     return BatchResult(folder, status, manifest)

@@ -355,6 +355,8 @@ def import_ucdp(
     from fragwatch.evidence.loaders.download import check_encoding, csv_member
     from fragwatch.evidence.loaders.export import Export
 
+    if not path.is_file():  # before the file name is read for a version
+        raise EvidenceError("no such file" if not path.exists() else "not a file", where=str(path))
     wanted = _countries_option(countries)
     check_encoding(encoding)
     if version is None and path.is_file():

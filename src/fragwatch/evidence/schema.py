@@ -7,12 +7,20 @@ until every rule has passed, so a bad file is never half-loaded.
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
+from datetime import date
 
 import numpy as np
 import pandas as pd
 
-from fragwatch.errors import EvidenceError, location
+from fragwatch.errors import EvidenceError, did_you_mean, location
+from fragwatch.evidence.names import (
+    DERIVED_PREFIXES,
+    known_event_kinds,
+    known_quantities,
+    quantity_ranges,
+)
 from fragwatch.evidence.periods import parse_dates, parse_periods
 from fragwatch.evidence.units import UNITS
 from fragwatch.textcols import as_text, stripped
@@ -125,10 +133,62 @@ def _duplicated(col: pd.Series) -> pd.Series:
 
 
 def _numbers(col: pd.Series) -> tuple[pd.Series, pd.Series]:
-    """Parse a numeric column; return (values, mask of non-blank cells that are not numbers)."""
+    """Parse a numeric column; return (values, mask of non-blank cells that are not numbers).
+
+    ``inf``, ``nan`` and overflowing figures such as ``1e400`` are not numbers here: one of them
+    would make every later score, interval and JSON record non-finite.
+    """
     text = stripped(col)
     values = pd.to_numeric(text.where(text != ""), errors="coerce").astype("float64")
-    return values, (text != "") & values.isna()
+    bad = (text != "") & ~np.isfinite(values)
+    return values.where(~bad), bad
+
+
+def _future(published: pd.Series, table: pd.DataFrame) -> tuple:
+    """A publication date after tomorrow (a day's slack for time zones) is a typo."""
+    tomorrow = pd.Timestamp(date.today()) + pd.Timedelta(days=1)
+    return (
+        published > tomorrow,
+        "published",
+        lambda r: f"{str(r.published).strip()} is in the future (today is {date.today()})",
+    )
+
+
+def _outside_range(quantity: pd.Series, unit_key: pd.Series, *numbers: pd.Series) -> pd.Series:
+    """Rows whose figure (in the canonical unit) is outside its quantity's possible range."""
+    ranges = quantity_ranges()
+    canonical = unit_key.map(lambda u: UNITS[u][0] if u in UNITS else "")
+    factor = unit_key.map(lambda u: UNITS[u][1] if u in UNITS else np.nan).astype("float64")
+    lo = quantity.map(lambda q: ranges[q].low if q in ranges else -np.inf).astype("float64")
+    hi = quantity.map(lambda q: ranges[q].high if q in ranges else np.inf).astype("float64")
+    same_unit = canonical == quantity.map(lambda q: ranges[q].unit if q in ranges else "")
+    bad = pd.Series(False, index=quantity.index)
+    for number in numbers:
+        scaled = number * factor
+        bad |= same_unit & scaled.notna() & ((scaled < lo) | (scaled > hi))
+    return bad
+
+
+def _range_message(row: pd.Series) -> str:
+    q = str(row.quantity).strip()
+    r = quantity_ranges()[q]
+    cells = (str(row[c]).strip() for c in ("value", "low", "high"))
+    figure = " / ".join(c for c in cells if c)
+    low = "" if math.isinf(r.low) else f"{r.low:g}"
+    high = "" if math.isinf(r.high) else f"{r.high:g}"
+    return (
+        f"{figure} {row.unit} is outside the possible range of {q} ({low}..{high} {r.unit};"
+        " see evidence/quantities.csv)"
+    )
+
+
+def not_a_number(cell: object) -> str:
+    """Why a cell is refused as a number: not one at all, or one that is not finite."""
+    text = str(cell).strip()
+    parsed = pd.to_numeric(pd.Series([text]), errors="coerce").iloc[0]
+    if np.isnan(parsed) and text.lower().lstrip("+-") != "nan":
+        return f"'{text}' is not a number"
+    return f"'{text}' is not a finite number (infinite, not-a-number or beyond 1e308)"
 
 
 def validate_sources(table: pd.DataFrame, ref: TableRef) -> pd.DataFrame:
@@ -157,6 +217,7 @@ def validate_sources(table: pd.DataFrame, ref: TableRef) -> pd.DataFrame:
                 "published",
                 lambda r: f"'{r.published}' is not a date (YYYY-MM-DD)",
             ),
+            _future(published, table),
             (
                 ~table["kind"].isin(SOURCE_KINDS),
                 "kind",
@@ -218,21 +279,38 @@ def validate_observations(
     unit_key = stripped(table["unit"]).str.lower()
     unit_known = unit_key.isin(list(UNITS))
     no_number = value.isna() & low.isna() & high.isna()
+    quantity = stripped(table["quantity"])
+    is_code = ~_not_matching(table["quantity"], CODE_PATTERN)
+    outside = _outside_range(quantity, unit_key, value, low, high)
     checks: list[tuple] = _check_refs(table, sources, ref, "obs_id")
     checks += [
         (
-            _not_matching(table["quantity"], CODE_PATTERN),
+            ~is_code,
             "quantity",
             lambda r: f"'{r.quantity}' is not a quantity code (lower_case_with_underscores)",
         ),
+        (
+            is_code
+            & ~quantity.isin(known_quantities())
+            & ~quantity.str.startswith(DERIVED_PREFIXES).astype(bool),
+            "quantity",
+            lambda r: (
+                f"unknown quantity '{r.quantity.strip()}'"
+                + (
+                    did_you_mean(r.quantity.strip(), known_quantities())
+                    or " (no indicator or data set reads it; see evidence/quantities.csv)"
+                )
+            ),
+        ),
+        (outside, "value", lambda r: _range_message(r)),
         (
             periods["start"].isna(),
             "period",
             lambda r: f"'{r.period}' is not a period (YYYY, YYYY-H1, YYYY-Q3, YYYY-MM, YYYY-MM-DD)",
         ),
-        (bad_value, "value", lambda r: f"'{r.value}' is not a number"),
-        (bad_low, "low", lambda r: f"'{r.low}' is not a number"),
-        (bad_high, "high", lambda r: f"'{r.high}' is not a number"),
+        (bad_value, "value", lambda r: not_a_number(r.value)),
+        (bad_low, "low", lambda r: not_a_number(r.low)),
+        (bad_high, "high", lambda r: not_a_number(r.high)),
         (no_number & ~(bad_value | bad_low | bad_high), "value", "no value, low or high given"),
         (low > high, "low", lambda r: f"low {r.low} is above high {r.high}"),
         (value < low, "value", lambda r: f"value {r.value} is below low {r.low}"),
@@ -252,6 +330,7 @@ def validate_observations(
             "published",
             lambda r: f"{r.published} is before the period {r.period} it describes begins",
         ),
+        _future(published, table),
     ]
     _raise_first(table, ref, checks)
 
@@ -285,7 +364,19 @@ def validate_events(table: pd.DataFrame, sources: pd.DataFrame, ref: TableRef) -
             "kind",
             lambda r: f"'{r.kind}' is not an event kind (lower_case_with_underscores)",
         ),
-        (bad_fatalities, "fatalities", lambda r: f"'{r.fatalities}' is not a number"),
+        (
+            ~_not_matching(table["kind"], CODE_PATTERN)
+            & ~stripped(table["kind"]).isin(known_event_kinds()),
+            "kind",
+            lambda r: (
+                f"unknown event kind '{r.kind.strip()}'"
+                + (
+                    did_you_mean(r.kind.strip(), known_event_kinds())
+                    or " (no indicator reads it; see evidence/extract/vocabulary/events)"
+                )
+            ),
+        ),
+        (bad_fatalities, "fatalities", lambda r: not_a_number(r.fatalities)),
         (
             fatalities.notna() & ((fatalities < 0) | (fatalities % 1 != 0)),
             "fatalities",
@@ -301,6 +392,7 @@ def validate_events(table: pd.DataFrame, sources: pd.DataFrame, ref: TableRef) -
             "published",
             lambda r: f"{r.published} is before the event date {r.date}",
         ),
+        _future(published, table),
     ]
     _raise_first(table, ref, checks)
     out = table.copy()

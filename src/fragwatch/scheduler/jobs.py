@@ -124,6 +124,8 @@ def deliver_job(now: datetime, svc: Service) -> DeliveryReport:
 
 
 def _one_line(exc: BaseException) -> str:
+    # A database error's own reason, not SQLAlchemy's text with the SQL and its parameters.
+    exc = getattr(exc, "orig", None) or exc
     text = " ".join(str(exc).split()) or type(exc).__name__
     return text if len(text) <= 300 else text[:299] + "\u2026"
 

@@ -26,6 +26,13 @@ JOB_DEFAULTS = {
 }
 
 
+def _store_cycle(svc: Service):
+    """The store's cycle lock (see store/cyclelock.py): a run-once beside serve waits its turn."""
+    from fragwatch.store.cyclelock import cycle
+
+    return cycle(svc.engine, wait_seconds=24 * 3600)
+
+
 class _Runner:
     """The scheduled callables. One lock keeps the outbox drained by one thread at a time;
     another runs the assess and report jobs one after the other (a report reads the alert
@@ -38,7 +45,7 @@ class _Runner:
         self._caught_up = False
 
     def assess(self) -> None:
-        with self._working:
+        with self._working, _store_cycle(self.svc):
             try:
                 report = assess_job(datetime.now(UTC), self.svc)
                 if report.periods:
@@ -62,7 +69,7 @@ class _Runner:
 
         if self.svc.stop.is_set():
             return
-        with self._working:
+        with self._working, _store_cycle(self.svc):
             try:
                 run = report_job(datetime.now(UTC), self.svc)
                 if run.queued:
@@ -74,7 +81,7 @@ class _Runner:
     def deliver(self) -> None:
         if self.svc.stop.is_set():
             return
-        with self._sending:
+        with self._sending, _store_cycle(self.svc):
             try:
                 report = deliver_job(datetime.now(UTC), self.svc)
             except Exception:  # keep the scheduler alive; the next tick retries

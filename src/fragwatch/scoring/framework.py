@@ -12,10 +12,11 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from fragwatch.errors import PanelError
+from fragwatch.errors import PanelError, did_you_mean
 from fragwatch.textcols import stripped
 
 FRAMEWORK_COLUMNS = ["code", "name", "parent", "direction", "weight", "lo", "hi"]
+NUMERIC = ("direction", "weight", "lo", "hi")
 ROOT = "index"
 
 
@@ -46,7 +47,8 @@ class Framework:
         table["name"] = table["name"].fillna(table["code"])
         parent = stripped(table["parent"])
         table["parent"] = parent.where(parent != "", ROOT)
-        for col in ("direction", "weight", "lo", "hi"):
+        given = {col: stripped(table[col]) != "" for col in NUMERIC}
+        for col in NUMERIC:
             table[col] = pd.to_numeric(table[col], errors="coerce")
 
         if "aggregation" in table.columns:
@@ -60,6 +62,11 @@ class Framework:
                 )
         is_indicator = table["lo"].notna() | table["hi"].notna()
         checks = [
+            *((given[col] & table[col].isna(), col, "is not a number") for col in NUMERIC),
+            *(
+                (np.isinf(table[col].astype(float)), col, "is not a finite number")
+                for col in NUMERIC
+            ),
             (stripped(table["code"]) == "", "code", "is empty"),
             (table["code"].duplicated(), "code", "duplicate code"),
             (table["weight"].isna(), "weight", "is not a number"),
@@ -88,8 +95,31 @@ class Framework:
         if indicators.empty:
             raise PanelError("framework lists no indicator (no row has goalposts)", where=where)
         nodes = table[~is_indicator].set_index("code")["weight"]
+        if len(nodes):
+            # With dimension rows given, a parent that names none of them is a typo, not a
+            # new dimension of weight 1.
+            orphan = is_indicator & ~table["parent"].isin([*nodes.index, ROOT])
+            if orphan.any():
+                pos = int(np.flatnonzero(orphan.to_numpy())[0])
+                parent = table["parent"].iloc[pos]
+                raise PanelError(
+                    f"parent '{parent}' is not a row of the framework"
+                    f"{did_you_mean(parent, nodes.index)} (code '{table['code'].iloc[pos]}')",
+                    where=f"{_place(where, lines, pos)}: field 'parent'",
+                )
         dims = pd.Index(indicators["parent"].unique())
         dimension_weights = nodes.reindex(dims).fillna(1.0).astype(float)
+        with np.errstate(over="ignore"):  # 1e308 x 2 is inf: still positive, no warning
+            effective = (
+                indicators["weight"].to_numpy()
+                * dimension_weights.reindex(indicators["parent"]).to_numpy()
+            )
+        if not (effective > 0).any():
+            raise PanelError(
+                "every indicator's weight (times its dimension's) is zero: nothing would count"
+                " toward the score",
+                where=f"{where}: field 'weight'",
+            )
         return cls(
             indicators[["name", "parent", "direction", "weight", "lo", "hi"]], dimension_weights
         )

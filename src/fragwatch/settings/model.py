@@ -12,6 +12,7 @@ import dataclasses
 import hashlib
 import itertools
 import json
+import math
 import os
 import re
 import tomllib
@@ -117,6 +118,8 @@ class Checker:
     ) -> float:
         if isinstance(value, bool) or not isinstance(value, int | float):
             raise self.fail(loc, f"must be a number, got {value!r}")
+        if not math.isfinite(value):  # TOML has nan and inf literals
+            raise self.fail(loc, f"must be a finite number, got '{value}'")
         if low is not None and (value <= low if strict_low else value < low):
             raise self.fail(loc, f"must be {'>' if strict_low else '>='} {low:g}, got {value!r}")
         if high is not None and value > high:
@@ -448,6 +451,12 @@ def build_spec(parsed: ModelFile, path: Path, text: str) -> ModelSpec:
         )
     if not rows:
         raise ConfigError("every indicator is disabled", where=f"{path}: field 'indicators'")
+    if not any(r["weight"] * parsed.dimensions[r["parent"]] > 0 for r in rows):
+        raise fail(
+            ("indicators",),
+            "every enabled indicator's weight (times its dimension's) is zero: nothing would"
+            " count toward the score",
+        )
     dims = [
         {
             "code": d,

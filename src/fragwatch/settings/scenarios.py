@@ -60,7 +60,7 @@ class ScenarioChecker(Checker):
         if isinstance(value, bool) or not isinstance(value, int | float):
             raise self.fail(loc, f"must be a number, got {value!r}")
         if isinstance(value, float) and not math.isfinite(value):
-            raise self.fail(loc, f"must be a finite number, got {value!r}")
+            raise self.fail(loc, f"must be a finite number, got '{value}'")
         if abs(value) > LARGEST:
             raise self.fail(loc, f"{value:g} is implausibly large (above {LARGEST:g})")
         return self.number(value, loc, **bounds)

@@ -9,6 +9,7 @@ explicitly must exist (pydantic-settings would silently ignore a missing one). S
 from __future__ import annotations
 
 import ipaddress
+import os
 import re
 from datetime import date
 from pathlib import Path
@@ -254,13 +255,32 @@ def _origin(path: Path, text: str, data: dict, loc: tuple, bad: object, override
     # file and environment values: name the section in the file.
     if value is not _MISSING and (value == bad or isinstance(bad, dict)):
         line = line_of(text, loc)
-        return f"{path}:{line}" if line else str(path)
+        place = f"{path}:{line}" if line else str(path)
+        given = _variables_under(loc) if isinstance(bad, dict) or not loc else []
+        if given:  # the section mixes the file and the environment: name both
+            place += f" with environment variable(s) {', '.join(given)} (or .env)"
+        return place
+    if not loc or isinstance(bad, dict):
+        given = _variables_under(loc)
+        if given:
+            return f"environment variable(s) {', '.join(given)} (or .env)"
     if loc and loc[0] in overrides:
         return "settings given on the command line"
     if value is _MISSING and bad is None:
         return str(path)  # a required key missing from every source
     variable = "FRAGWATCH_" + "__".join(str(p) for p in loc).upper()
     return f"environment variable {variable} (or .env)"
+
+
+def _variables_under(loc: tuple) -> list[str]:
+    """The FRAGWATCH_* settings variables set for a section (all of them for the top level)."""
+    prefix = "FRAGWATCH_" + "".join(f"{part}__" for part in loc).upper()
+    fields = {name.upper() for name in Settings.model_fields}
+    return sorted(
+        name
+        for name in os.environ
+        if name.startswith(prefix) and name[len("FRAGWATCH_") :].split("__")[0] in fields
+    )
 
 
 def load_settings(config_dir: Path, explicit: Path | None = None, **overrides: object) -> Settings:

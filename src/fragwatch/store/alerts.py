@@ -9,7 +9,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
 
-from sqlalchemy import Connection, delete, insert, select, update
+from sqlalchemy import Connection, delete, func, insert, select, update
 
 from fragwatch.alerts.lifecycle import AlertState, Silence
 from fragwatch.errors import UsageError
@@ -210,3 +210,8 @@ def list_silences(conn: Connection, now: datetime | None = None) -> list[StoredS
 def remove_silence(conn: Connection, silence_id: int) -> None:
     if conn.execute(delete(silences).where(silences.c.id == silence_id)).rowcount == 0:
         raise UsageError(f"no silence with id {silence_id}", where="alerts unsilence")
+
+
+def latest_evaluation(conn: Connection) -> datetime | None:
+    """When the alert rules were last evaluated (the store's own clock), or None."""
+    return conn.scalar(select(func.max(alert_state.c.last_evaluated_at)))

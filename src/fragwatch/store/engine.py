@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import os
+import sqlite3
 from pathlib import Path
 
 from sqlalchemy import Connection, Engine, create_engine, event
@@ -22,10 +24,11 @@ def open_store(url: str) -> Engine:
     try:
         parsed = make_url(url)
     except ArgumentError:
-        raise StoreError(f"not a database URL: {url!r}", where="store") from None
-    where = parsed.render_as_string(hide_password=True)
+        raise StoreError(f"not a database URL: {url!r}", where="database_url") from None
+    where = f"database_url {parsed.render_as_string(hide_password=True)}"
 
     if parsed.get_backend_name() == "sqlite":
+        _check_sqlite_file(parsed, where)
         _make_parent_folder(parsed, where)
     try:
         engine = create_engine(parsed)
@@ -46,6 +49,76 @@ def open_store(url: str) -> Engine:
         engine.dispose()
         raise
     return engine
+
+
+SQLITE_MAGIC = b"SQLite format 3\x00"
+
+
+def _sqlite_file(url: URL) -> Path | None:
+    database = url.database or ""
+    if database in ("", ":memory:") or database.startswith("file:"):
+        return None
+    return Path(database).expanduser()
+
+
+def _check_sqlite_file(url: URL, where: str) -> None:
+    """Refuse, before anything is written, a file that is not a healthy fragwatch store.
+
+    SQLite would happily start a new store in a truncated (0-byte) file, and the WAL pragma
+    run on every connection rewrites the header of any SQLite file: so an empty, foreign,
+    damaged or read-only file is checked here, with reads only, and left as it is.
+    """
+    path = _sqlite_file(url)
+    if path is None or not path.exists():
+        return
+    if not path.is_file():
+        raise StoreError(f"{path} is not a file", where="database_url")
+    try:
+        with path.open("rb") as handle:
+            head = handle.read(len(SQLITE_MAGIC))
+    except OSError as exc:
+        raise StoreError(f"cannot read {path}: {exc.strerror or exc}", where=where) from None
+    if not head:
+        raise StoreError(
+            f"{path} is empty (0 bytes), not a fragwatch store: restore it from a backup, or"
+            " remove it to start a new store",
+            where=where,
+        )
+    if head != SQLITE_MAGIC:
+        raise StoreError(f"{path} is not a SQLite database; it is left untouched", where=where)
+    # No write bit counts as read-only even for root, who could write anyway: the owner said so.
+    writable = os.access(path, os.W_OK) and path.stat().st_mode & 0o222
+    if not writable or not os.access(path.parent, os.W_OK):
+        which = path if not writable else path.parent
+        raise StoreError(
+            f"{which} is read-only: fragwatch writes the store (and its -wal file beside it)",
+            where=where,
+        )
+    if Path(f"{path}-wal").exists():
+        return  # a writer may be at work: its checkpoint would look like damage to a raw read
+    try:
+        # immutable: read the file as it is, creating no -wal or -shm file beside it.
+        raw = sqlite3.connect(f"{path.resolve().as_uri()}?immutable=1", uri=True)
+        try:
+            check = raw.execute("PRAGMA quick_check(1)").fetchone()[0]
+            tables = {row[0] for row in raw.execute("SELECT name FROM sqlite_master")}
+        finally:
+            raw.close()
+    except sqlite3.DatabaseError as exc:
+        raise StoreError(f"{path} is damaged or not a database ({exc})", where=where) from None
+    if check != "ok":
+        raise StoreError(
+            f"{path} is damaged (SQLite integrity check: {' '.join(str(check).split())[:120]});"
+            " restore it from a backup",
+            where=where,
+        )
+    if tables and "schema_version" not in tables:
+        shown = ", ".join(sorted(tables)[:3]) + (", ..." if len(tables) > 3 else "")
+        raise StoreError(
+            f"{path} holds tables ({shown}) but no fragwatch schema version: it was not"
+            " created by fragwatch, so it is left untouched",
+            where=where,
+        )
 
 
 def _make_parent_folder(url: URL, where: str) -> None:

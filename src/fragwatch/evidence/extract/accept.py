@@ -131,6 +131,7 @@ def accept(
     every_text = {**current.texts, **texts}
     for table, ref in ((obs, reviewed.observations_ref), (events, reviewed.events_ref)):
         _check_quotes(table, every_text, ref)
+    _check_spans(reviewed.spans, texts, str(path))
 
     name = _batch_name(library, now, [*new_sources, *reused])
 
@@ -238,6 +239,21 @@ def _check_quotes(table: pd.DataFrame, texts: dict[str, str], ref: TableRef) -> 
                 " be an exact span of it",
                 where=where,
             )
+
+
+def _check_spans(spans, texts: dict[str, str], file: str) -> None:
+    """start/end, when given, must be the quote's own offsets in the extracted text."""
+    for line, source_id, quote, start, end in spans:
+        text = texts.get(source_id)
+        if text is None or text[start:end] == quote:
+            continue
+        found = text.find(quote)
+        hint = f"; the quote is at {found}..{found + len(quote)}" if found >= 0 else ""
+        raise EvidenceError(
+            f"offsets {start}..{end} do not span the quote in the text of source"
+            f" '{source_id}'{hint}",
+            where=location(file, line, "start"),
+        )
 
 
 def _batch_name(library: Path, now: datetime, source_ids: list[str]) -> str:

@@ -202,6 +202,8 @@ class Reviewed:
     observations_ref: TableRef
     events: pd.DataFrame
     events_ref: TableRef
+    # (line, source_id, quote, start, end) of each row that gives the quote's offsets.
+    spans: tuple[tuple[int, str, str, int, int], ...] = ()
 
 
 def read_reviewed(path: Path) -> Reviewed:
@@ -225,6 +227,7 @@ def read_reviewed(path: Path) -> Reviewed:
     table = table.apply(lambda col: col.str.strip())
     lines = {"observation": [], "event": []}
     keep = {"observation": [], "event": []}
+    spans: list[tuple[int, str, str, int, int]] = []
     for pos, row in enumerate(table.itertuples(index=False)):
         line = ref.line_of(pos)
         if row.record not in RECORDS:
@@ -251,6 +254,8 @@ def read_reviewed(path: Path) -> Reviewed:
                 )
         lines[row.record].append(line)
         keep[row.record].append(pos)
+        if row.start and row.end:
+            spans.append((line, row.source_id, row.quote, int(row.start), int(row.end)))
     obs = table.iloc[keep["observation"]].rename(columns={"id": "obs_id"})
     events = table.iloc[keep["event"]].rename(columns={"id": "event_id"})
     return Reviewed(
@@ -258,4 +263,5 @@ def read_reviewed(path: Path) -> Reviewed:
         observations_ref=TableRef(ref.file, tuple(lines["observation"])),
         events=events[EVENT_COLUMNS].reset_index(drop=True),
         events_ref=TableRef(ref.file, tuple(lines["event"])),
+        spans=tuple(spans),
     )

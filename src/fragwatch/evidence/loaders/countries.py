@@ -48,7 +48,8 @@ def iso3_of_number(number: str) -> str:
     text = number.strip()
     if text.endswith(".0"):
         text = text[:-2]
-    return _tables()[1].get(str(int(text)), "") if text.isdigit() else ""
+    # isascii: str.isdigit() also accepts '²' and other digits int() refuses.
+    return _tables()[1].get(str(int(text)), "") if text.isascii() and text.isdigit() else ""
 
 
 def is_iso3(code: str) -> bool:

@@ -50,6 +50,8 @@ def known_types(dataset: str) -> list[str]:
 
 def map_kinds(dataset: str, types: pa.Array, sub_types: pa.Array, text: pa.Array) -> np.ndarray:
     """The kind of each event ('' where no rule fits), vectorised over (type, sub_type) pairs."""
+    # The separator inside a cell would split it wrongly: it becomes U+FFFD, which no rule names.
+    types, sub_types = (pc.replace_substring(a, "\x1f", "\ufffd") for a in (types, sub_types))
     pair = pc.binary_join_element_wise(types, sub_types, "\x1f")
     encoded = pc.dictionary_encode(pair)
     codes = np.asarray(encoded.indices, dtype=np.int64)

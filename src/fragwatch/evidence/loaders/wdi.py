@@ -22,6 +22,7 @@ from __future__ import annotations
 import csv
 import io
 import json
+import math
 import re
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -36,7 +37,7 @@ import pandas as pd
 from fragwatch.errors import EvidenceError, location
 from fragwatch.evidence.loaders.countries import is_iso3
 from fragwatch.evidence.loaders.export import Export
-from fragwatch.evidence.schema import OBSERVATION_COLUMNS
+from fragwatch.evidence.schema import OBSERVATION_COLUMNS, not_a_number
 from fragwatch.textio import decode_utf8
 
 BULK_REQUIRED = ["Country Name", "Country Code", "Indicator Name", "Indicator Code"]
@@ -114,9 +115,10 @@ def read_bulk_csv(path: Path) -> WdiFile:
         long["value"] = long["value"].str.strip()
         long = long[long["value"] != ""]
         numbers = pd.to_numeric(long["value"], errors="coerce")
-        if numbers.isna().any():
-            bad = long[numbers.isna()].sort_index(kind="stable").iloc[0]
-            export.fail(int(bad.name), str(bad["period"]), f"'{bad['value']}' is not a number")
+        not_finite = ~np.isfinite(numbers.astype("float64"))  # inf or 1e400 too, not only text
+        if not_finite.any():
+            bad = long[not_finite].sort_index(kind="stable").iloc[0]
+            export.fail(int(bad.name), str(bad["period"]), not_a_number(bad["value"]))
         frames.append(long.reset_index(names="position"))
     columns = ["position", *BULK_REQUIRED, "period", "value"]
     long = pd.concat(frames, ignore_index=True) if frames else pd.DataFrame(columns=columns)
@@ -217,6 +219,10 @@ def read_api_json(path: Path) -> WdiFile:
             continue
         if isinstance(value, bool) or not isinstance(value, int | float):
             raise EvidenceError(f"{value!r} is not a number", where=f"{where}: field 'value'")
+        if not math.isfinite(value):  # JSON's Infinity/NaN, or 1e400 read as inf
+            raise EvidenceError(
+                f"'{value}' is not a finite number", where=f"{where}: field 'value'"
+            )
         period = _api_period(str(field("date")))
         if period is None:
             raise EvidenceError(
