@@ -235,6 +235,10 @@ def test_a_new_indicator_is_a_declaration_in_model_toml(tmp_path):
         (lambda t: t.replace('per = "population"\n', ""), "needs 'per'"),
         (lambda t: t.replace('name = "Internally displaced people"\n', ""), "needs 'name'"),
         (
+            lambda t: t.replace('quantity = "idps"', 'quantity = "ipds"'),
+            "unknown quantity 'ipds' (did you mean idps?)",
+        ),
+        (
             lambda t: t.replace("internally_displaced]", "gdp_growth]"),
             "'gdp_growth' is a built-in indicator",
         ),

@@ -360,6 +360,16 @@ def _declared_class(code: str, cfg: IndicatorConfig, fail) -> type:
         raise fail(loc, "a 'rate' indicator needs 'per' (the denominator quantity)")
     if cfg.per is not None and cfg.family not in ("rate", "decayed_events"):
         raise fail((*loc, "per"), f"a '{cfg.family}' indicator takes no 'per'")
+    from fragwatch.evidence.names import known_quantities
+
+    for key in ("quantity", "per"):
+        name = getattr(cfg, key)
+        if name is not None and name not in known_quantities():
+            import difflib
+
+            near = difflib.get_close_matches(name, sorted(known_quantities()), n=1)
+            hint = f" (did you mean {near[0]}?)" if near else ""
+            raise fail((*loc, key), f"unknown quantity '{name}'{hint}")
     return declare(
         Declaration(
             code=code,
