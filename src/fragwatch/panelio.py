@@ -140,6 +140,9 @@ def read_panel(
     values = {}
     for code in codes:
         column = table[code]
+        if column.dtype.kind in "fiu":  # read as numbers: nothing to check
+            values[code] = column.to_numpy(dtype=float)
+            continue
         numbers = pd.to_numeric(column, errors="coerce")
         bad = numbers.isna() & column.notna() & (column.astype("string").str.strip() != "")
         if bad.any():
@@ -165,5 +168,11 @@ def _misaligned_row(path: Path) -> tuple[int, str]:
 
 def write_table(table: pd.DataFrame, path: Path) -> None:
     """Write CSV or Parquet (by suffix), whole or not at all."""
-    writer = table.to_csv if _format_of(path, "the output") == ".csv" else table.to_parquet
+    if _format_of(path, "the output") == ".parquet":
+        write_atomically(path, table.to_parquet, PanelError, where=str(path))
+        return
+    from fragwatch.csvtext import csv_bytes
+
+    text = csv_bytes(table)  # to_csv's bytes, formatted column-wise; None for a rare type
+    writer = table.to_csv if text is None else (lambda partial: partial.write_bytes(text))
     write_atomically(path, writer, PanelError, where=str(path))
