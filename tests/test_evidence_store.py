@@ -22,6 +22,7 @@ from fragwatch.evidence.imports import import_acled, import_ucdp
 from fragwatch.evidence.library import library_folders
 from fragwatch.evidence.matching import match_incidents
 from fragwatch.evidence.parquet import read_events_parquet
+from fragwatch.evidence.query import filter_rows
 from fragwatch.evidence.store import MATCHES
 from fragwatch.scoring.assessment import assess, score_history
 
@@ -59,6 +60,10 @@ def library(tmp_path_factory) -> Path:
 
 def _same(before: Evidence, now: Evidence, spec) -> None:
     assert now.countries == before.countries
+    for country in ("TJK", "afg"):  # `fragwatch evidence list --country`
+        listed = filter_rows(now, country=country)
+        assert len(listed) > 5
+        pd.testing.assert_frame_equal(listed, filter_rows(before, country=country))
     for country in ("TJK", "AFG"):
         for as_of in DATES:
             old = [a.to_dict() for a in assess(before, spec, [country], pd.Timestamp(as_of))]
