@@ -5,6 +5,7 @@ and sub-types in ACLED's proportions (roughly), notes of realistic length, a uni
 days to a few months after each event. Columns follow ACLED's current export, in its order.
 
     .venv/bin/python bench/make_acled.py OUT.csv [--rows 1000000] [--seed 0]
+        [--only TJK,...] [--exclude TJK,...]
 """
 
 from __future__ import annotations
@@ -89,12 +90,15 @@ ACTORS = [
 SOURCES = ["Reuters", "AFP", "Radio Ozodi", "Asia-Plus", "Local Media", "Twitter", "BBC News"]
 
 
-def make(rows: int, seed: int) -> pa.Table:
+def make(rows: int, seed: int, only: set[str] | None = None, exclude: set[str] = frozenset()):
+    """The export as an Arrow table; ``only``/``exclude``: ISO3 codes to keep or leave out."""
     rng = np.random.default_rng(seed)
     share = np.array([t[3] for t in TYPES])
     kind = rng.choice(len(TYPES), size=rows, p=share / share.sum())
     # A few countries hold most events, as in ACLED.
     weight = 1.0 / np.arange(1, len(COUNTRIES) + 1) ** 0.8
+    codes = [c[1] for c in COUNTRIES]
+    weight *= [(only is None or c in only) and c not in exclude for c in codes]
     country = rng.choice(len(COUNTRIES), size=rows, p=weight / weight.sum())
     day = pd.Timestamp("2018-01-01") + pd.to_timedelta(rng.integers(0, 2557, rows), unit="D")
     violent = np.array([t[2] == "Political violence" for t in TYPES])[kind]
@@ -178,8 +182,11 @@ def main() -> None:
     parser.add_argument("out", type=Path)
     parser.add_argument("--rows", type=int, default=1_000_000)
     parser.add_argument("--seed", type=int, default=0)
+    parser.add_argument("--only", help="Comma-separated ISO3 codes: events of these only.")
+    parser.add_argument("--exclude", default="", help="Comma-separated ISO3 codes to leave out.")
     args = parser.parse_args()
-    table = make(args.rows, args.seed)
+    only = set(args.only.split(",")) if args.only else None
+    table = make(args.rows, args.seed, only, set(filter(None, args.exclude.split(","))))
     pacsv.write_csv(table, args.out, pacsv.WriteOptions(quoting_style="needed"))
     size = args.out.stat().st_size
     print(f"wrote {args.rows:,} rows, {size / 2**20:,.0f} MiB: {args.out}")

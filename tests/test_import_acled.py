@@ -34,6 +34,8 @@ def test_imports_the_sample_with_provenance(ws):
     assert sorted(p.name for p in folder.iterdir()) == [
         "batch.json",
         "events.parquet",
+        "index.json",  # countries and first publication, read instead of the rows
+        "matches.parquet",  # the incidents that join a report's, worked out at import
         "sources.csv",
     ]
 

@@ -146,7 +146,28 @@ def pick_countries(evidence, wanted: list[str] | tuple[str, ...] | None) -> list
     return wanted
 
 
-@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+class LazyGroup(click.Group):
+    """A group whose commands named in ``lazy`` ("module:attribute" in fragwatch.commands) are
+    imported when first asked for."""
+
+    def __init__(self, *args, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        self.lazy: dict[str, str] = {}
+
+    def list_commands(self, ctx: click.Context) -> list[str]:
+        return sorted({*super().list_commands(ctx), *self.lazy})
+
+    def get_command(self, ctx: click.Context, name: str) -> click.Command | None:
+        if name in self.lazy and name not in self.commands:
+            import importlib
+
+            module, attribute = self.lazy[name].split(":")
+            found = getattr(importlib.import_module(f"fragwatch.commands.{module}"), attribute)
+            self.add_command(found, name)
+        return super().get_command(ctx, name)
+
+
+@click.group(cls=LazyGroup, context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option(package_name="fragwatch")
 @click.option(
     "--config-dir",
@@ -430,7 +451,7 @@ def config_check(obj: Context):
     click.echo(jsonout.dumps(settings.masked(), indent=2))
 
 
-@cli.group()
+@cli.group(cls=LazyGroup)
 def evidence():
     """Validate and browse the evidence base."""
 
@@ -517,41 +538,26 @@ def indicators_cmd(obj: Context):
 
 
 def _register_commands() -> None:
-    # The service and officer commands live in their own modules; they import their heavy
-    # dependencies (SQLAlchemy, APScheduler) only when run, so `assess` starts fast.
-    from fragwatch.commands import (
-        alerts,
-        analysis,
-        calibration,
-        data,
-        extract,
-        outbox,
-        rank,
-        report,
-        scenario,
-        service,
-    )
-
-    for command in (
-        service.serve,
-        service.run_once,
-        alerts.alerts,
-        outbox.outbox,
-        scenario.scenario,
-        report.report,
-        data.fetch_group,
-        data.import_group,
-        extract.extract,
-        analysis.backtest,
-        analysis.sensitivity,
-        calibration.calibrate,
-        rank.rank,
-    ):
-        cli.add_command(command)
-    evidence.add_command(extract.add)
-    from fragwatch.commands.validate import validate  # the world backtest (docs/validation.md)
-
-    cli.add_command(validate)
+    """The commands kept in ``fragwatch.commands``, imported only when one of them runs (or
+    ``--help`` lists them): a command pays for its own imports, not for every other's."""
+    lazy = {
+        "serve": "service:serve",
+        "run-once": "service:run_once",
+        "alerts": "alerts:alerts",
+        "outbox": "outbox:outbox",
+        "scenario": "scenario:scenario",
+        "report": "report:report",
+        "fetch": "data:fetch_group",
+        "import": "data:import_group",
+        "extract": "extract:extract",
+        "backtest": "analysis:backtest",
+        "sensitivity": "analysis:sensitivity",
+        "calibrate": "calibration:calibrate",
+        "rank": "rank:rank",
+        "validate": "validate:validate",
+    }
+    cli.lazy.update(lazy)
+    evidence.lazy["add"] = "extract:add"
 
 
 _register_commands()

@@ -160,10 +160,14 @@ def read_panel(
     values = {}
     for code in codes:
         column = table[code]
-        numbers = pd.to_numeric(column, errors="coerce").astype(float)
-        given = column.notna() & (column.astype("string").str.strip() != "")
-        # inf, nan written out and 1e400 are given but not finite: refused like text.
-        bad = given & ~np.isfinite(numbers)
+        if column.dtype.kind in "fiu":  # read as numbers: only infinities to refuse
+            numbers = column.astype(float)
+            bad = np.isinf(numbers)
+        else:
+            numbers = pd.to_numeric(column, errors="coerce").astype(float)
+            given = column.notna() & (column.astype("string").str.strip() != "")
+            # inf, nan written out and 1e400 are given but not finite: refused like text.
+            bad = given & ~np.isfinite(numbers)
         if bad.any():
             pos = int(np.flatnonzero(bad.to_numpy())[0])
             raise PanelError(not_a_number(column.iloc[pos]), where=f"{place(pos)}: field '{code}'")
@@ -188,5 +192,11 @@ def write_table(table: pd.DataFrame, path: Path) -> None:
     if is_stdout(path):
         write_atomically(path, table.to_csv, PanelError, where="--out")
         return
-    writer = table.to_csv if _format_of(path, "the output") == ".csv" else table.to_parquet
+    if _format_of(path, "the output") == ".parquet":
+        write_atomically(path, table.to_parquet, PanelError, where=str(path))
+        return
+    from fragwatch.csvtext import csv_bytes
+
+    text = csv_bytes(table)  # to_csv's bytes, formatted column-wise; None for a rare type
+    writer = table.to_csv if text is None else (lambda partial: partial.write_bytes(text))
     write_atomically(path, writer, PanelError, where=str(path))

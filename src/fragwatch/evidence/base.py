@@ -4,11 +4,34 @@ from __future__ import annotations
 
 import hashlib
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
 import pandas as pd
 
 from fragwatch.evidence.digest import LARGE, update_with_rows
 from fragwatch.evidence.schema import EVENT_COLUMNS, OBSERVATION_COLUMNS, SOURCE_COLUMNS
+
+if TYPE_CHECKING:
+    from fragwatch.evidence.store import ImportedEvents
+
+
+class _Events:
+    """The ``events`` field: the evidence's own rows, followed by the imported rows of its
+    selection, read on first use (see ``evidence.store``) and kept."""
+
+    def __get__(self, obj, owner=None) -> pd.DataFrame:
+        if obj is None:
+            raise AttributeError("events")  # no default: the field is required
+        found = obj.__dict__.get("_events_all")
+        if found is None:
+            own, imported = obj.__dict__["_events_own"], obj.__dict__.get("imported")
+            found = own if imported is None else imported.merged(own)
+            obj.__dict__["_events_all"] = found
+        return found
+
+    def __set__(self, obj, value: pd.DataFrame) -> None:
+        obj.__dict__["_events_own"] = value
+        obj.__dict__.pop("_events_all", None)
 
 
 @dataclass(frozen=True)
@@ -18,49 +41,80 @@ class Evidence:
     ``observations`` carries parsed columns ``point``, ``period_start``, ``period_end`` and
     ``published`` (datetime); ``events`` carries ``date_start``, ``date_end`` and ``published``.
     ``texts`` maps a source id to the text its quotes must appear in (when the text is known).
+    ``imported``: event batches not read yet (see ``evidence.store``); ``events`` includes
+    their rows, read when first asked for. ``known_by`` and ``for_countries`` narrow what
+    will be read, so a view of a few countries or an early date reads little or nothing.
     """
 
     sources: pd.DataFrame
     observations: pd.DataFrame
-    events: pd.DataFrame
+    events: pd.DataFrame = _Events()  # type: ignore[assignment]
     texts: dict[str, str] = field(default_factory=dict, compare=False, repr=False)
     # Work derived from these tables and kept with them (e.g. the rows of each quantity as
     # arrays, the view for a set of countries): every indicator of a run reads the same.
     # Not an init field: dataclasses.replace(evidence, ...) starts with an empty memo rather
     # than sharing one derived from other tables.
     memo: dict = field(default_factory=dict, compare=False, repr=False, init=False)
+    imported: ImportedEvents | None = field(default=None, init=False, compare=False, repr=False)
+
+    def _with(self, imported: ImportedEvents | None) -> Evidence:
+        object.__setattr__(self, "imported", imported)
+        return self
+
+    def _own_events(self) -> pd.DataFrame:
+        """The events held in memory: all of them once read, else the evidence's own."""
+        return self.__dict__.get("_events_all", self.__dict__["_events_own"])
+
+    def _narrowed(self, **selection) -> ImportedEvents | None:
+        if self.imported is None or "_events_all" in self.__dict__:
+            return None
+        return self.imported.narrow(**selection)
 
     def known_by(self, as_of: pd.Timestamp | str) -> Evidence:
         """Only what had been published by ``as_of`` (inclusive): no look-ahead."""
         cutoff = pd.Timestamp(as_of)
         # A data set's rows carry their own dates (a release also brings figures that were
         # first published years before it; see evidence.opendata), so its source stays.
+        events = self._own_events()
         return Evidence(
             sources=_rows(
                 self.sources,
                 (self.sources["published"] <= cutoff) | (self.sources["kind"] == "dataset"),
             ),
             observations=_rows(self.observations, self.observations["published"] <= cutoff),
-            events=_rows(self.events, self.events["published"] <= cutoff),
+            events=_rows(events, events["published"] <= cutoff),
             texts=self.texts,
-        )
+        )._with(self._narrowed(published_by=cutoff))
+
+    def for_grid(self, countries: list[str], last: pd.Timestamp) -> Evidence:
+        """What a panel of these countries up to ``last`` can read: the same evidence, with
+        only the imported rows of these countries published by then (the others are never
+        known to such a panel); without imported batches, the evidence itself."""
+        imported = self._narrowed(countries=list(countries), published_by=pd.Timestamp(last))
+        if imported is None:
+            return self
+        own = self._own_events()
+        return Evidence(self.sources, self.observations, own, self.texts)._with(imported)
 
     @property
     def countries(self) -> list[str]:
-        found = pd.concat([self.observations["country"], self.events["country"]])
-        return sorted(found.unique().tolist())
+        found = pd.concat([self.observations["country"], self._own_events()["country"]])
+        names = set(found.unique().tolist())
+        imported = self._narrowed()
+        return sorted(names | imported.countries() if imported is not None else names)
 
     def for_countries(self, countries: list[str]) -> Evidence:
         """The rows of these countries (the same object for the same countries, so that what
         one indicator derives from it, the next one reuses)."""
         key = ("for_countries", frozenset(countries))
         if key not in self.memo:
+            events = self._own_events()
             self.memo[key] = Evidence(
                 sources=self.sources,
                 observations=self.observations[self.observations["country"].isin(countries)],
-                events=self.events[self.events["country"].isin(countries)],
+                events=events[events["country"].isin(countries)],
                 texts=self.texts,
-            )
+            )._with(self._narrowed(countries=list(countries)))
         return self.memo[key]
 
     def digest(self) -> str:
@@ -87,7 +141,9 @@ class Evidence:
         """Rows of evidence (observations or events) with their quote and source, by id."""
         obs = self.observations.reindex([i for i in ids if i in self.observations.index])
         obs = obs.assign(id=obs["obs_id"], what=obs["quantity"] + " " + obs["period"])
-        ev = self.events.reindex([i for i in ids if i in self.events.index])
+        imported = self._narrowed(ids=list(ids))  # only the cited rows are read
+        events = self.events if imported is None else _ids_view(self, imported).events
+        ev = events.reindex([i for i in ids if i in events.index])
         ev = ev.assign(id=ev["event_id"], what=ev["kind"] + " " + ev["date"])
         obs = obs.assign(kind="observation", fatalities=float("nan"))
         ev = ev.assign(kind="event", value=float("nan"), unit="", period=ev["date"])
@@ -103,6 +159,12 @@ class Evidence:
             else pd.Series("", index=src.index, dtype=object)
         )
         return rows.join(src, on="source_id").reset_index(drop=True)
+
+
+def _ids_view(evidence: Evidence, imported: ImportedEvents) -> Evidence:
+    return Evidence(
+        evidence.sources, evidence.observations, evidence._own_events(), evidence.texts
+    )._with(imported)
 
 
 def _rows(table: pd.DataFrame, keep: pd.Series) -> pd.DataFrame:

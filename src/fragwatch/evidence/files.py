@@ -14,7 +14,7 @@ import pandas as pd
 from fragwatch.errors import EvidenceError, FragwatchError, location
 from fragwatch.evidence.base import Evidence
 from fragwatch.evidence.library import EVENTS_PARQUET
-from fragwatch.evidence.matching import match_incidents
+from fragwatch.evidence.matching import apply_matches, match_incidents
 from fragwatch.evidence.schema import (
     EVENT_COLUMNS,
     OBSERVATION_COLUMNS,
@@ -147,13 +147,8 @@ def load_evidence(
         "obs_id",
         obs_parts + [p for _, p in open_obs],
     )
-    if parquet_parts:
-        from fragwatch.evidence.parquet import read_events_parquet
     events = _concat_checked(
-        [validate_events(t, sources, r) for t, r in ev_parts]
-        + [read_events_parquet(path, sources) for path, _ in parquet_parts],
-        "event_id",
-        ev_parts + parquet_parts,
+        [validate_events(t, sources, r) for t, r in ev_parts], "event_id", ev_parts
     )
     if observations is None:
         observations = validate_observations(
@@ -161,9 +156,16 @@ def load_evidence(
         )
     if events is None:
         events = validate_events(_empty(EVENT_COLUMNS), sources, TableRef("(none)"))
+    texts = _read_texts(sources, texts_dirs)
+    if parquet_parts:  # imported data sets: read by question (see evidence.store)
+        from fragwatch.evidence.store import ImportedEvents
+
+        imported = ImportedEvents.of([path for path, _ in parquet_parts], sources, events)
+        events = apply_matches(events, imported.shared.matches())
+        return Evidence(sources, observations, events, texts=texts)._with(imported)
     # An imported event that a report also describes joins the report's incident (one count).
     events = match_incidents(events, sources)
-    return Evidence(sources, observations, events, texts=_read_texts(sources, texts_dirs))
+    return Evidence(sources, observations, events, texts=texts)
 
 
 def _tables_in(path: Path) -> dict[str, tuple[pd.DataFrame, TableRef, Path]]:

@@ -34,6 +34,7 @@ from fragwatch.evidence.library import EVENTS_PARQUET, library_folders
 from fragwatch.evidence.loaders.countries import is_iso3
 from fragwatch.evidence.loaders.summary import EventSummary, summarise_events
 from fragwatch.evidence.schema import OBSERVATION_COLUMNS, SOURCE_COLUMNS
+from fragwatch.evidence.store import record_batch
 
 
 @dataclass
@@ -97,6 +98,8 @@ def _run(
             # The rows were checked while converting; what is left is how they meet reports.
             reports = _reports(library, exclude=library / name)
             summary["events"] = summarise_events(folder, reports, monthly=monthly)
+            found = summary["events"]  # recorded: what every command would work out again
+            record_batch(folder, found.matches, found.reports)
         else:
             # Small tables: load everything with the new folder, as every command will, so a
             # bad row or an id clash fails here and not in tomorrow's assessment.

@@ -82,23 +82,56 @@ def _matches(values, pattern: str) -> np.ndarray:
 
 
 def read_events_parquet(
-    path: Path, sources: pd.DataFrame, *, with_text: bool = True
+    path: Path, sources: pd.DataFrame, *, with_text: bool = True, rows: np.ndarray | None = None
 ) -> pd.DataFrame:
     """Read and validate an events.parquet file: the frame ``validate_events`` would give.
 
     ``with_text=False`` leaves the description, quote and note columns empty (most of the
     file's bytes) for callers that only count events, such as an import's monthly table.
+    ``rows``: only these rows (ascending positions, from 0), read from the row groups that hold
+    them; errors and origins still give each row's number in the file.
     """
     import pyarrow as pa
-    import pyarrow.compute as pc
     import pyarrow.parquet as pq
 
     name = str(path)
     wanted = None if with_text else [c for c in event_schema().names if c not in TEXT_COLUMNS[1:]]
     try:
-        table = pq.read_table(path, columns=wanted)
+        if rows is None:
+            table = pq.read_table(path, columns=wanted)
+        else:
+            table = _read_rows(pq.ParquetFile(path), rows, wanted)
     except (OSError, pa.ArrowException) as exc:
         raise EvidenceError(f"not a readable Parquet file ({exc})", where=name) from None
+    number = np.arange(1, table.num_rows + 1) if rows is None else np.asarray(rows) + 1
+    return _events_frame(table, name, sources, wanted, number, with_text)
+
+
+def _read_rows(file, rows: np.ndarray, columns: list[str] | None):
+    """The given rows of a Parquet file, reading only the row groups that hold them."""
+    import pyarrow as pa
+
+    meta = file.metadata
+    sizes = np.array([meta.row_group(g).num_rows for g in range(meta.num_row_groups)], np.int64)
+    starts = np.cumsum(sizes) - sizes
+    group = np.searchsorted(starts, rows, side="right") - 1
+    groups = np.unique(group)
+    if not len(groups):
+        return file.schema_arrow.empty_table().select(columns or file.schema_arrow.names)
+    table = file.read_row_groups(groups.tolist(), columns=columns)
+    # Positions within the groups read: each group's rows follow the previous group's.
+    before = np.cumsum(sizes[groups]) - sizes[groups]
+    local = rows - starts[group] + before[np.searchsorted(groups, group)]
+    return table.take(pa.array(local))
+
+
+def _events_frame(
+    table, name: str, sources: pd.DataFrame, wanted, number: np.ndarray, with_text: bool
+) -> pd.DataFrame:
+    """Validate an events table read from ``name`` (``number``: each row's number in the file)."""
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
     schema = event_schema()
     missing = [c for c in wanted or EVENT_COLUMNS if c not in table.column_names]
     if missing:
@@ -167,7 +200,7 @@ def read_events_parquet(
     if first is not None:
         row, field, message = first
         value = table.column(field)[row].as_py()
-        raise EvidenceError(f"{value!r} {message}", where=location(name, row + 1, field))
+        raise EvidenceError(f"{value!r} {message}", where=location(name, int(number[row]), field))
 
     # Ids, countries, kinds and sources as Python strings (the indicator kernels work on object
     # arrays); the bulky text stays in Arrow ("str"), where it takes a third of the memory.
@@ -189,7 +222,7 @@ def read_events_parquet(
     for column in EXTRA_COLUMNS:
         frame[column] = table.column(column).to_numpy().astype(float)
     frame["date_start"], frame["date_end"] = start, end
-    rows = pa.array(np.arange(1, table.num_rows + 1)).cast(pa.string())
-    frame["origin"] = pd.Series(pc.binary_join_element_wise(f"{name}:", rows, ""), dtype="str")
+    numbers = pa.array(number).cast(pa.string())
+    frame["origin"] = pd.Series(pc.binary_join_element_wise(f"{name}:", numbers, ""), dtype="str")
     frame.index = pd.Index(ids, dtype=object, name="event_id")
     return frame

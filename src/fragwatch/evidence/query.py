@@ -29,6 +29,8 @@ def filter_rows(
     start: pd.Timestamp | None = None,
     end: pd.Timestamp | None = None,
 ) -> pd.DataFrame:
+    if country:  # imported batches: only this country's rows are read
+        evidence = evidence.for_countries([country.upper()])
     obs = evidence.observations
     ev = evidence.events
     # Asking for a quantity means observations only; for a kind, events only.

@@ -32,6 +32,8 @@ def indicator_panel(
     with_evidence: bool = False,
 ) -> IndicatorPanel:
     """Compute every indicator of the spec for every country and date (point-in-time)."""
+    if len(dates):
+        evidence = evidence.for_grid(countries, dates.max())
     parts = {
         code: ind.panel(evidence, countries, dates, with_evidence=with_evidence)
         for code, ind in spec.indicators.items()

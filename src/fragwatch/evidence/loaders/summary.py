@@ -36,6 +36,9 @@ class EventSummary:
     last: str = ""
     matched: pd.DataFrame = field(default_factory=lambda: pd.DataFrame(columns=MATCHED_COLUMNS))
     monthly: pd.DataFrame | None = None
+    # The full matches and the report rows they were found against (recorded with the batch).
+    matches: pd.DataFrame | None = None
+    reports: pd.DataFrame | None = None
 
 
 def _codes(values: pa.ChunkedArray) -> tuple[np.ndarray, np.ndarray]:
@@ -80,6 +83,7 @@ def summarise_events(batch: Path, reports: Evidence, *, monthly: bool) -> EventS
     columns = [*COLUMNS, "date_start", "date_end"]
     matches = find_matches(pd.concat([rep[columns], candidates[columns]]), sources)
     matches = matches[matches["imported_event"].isin(candidates["event_id"])]
+    summary.matches, summary.reports = matches, rep
     summary.matched = pd.DataFrame(
         {
             "event_id": matches["imported_event"].to_numpy(dtype=object),
