@@ -59,10 +59,10 @@ def fragwatch(cwd: Path, *args: str, **env: str) -> subprocess.CompletedProcess[
     )
 
 
-def write(cwd: Path, *args: str, before: tuple[str, ...] = ()) -> Sections:
+def write(cwd: Path, *args: str, before: tuple[str, ...] = (), **env: str) -> Sections:
     """``fragwatch BEFORE... report ARGS... --out CWD/out``, read back."""
     out = cwd / "out"
-    result = fragwatch(cwd, *before, "report", *args, "--out", str(out))
+    result = fragwatch(cwd, *before, "report", *args, "--out", str(out), **env)
     assert result.returncode == 0, result.stderr
     assert f"wrote {out / 'report.html'}" in result.stdout
     return Sections((out / "report.html").read_text(encoding="utf-8"))

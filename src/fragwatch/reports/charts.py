@@ -115,10 +115,16 @@ def _history(data: ReportData) -> Chart:
     # The previous report's value below-left of its point, this one's above-left: the two
     # stay legible when a weekly period puts the points almost on top of each other.
     for when, a, offset in ((data.since, data.previous, -11), (data.as_of, data.now, 6)):
-        shown, y = ("withheld", 10.0) if math.isnan(a.score) else (f"{a.score:.1f}", a.score)
-        ax.plot([when], [y], "o", color=INK if shown != "withheld" else MUTED, ms=4)
-        ax.annotate(shown, (when, y), xytext=(-3, offset), textcoords="offset points",
-                    ha="right", fontsize=7, color=INK)  # fmt: skip
+        if math.isnan(a.score):
+            # No dot: a point in a band would read as a score in that band.
+            ax.annotate(
+                "no score (withheld)", (when, 50.0), xytext=(-3, offset),
+                textcoords="offset points", ha="right", fontsize=7, color=MUTED,
+            )  # fmt: skip
+            continue
+        ax.plot([when], [a.score], "o", color=INK, ms=4)
+        ax.annotate(f"{a.score:.1f}", (when, a.score), xytext=(-3, offset),
+                    textcoords="offset points", ha="right", fontsize=7, color=INK)  # fmt: skip
     interval = data.interval
     if not math.isnan(interval.median):  # the 90% interval of this report's score, a whisker
         ax.errorbar([data.as_of], [interval.median],

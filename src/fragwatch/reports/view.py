@@ -138,7 +138,8 @@ def _headline(data: ReportData) -> dict:
         change = f"{data.score_change:+.1f} points"
     return {
         "score": "withheld" if _missing(now.score) else f"{now.score:.1f}",
-        "band": now.band,
+        # Not "withheld / withheld": the band line says why there is no score.
+        "band": "too little fresh evidence" if _missing(now.score) else now.band,
         "colour": colour,
         "change": change,
         "previous": score_text(previous.score, previous.band),
@@ -159,7 +160,13 @@ def _summary(data: ReportData) -> str:
     now, previous = data.now, data.previous
     since = data.since.date()
     if _missing(now.score):
-        lead = f"The score is withheld as of {data.as_of.date()} (coverage {now.coverage:.0%})."
+        t = now.table
+        missing = ", ".join(t.loc[t["value"].isna(), "name"].astype(str))
+        lead = (
+            f"No score as of {data.as_of.date()}: only {now.coverage:.0%} of the model's weight"
+            f" has fresh evidence (at least {now.min_coverage:.0%} is needed). Missing:"
+            f" {missing}."
+        )
     elif _missing(previous.score):
         lead = f"The score is {score_text(now.score, now.band)}; on {since} it was withheld."
     else:
@@ -282,7 +289,13 @@ def _indicator_rows(data: ReportData) -> list[dict]:
                 "normalised": num(row["normalised"], 2),
                 "weight": f"{row['weight']:.1%}" if row["weight"] > 0 else "-",
                 "points": num(row["contribution"], 2),
-                "change": signed(delta[code]) if code in delta.index else "0.00",
+                "change": (
+                    "n/a"
+                    if _missing(row["value"]) and code not in delta.index
+                    else signed(delta[code])
+                    if code in delta.index
+                    else "0.00"
+                ),
                 "refs": ", ".join(str(r) for r in refs if r) if refs else "",
                 "missing": _missing(row["value"]),
             }
@@ -300,7 +313,8 @@ def _alerts(data: ReportData) -> dict:
             "subject": r["subject"],
             "severity": r["severity"] or "-",
             "description": r["description"],
-            "since": "unknown" if _missing(r["since"]) else f"{r['since']:%Y-%m-%d %H:%M} UTC",
+            # The period the alert started firing in (the run's date, not the run's clock).
+            "since": "unknown" if _missing(r["since"]) else f"{r['since']:%Y-%m-%d}",
             "value": "-" if _missing(r["value"]) else f"{r['value']:.4g}",
             "acked_by": r["acked_by"] or "",
             # Score rules: in how many of the interval's draws the score is past the fire level.
@@ -310,7 +324,14 @@ def _alerts(data: ReportData) -> dict:
         for _, r in data.active.iterrows()
     ]
     fired = len(data.fired)
-    return {"store": True, "rows": rows, "fired": fired}
+    run = data.alerts_as_of
+    return {
+        "store": True,
+        "rows": rows,
+        "fired": fired,
+        # The stored run the alert state is as of: the report's date or the last run before it.
+        "run": "" if run is None else str(run.date()),
+    }
 
 
 def _evidence(data: ReportData, quotes: dict[str, dict]) -> list[dict]:
