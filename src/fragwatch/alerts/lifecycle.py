@@ -104,6 +104,9 @@ def deliverable(
 ) -> list[Notification]:
     """Drop silenced notifications and indicator alerts inhibited by a firing country alert.
 
+    Inhibition holds back firings and reminders only; a resolution always goes out (in the
+    group's mail), so no thread is left open.
+
     ``firing`` holds the (rule, subject) pairs firing after this run.
     """
     countries_firing = {
@@ -114,7 +117,9 @@ def deliverable(
         if any(s.covers(note.rule, note.subject, now) for s in silences):
             continue
         country = note.subject.split(":", 1)[0]
-        inhibitable = note.rule in rules and rules[note.rule].indicator is not None
+        # A resolution is never inhibited: the officer who got the firing must hear it ended.
+        rule = rules.get(note.rule)
+        inhibitable = rule is not None and rule.indicator is not None and note.kind != "resolved"
         if inhibitable and country in countries_firing:
             continue
         kept.append(note)

@@ -53,14 +53,6 @@ def safe_url(url: object) -> str:
     return url.strip() if parts.scheme.lower() in ("http", "https") and parts.netloc else ""
 
 
-def link_url(url: str) -> str:
-    """An http(s) URL or a relative path (the methodology link); anything else is no link."""
-    if safe_url(url):
-        return url.strip()
-    parts = urlsplit(url.strip())
-    return url.strip() if not parts.scheme and not parts.netloc and url.strip() else ""
-
-
 def score_text(score: float, band: str) -> str:
     return "withheld" if _missing(score) else f"{score:.1f} ({band})"
 
@@ -119,7 +111,9 @@ def build_view(data: ReportData, *, methodology_url: str) -> dict:
             "draws": str(data.uncertainty.draws),
             "weight_noise": f"{data.uncertainty.weight_noise:.0%}",
             "robust_share": f"{data.uncertainty.robust_share:.0%}",
-            "url": link_url(methodology_url),
+            # Linked only when absolute: a relative path is broken in mail and beside the file.
+            "url": safe_url(methodology_url),
+            "named": methodology_url.strip(),
             "model": data.model_name,
             "model_digest": data.model_digest[:12],
             "evidence_digest": data.now.evidence_digest[:12],
