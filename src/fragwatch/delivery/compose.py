@@ -23,6 +23,7 @@ from fragwatch.delivery.message import header_safe
 from fragwatch.delivery.wrap import wrap_text
 from fragwatch.evidence import Evidence
 from fragwatch.render import fmt_number, headline, interval_line
+from fragwatch.reports import words
 from fragwatch.scoring.assessment import Assessment
 from fragwatch.scoring.explain import attribute_change
 from fragwatch.scoring.uncertainty import Interval
@@ -192,12 +193,30 @@ def top_movers(
     return chosen[[*columns, "reason", "cite_ids"]].head(top)
 
 
-def format_movers(movers: pd.DataFrame, evidence: Evidence, *, scored: bool = True) -> list[str]:
-    """Lines for ``top_movers``: value before -> after, points, reason, and the quotes."""
+def format_movers(
+    movers: pd.DataFrame,
+    evidence: Evidence,
+    *,
+    scored: bool = True,
+    change: pd.DataFrame | None = None,
+    total: float = math.nan,
+    was_withheld: bool = False,
+) -> list[str]:
+    """Lines for ``top_movers``: value before -> after, points, why in plain words, quotes.
+
+    With ``change`` (``attribute_change``) each mover says why it moved; one that moved
+    against the score's change (``total`` points) says so, so it never reads as the cause.
+    """
     lines: list[str] = []
     for rank, (code, row) in enumerate(movers.iterrows(), start=1):
         lines.append(f"  {rank}. {row['name']} [{code}]: {_mover_values(row)}")
         lines.append(f"     {_mover_points(row, scored)}")
+        if change is not None and code in change.index:
+            said = words.why(code, change, unit=str(row["unit"]), was_withheld=was_withheld)
+            if words.against(row["delta"], total):
+                verb = "rose" if total > 0 else "fell"
+                said = f"Against the trend (the score {verb}): {said[0].lower()}{said[1:]}"
+            lines.append(f"     {said}.")
         if _missing(row["value_after"]):
             # Evidence too old to count is not quoted as if it explained the value now.
             lines.append("     no fresh evidence: left out of the score")
@@ -371,6 +390,13 @@ def _score_section(
     if not _missing(delta):
         change += f", {delta:+.1f} points"
     lines.append(change)
+    if certainty is not None and not _missing(delta):
+        # The trend call: a move inside the score's 90% interval is no significant change.
+        i = certainty.interval
+        call = words.trend_call(a.score, previous.score, i.low, i.high)
+        said = words.trend_sentence(call, a.score, a.band, previous.score, previous.band,
+                                    str(previous.as_of.date()), i.low, i.high)  # fmt: skip
+        lines.append(f"  Trend: {said}")
     return lines
 
 
@@ -383,7 +409,14 @@ def _movers_section(mail: AlertMail, evidence: Evidence, top: int) -> list[str]:
         title = f"TOP MOVERS ({previous.as_of.date()} -> {a.as_of.date()})"
     if movers.empty:
         return [title, "  No indicator moved."]
-    return [title, *format_movers(movers, evidence, scored=not _missing(a.score))]
+    if previous is None:
+        return [title, *format_movers(movers, evidence, scored=not _missing(a.score))]
+    change = attribute_change(previous, a)
+    lines = format_movers(
+        movers, evidence, scored=not _missing(a.score), change=change,
+        total=a.score - previous.score, was_withheld=_missing(previous.score),
+    )  # fmt: skip
+    return [title, *lines]
 
 
 def _clear_section(mail: AlertMail) -> list[str]:

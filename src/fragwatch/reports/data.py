@@ -70,6 +70,10 @@ class ReportData:
     # The stored run the alert state is replayed to (the last on or before ``as_of``); None
     # without a store or when the store has no run by then.
     alerts_as_of: pd.Timestamp | None
+    # What became known in the period (published in (since, as_of], this country): events with
+    # their date, kind, deaths and source, and figures with their value and source
+    news: pd.DataFrame
+    figures: pd.DataFrame
     interval: Interval  # of ``now``: median and 90% interval (NaN when the score is withheld)
     uncertainty: UncertaintySettings  # the Monte Carlo behind it (draws, noise, robust share)
 
@@ -163,6 +167,8 @@ def gather(
         else None,
         alerts_as_of=replayed.last if replayed is not None else None,
         warnings=_warnings(evidence, spec, now, change, since),
+        news=_news(evidence, country, since, as_of),
+        figures=_figures(evidence, country, since, as_of),
         interval=interval,
         uncertainty=spec.uncertainty,
     )
@@ -331,6 +337,34 @@ def _active(
     columns = ["rule", "subject", "severity", "description", "since", "value", "acked_by"]
     columns += ["kind", "share"]
     return pd.DataFrame(rows, columns=columns)
+
+
+def _published_in(table: pd.DataFrame, country: str, since, as_of) -> pd.DataFrame:
+    keep = (
+        (table["country"] == country) & (table["published"] > since) & (table["published"] <= as_of)
+    )
+    return table[keep]
+
+
+def _news(evidence: Evidence, country: str, since, as_of) -> pd.DataFrame:
+    """Events published in the period, by the date they happened (newest first)."""
+    ev = _published_in(evidence.events, country, since, as_of)
+    src = evidence.sources[["title", "publisher"]]
+    out = ev[["date", "kind", "fatalities", "description", "source_id", "published"]].join(
+        src, on="source_id"
+    )
+    return out.sort_values(["date", "published"], ascending=False, kind="stable")
+
+
+def _figures(evidence: Evidence, country: str, since, as_of) -> pd.DataFrame:
+    """Figures (observations with a value) published in the period, newest first."""
+    obs = _published_in(evidence.observations, country, since, as_of)
+    obs = obs[obs["value"].notna()]
+    src = evidence.sources[["title", "publisher"]]
+    out = obs[["quantity", "period", "value", "unit", "source_id", "published"]].join(
+        src, on="source_id"
+    )
+    return out.sort_values(["published", "period"], ascending=False, kind="stable")
 
 
 def _warnings(

@@ -12,6 +12,7 @@ from urllib.parse import urlsplit
 import pandas as pd
 
 from fragwatch.render import fmt_number
+from fragwatch.reports import words
 from fragwatch.reports.data import ReportData
 from fragwatch.scoring.uncertainty import Interval
 
@@ -100,6 +101,7 @@ def build_view(data: ReportData, *, methodology_url: str) -> dict:
         "since": str(data.since.date()),
         "headline": _headline(data),
         "warnings": list(data.warnings),
+        "happened": _happened(data),
         "changes": _changes(data, quotes),
         "model_change": _model_change(data),
         "indicators": _indicator_rows(data),
@@ -141,6 +143,7 @@ def _headline(data: ReportData) -> dict:
         "interval": interval_text(data.interval, data.uncertainty.weight_noise),
         "range": _range(data.interval),
         "moved": len(data.change),
+        "trend": _trend(data)[0] or "",
         "summary": _summary(data),
     }
 
@@ -150,32 +153,99 @@ def _range(interval: Interval) -> str:
     return "" if _missing(interval.median) else f"90% {interval.low:.1f}\u2013{interval.high:.1f}"
 
 
+def _reference(data: ReportData) -> tuple[float, str, str, str]:
+    """The score the trend is called against: the previous report's, or, when that was
+    withheld, the last score on record before it (with a note saying so)."""
+    previous = data.previous
+    if not _missing(previous.score):
+        return previous.score, previous.band, str(data.since.date()), ""
+    h = data.history
+    earlier = h[(h.index <= data.since) & h["score"].notna()]
+    if earlier.empty:
+        return math.nan, "", "", ""
+    day_ = earlier.index[-1]
+    note = f", the last score before {data.since.date()} (withheld then)"
+    return float(earlier["score"].iloc[-1]), str(earlier["band"].iloc[-1]), str(day_.date()), note
+
+
+def _trend(data: ReportData) -> tuple[str | None, str]:
+    now, interval = data.now, data.interval
+    score, band, day_, note = _reference(data)
+    call = words.trend_call(now.score, score, interval.low, interval.high)
+    text = words.trend_sentence(
+        call, now.score, now.band, score, band, day_, interval.low, interval.high, note=note
+    )
+    return call, text
+
+
 def _summary(data: ReportData) -> str:
-    now, previous = data.now, data.previous
-    since = data.since.date()
+    now = data.now
     if _missing(now.score):
         t = now.table
         missing = ", ".join(t.loc[t["value"].isna(), "name"].astype(str))
-        lead = (
+        return (
             f"No score as of {data.as_of.date()}: only {now.coverage:.0%} of the model's weight"
             f" has fresh evidence (at least {now.min_coverage:.0%} is needed). Missing:"
             f" {missing}."
         )
-    elif _missing(previous.score):
-        lead = f"The score is {score_text(now.score, now.band)}; on {since} it was withheld."
-    else:
-        verb = "rose" if data.score_change > 0 else "fell" if data.score_change < 0 else "held"
-        lead = (
-            f"The score {verb} from {previous.score:.1f} ({previous.band}) on {since} to"
-            f" {score_text(now.score, now.band)}."
-        )
+    _, lead = _trend(data)
     if data.change.empty:
         return lead + " No indicator moved."
-    top = data.change.iloc[0]
-    return (
-        f"{lead} {len(data.change)} indicator(s) moved; the most: {top['name']}"
-        f" ({signed(top['delta'])} points, {top['reason']})."
-    )
+    total = data.score_change
+    change = data.change
+    # The main driver moved the way the score did; one that moved against it is named as such.
+    with_trend = change[~change["delta"].apply(lambda d: words.against(d, total))]
+    top = (with_trend if len(with_trend) else change).iloc[0]
+    code = top.name
+    said = words.why(code, change, unit=_unit(data, code), was_withheld=_was_withheld(data))
+    text = f"{lead} Main driver: {top['name']} ({signed(top['delta'])} points): {said}."
+    counter = change[change["delta"].apply(lambda d: words.against(d, total))]
+    if len(counter):
+        c = counter.iloc[0]
+        why_c = words.why(c.name, change, unit=_unit(data, c.name),
+                          was_withheld=_was_withheld(data))  # fmt: skip
+        text += (
+            f" Against the trend: {c['name']} ({signed(c['delta'])} points): {why_c[0].lower()}"
+            f"{why_c[1:]}."
+        )
+    return text
+
+
+def _was_withheld(data: ReportData) -> bool:
+    return _missing(data.before.score)
+
+
+MAX_NEWS = 8  # events and figures each in "what happened"; the rest are counted
+
+
+def _happened(data: ReportData) -> dict:
+    """Events and figures that became known in the period, dated, with deaths."""
+    events = []
+    for _, e in data.news.head(MAX_NEWS).iterrows():
+        deaths = "" if _missing(e["fatalities"]) else f" ({int(e['fatalities'])} dead)"
+        events.append(
+            {
+                "date": str(e["date"]),
+                "text": f"{e['description']}{deaths}",
+                "source": f"{e['publisher'] or e['title']}, published {day(e['published'])}",
+            }
+        )
+    figures = []
+    for _, f in data.figures.head(MAX_NEWS).iterrows():
+        figures.append(
+            {
+                "text": f"{f['quantity']} {f['period']}: {num(f['value'])} {f['unit']}".rstrip(),
+                "source": f"{f['publisher'] or f['title']}, published {day(f['published'])}",
+            }
+        )
+    deaths = data.news["fatalities"].sum(min_count=1)
+    return {
+        "events": events,
+        "more_events": max(0, len(data.news) - MAX_NEWS),
+        "figures": figures,
+        "more_figures": max(0, len(data.figures) - MAX_NEWS),
+        "deaths": "" if _missing(deaths) else str(int(deaths)),
+    }
 
 
 def _unit(data: ReportData, code: str) -> str:
@@ -241,6 +311,7 @@ def _changes(data: ReportData, quotes: dict[str, dict]) -> list[dict]:
                 "from_value": signed(row["from_value"]),
                 "from_reweighting": signed(row["from_reweighting"]),
                 "reason": REASONS.get(row["reason"], row["reason"]),
+                "why": words.why(code, data.change, unit=unit, was_withheld=_was_withheld(data)),
                 "new": len(row["new_evidence_ids"]) > 0,
                 "quotes": [{**q, "new": q["id"] in fresh} for q in shown],
                 "more": more,
