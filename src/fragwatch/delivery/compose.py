@@ -23,7 +23,7 @@ from fragwatch.delivery.message import header_safe
 from fragwatch.delivery.wrap import wrap_text
 from fragwatch.evidence import Evidence
 from fragwatch.render import fmt_number, headline, interval_line
-from fragwatch.reports import words
+from fragwatch.reports import citations, words
 from fragwatch.scoring.assessment import Assessment
 from fragwatch.scoring.explain import attribute_change
 from fragwatch.scoring.uncertainty import Interval
@@ -243,6 +243,30 @@ def _mover_points(row: pd.Series, scored: bool) -> str:
     return f"{moved} points ({row['reason']})"
 
 
+def _quote_line(evidence: Evidence, row: pd.Series) -> str:
+    """A data row as a figure ('World Bank WDI, 2025 release: ...'), a quote without markup."""
+    quote = str(row["quote"])
+    obs = evidence.observations
+    src = evidence.sources
+    if (
+        row["id"] in obs.index
+        and row["source_id"] in src.index
+        and src.at[row["source_id"], "kind"] == "dataset"
+        and citations.is_data_row(quote)
+        and not _missing(obs.at[row["id"], "value"])
+    ):
+        o, s = obs.loc[row["id"]], src.loc[row["source_id"]]
+        published = s["published"]
+        return "     " + citations.data_row_text(
+            title=str(s["title"]), publisher=str(s["publisher"]),
+            release=None if pd.isna(published) else published.year,
+            value=float(o["value"]), unit=str(o["unit"]), quantity=str(o["quantity"]),
+            period=str(o["period"]),
+        )  # fmt: skip
+    shown, cleaned = citations.clean_quote(quote)
+    return f"     \u201c{shown}\u201d" + (" (markup removed for display)" if cleaned else "")
+
+
 def _quotes(evidence: Evidence, ids: list[str]) -> list[str]:
     if not ids:
         return ["     no event reported in the decay window (a zero reading)"]
@@ -254,12 +278,16 @@ def _quotes(evidence: Evidence, ids: list[str]) -> list[str]:
     # One passage can back several evidence rows (an event and its count): quote it once.
     cited = cited.drop_duplicates(["quote", "source_title"])
     shown = cited.head(MAX_QUOTES).fillna({"source_title": "unknown source", "publisher": "?"})
+    # One publication date per source, the source's own, as in the report's source list.
+    shown = shown.assign(
+        published=shown["source_id"].map(evidence.sources["published"]).fillna(shown["published"])
+    )
     source = ["source_title", "publisher", "published", "url"]
     lines = []
     # Quotes from one source share one attribution: a briefing often backs several indicators.
     for key, group in shown.groupby(source, sort=False, dropna=False):
         title, publisher, published, url = key
-        lines.extend(f"     \u201c{quote}\u201d" for quote in group["quote"])
+        lines.extend(_quote_line(evidence, row) for _, row in group.iterrows())
         when = "date unknown" if pd.isna(published) else published.date()
         lines.append(f"       \u2014 {title} ({publisher}, published {when})")
         if isinstance(url, str) and url:

@@ -252,6 +252,9 @@ def _indicators(spec: ModelSpec) -> pd.DataFrame:
 def _citations(evidence: Evidence, ids: list[str]) -> tuple[pd.DataFrame, pd.DataFrame]:
     """Evidence rows by id with a reference number each, and the numbered source list."""
     cited = evidence.citations(ids).drop_duplicates("id").set_index("id")
+    # What a data row is a row of: its value, unit and period (events have none).
+    obs = evidence.observations[["quantity", "period", "value", "unit"]]
+    cited = cited.join(obs.reindex(cited.index))
     src = evidence.sources.reindex(cited["source_id"].dropna().unique()).reset_index(drop=True)
     src = src.sort_values(["published", "source_id"], kind="stable")
     sources = pd.DataFrame(
@@ -261,6 +264,7 @@ def _citations(evidence: Evidence, ids: list[str]) -> tuple[pd.DataFrame, pd.Dat
             "publisher": src["publisher"].fillna("").to_numpy(),
             "published": src["published"].to_numpy(),
             "url": src["url"].fillna("").to_numpy(),
+            "kind": src["kind"].fillna("").to_numpy(),
         },
         index=pd.RangeIndex(1, len(src) + 1, name="ref"),
     )

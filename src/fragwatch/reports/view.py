@@ -12,7 +12,7 @@ from urllib.parse import urlsplit
 import pandas as pd
 
 from fragwatch.render import fmt_number
-from fragwatch.reports import words
+from fragwatch.reports import citations, words
 from fragwatch.reports.data import ReportData
 from fragwatch.scoring.uncertainty import Interval
 
@@ -264,18 +264,45 @@ def _quotes(data: ReportData) -> dict[str, dict]:
     for evidence_id, row in data.citations.iterrows():
         ref = row["ref"]
         source = sources.loc[int(ref)] if not _missing(ref) else None
+        shown, cleaned, data_row = _shown(row, source)
         out[evidence_id] = {
             "id": evidence_id,
             "quote": str(row["quote"]),
+            "shown": shown,  # what the reader sees (the stored quote stays verbatim)
+            "cleaned": cleaned,  # markup or footnote markers removed for display
+            "data": data_row,  # a row of a data set, shown as a figure, not as a quote
             "what": str(row["what"]),
             "ref": "" if source is None else str(int(ref)),
             "title": "unknown source" if source is None else str(source["title"]),
             "publisher": "" if source is None else str(source["publisher"]),
-            "date": day(row["published"]),
+            # One publication date per source everywhere: the source's, as in the list.
+            "date": day(row["published"] if source is None else source["published"]),
             "url": "" if source is None else safe_url(source["url"]),
             "published": row["published"],
         }
     return out
+
+
+def _shown(row: pd.Series, source: pd.Series | None) -> tuple[str, bool, bool]:
+    """The quote as the reader sees it: a data row as a figure, other text without markup."""
+    quote = str(row["quote"])
+    is_data = (
+        source is not None
+        and source["kind"] == "dataset"
+        and citations.is_data_row(quote)
+        and not _missing(row["value"])
+    )
+    if is_data:
+        published = source["published"]
+        release = None if _missing(published) or pd.isna(published) else published.year
+        text = citations.data_row_text(
+            title=str(source["title"]), publisher=str(source["publisher"]), release=release,
+            value=float(row["value"]), unit=str(row["unit"]), quantity=str(row["quantity"]),
+            period=str(row["period"]),
+        )  # fmt: skip
+        return text, False, True
+    text, cleaned = citations.clean_quote(quote)
+    return text, cleaned, False
 
 
 def _pick(quotes: dict[str, dict], ids, limit: int | None = None) -> tuple[list[dict], int]:
