@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import io
 import math
+import textwrap
 from dataclasses import dataclass
 
 import matplotlib
@@ -134,7 +135,12 @@ def _history(data: ReportData) -> Chart:
     fired = pd.DatetimeIndex(data.fired["date"].unique()) if len(data.fired) else []
     for i, when in enumerate(fired):
         ax.axvline(when, color=ALERT, lw=0.8, ls="--", alpha=0.8)
-        ax.plot([when], [97], "v", color=ALERT, ms=6, label="alert fired" if i == 0 else None)
+        ax.plot([when], [97], "v", color=ALERT, ms=6,
+                label="alert fired (rule named)" if i == 0 else None)  # fmt: skip
+        # Which rule(s): the marker says it, so a reader need not guess.
+        rules = sorted(set(data.fired.loc[data.fired["date"] == when, "rule"]))
+        ax.annotate("\n".join(rules), (when, 94), xytext=(2, 0), textcoords="offset points",
+                    ha="left", va="top", fontsize=5.5, color=ALERT)  # fmt: skip
     ax.set_ylim(0, 100)
     ax.set_xlim(h.index[0], data.as_of + pd.Timedelta(days=15))
     ax.set_ylabel("fragility score (0-100)")
@@ -142,7 +148,10 @@ def _history(data: ReportData) -> Chart:
     ax.legend(loc="upper left", fontsize=7, frameon=False, ncols=2)
     for side in ("top", "right"):
         ax.spines[side].set_visible(False)
-    alerts = f"; {len(fired)} alert firing(s) marked" if len(fired) else ""
+    named = ", ".join(
+        f"{r} on {d.date()}" for r, d in zip(data.fired["rule"], data.fired["date"], strict=True)
+    )
+    alerts = f"; alerts fired: {named}" if len(fired) else ""
     spread = (
         ""
         if math.isnan(interval.median)
@@ -164,8 +173,16 @@ def _contributions(data: ReportData) -> Chart:
     points = t["contribution"].to_numpy(float)
     colours = [DIMENSION_COLOURS.get(d, MUTED) for d in t["dimension"]]
     ax.barh(y, np.nan_to_num(points), color=colours, height=0.65)
-    for yi, value in zip(y, points, strict=True):
-        label = "no fresh evidence" if math.isnan(value) else f"{value:.1f}"
+    raw = t["value"].to_numpy(float)
+    for yi, value, reading in zip(y, points, raw, strict=True):
+        # A value without points: the score is withheld, the reading itself is there.
+        label = (
+            f"{value:.1f}"
+            if not math.isnan(value)
+            else "no fresh evidence"
+            if math.isnan(reading)
+            else "not scored (score withheld)"
+        )
         ax.text(0 if math.isnan(value) else value, yi, f" {label}", va="center", fontsize=7,
                 color=MUTED if math.isnan(value) else "black")  # fmt: skip
     ax.set_yticks(y, t["name"])
@@ -276,7 +293,8 @@ def _indicators(data: ReportData) -> Chart:
 
 
 def _short(unit: str) -> str:
-    return unit if len(unit) <= 18 else unit[:17] + "\u2026"
+    """The unit as an axis label: wrapped onto lines, never cut ("percent of popula...")."""
+    return "\n".join(textwrap.wrap(unit, 18)) or unit
 
 
 def _latest(series: pd.Series, row: pd.Series) -> str:
