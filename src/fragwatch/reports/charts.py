@@ -242,12 +242,20 @@ def _change(data: ReportData) -> Chart:
 
 
 def _indicators(data: ReportData) -> Chart:
-    ind = data.indicators
+    value, low, high = data.raw["value"], data.raw["low"], data.raw["high"]
+    every = data.indicators
+    # A panel per indicator with evidence in the window; the others are named, not drawn
+    # empty (a withheld report would otherwise show a wall of blank charts).
+    seen = [c for c in every.index if c in value.columns and value[c].notna().any()]
+    ind = every.loc[seen] if seen else every.iloc[:1]
+    empty = [str(every.at[c, "name"]) for c in every.index if c not in seen]
     cols = 2
     rows = math.ceil(len(ind) / cols)
-    fig = Figure(figsize=(INCHES, 0.3 + 1.5 * rows), layout="constrained")
+    fig = Figure(figsize=(INCHES, 0.5 + 1.5 * rows), layout="constrained")
     axes = fig.subplots(rows, cols, sharex=True, squeeze=False).ravel()
-    value, low, high = data.raw["value"], data.raw["low"], data.raw["high"]
+    if empty:
+        fig.suptitle("No evidence in this window: " + ", ".join(empty), fontsize=6.5,
+                     color=MUTED, wrap=True)  # fmt: skip
     for ax, (code, row) in zip(axes, ind.iterrows(), strict=False):
         refs = data.refs.get(f"indicator:{code}", ())
         cite = f" [{', '.join(map(str, refs))}]" if refs else ""
@@ -285,9 +293,10 @@ def _indicators(data: ReportData) -> Chart:
                          "calm goalpost", f"previous report ({data.since.date()})"],
                loc="outside lower center", ncols=4, fontsize=6.5, frameon=False)  # fmt: skip
     alt = (
-        f"Raw values of the {len(ind)} indicators over time with their goalposts: "
+        f"Raw values of the {len(ind)} indicators with evidence over time with their goalposts: "
         + "; ".join(_latest(value[code], row) for code, row in ind.iterrows())
         + "."
+        + (f" No evidence in this window: {', '.join(empty)}." if empty else "")
     )
     return _png(fig, "indicators", alt)
 
