@@ -76,7 +76,7 @@ def roundtrip(msg):
 
 def text_of(msg) -> str:
     """The body with plain newlines (a parsed SMTP message has CRLF line ends)."""
-    return msg.get_content().replace("\r\n", "\n")
+    return msg.get_body(("plain",)).get_content().replace("\r\n", "\n")
 
 
 def section(body: str, title: str) -> str:
@@ -84,6 +84,11 @@ def section(body: str, title: str) -> str:
     start = re.search(rf"^{re.escape(title)}.*$", body, flags=re.M).start()
     end = body.find("\n\n", start)
     return body[start : end if end >= 0 else None]
+
+
+def flat(text: str) -> str:
+    """Whitespace collapsed: the body is wrapped at 78 columns, a phrase may span lines."""
+    return " ".join(text.split())
 
 
 def no_missing_values(text: str) -> bool:
@@ -104,7 +109,8 @@ def test_firing_subject_names_severity_country_rule_state_score_and_band(evidenc
     rule, now = rules["score-high"], at("2016-01-31")
     _, mail = fired(rule, now, at("2015-12-31"))
     subject = compose(mail, evidence)["Subject"]
-    assert subject.startswith(f"[fragwatch {rule.severity.upper()}] {now.country}: ")
+    period = now.as_of.date()
+    assert subject.startswith(f"[fragwatch {rule.severity.upper()}] {now.country}, {period}: ")
     assert f"{rule.name} FIRING" in subject
     assert f"{now.score:.1f}" in subject
     assert f"({now.band})" in subject
@@ -120,8 +126,8 @@ def test_firing_body_has_score_reading_evidence_quote_and_clear_level(evidence, 
     assert f"{before.score:.1f}" in body  # the change since the previous run
     assert f"{now.score - before.score:+.1f}" in body
     code, quotes = top_mover_quotes(evidence, now, before)
-    movers = section(body, "TOP MOVERS")
-    shown = [f"\u201c{q}\u201d" for q in quotes if f"\u201c{q}\u201d" in movers]
+    movers = flat(section(body, "TOP MOVERS"))
+    shown = [f"\u201c{flat(q)}\u201d" for q in quotes if f"\u201c{flat(q)}\u201d" in movers]
     assert shown  # verbatim, in curly quotes
     assert movers.index(f"[{code}]") < movers.index(shown[0])  # under its indicator
     clears = section(body, "WHAT WOULD CLEAR IT")
@@ -134,13 +140,13 @@ def test_firing_body_has_score_reading_evidence_quote_and_clear_level(evidence, 
 def test_quotes_name_their_source_publisher_date_and_url(evidence, rules, at):
     now, before = at("2016-01-31"), at("2015-12-31")
     _, mail = fired(rules["score-high"], now, before)
-    body = text_of(compose(mail, evidence))
+    body = flat(text_of(compose(mail, evidence)))
     change = attribute_change(before, now)
     ids = list(change.iloc[0]["new_evidence_ids"])
     assert ids  # the top mover moved on new evidence
     for _, c in evidence.citations(ids).iterrows():
-        assert c["source_title"] in body
-        assert c["publisher"] in body
+        assert flat(c["source_title"]) in body
+        assert flat(c["publisher"]) in body
         assert str(c["published"].date()) in body
         assert c["url"] in body
 
@@ -180,14 +186,19 @@ def test_headers_and_body_survive_an_smtp_round_trip(evidence, rules, at):
     assert back["From"] == SENDER
     assert back["To"] == ", ".join(TO)
     assert back["Message-ID"] == message_id(mail.note.dedupe_key, SENDER)
-    assert back["Date"].datetime == mail.note.at
+    # Date: when the mail is made (the sender stamps it again when it sends); the period
+    # the alert is about has its own header and is in the subject and the body.
+    assert abs(back["Date"].datetime - datetime.now(UTC)) < timedelta(minutes=1)
+    assert back["X-Fragwatch-Period"] == str(mail.assessment.as_of.date())
     assert back["Auto-Submitted"] == "auto-generated"
     assert back["X-Fragwatch-Rule"] == rule.name
     assert back["X-Fragwatch-Severity"] == rule.severity
     assert back["X-Fragwatch-Kind"] == "firing"
-    assert back.get_content_type() == "text/plain"
-    assert back.get_content_charset() == "utf-8"
-    assert text_of(back) == msg.get_content()
+    # Text for mutt, HTML in the report's look for the rest; both UTF-8.
+    assert back.get_content_type() == "multipart/alternative"
+    assert [p.get_content_type() for p in back.iter_parts()] == ["text/plain", "text/html"]
+    assert all(p.get_content_charset() == "utf-8" for p in back.iter_parts())
+    assert text_of(back) == text_of(msg)
     assert back["In-Reply-To"] is None  # a firing mail starts its thread
 
 
@@ -289,7 +300,7 @@ def test_an_indicator_alert_is_judged_over_its_own_evidence_range(evidence, spec
     assert 0.3 < sure.fire_share < 0.7
     msg = compose(replace(mail, certainty=sure), evidence)
     assert "returns-high FIRING (not robust)" in msg["Subject"]
-    assert "draws of migrant_returns over its evidence range" in text_of(msg)
+    assert "draws of migrant_returns over its evidence range" in flat(text_of(msg))
     # Fire level at the low end of the range: every draw fires.
     low = replace(rule, fire=float(row["low"]), clear=float(row["low"]) - 1)
     _, mail = fired(low, now, before)
@@ -330,7 +341,8 @@ def test_a_job_failure_without_an_assessment_renders(evidence):
     reading = job_reading("assess", error + "\nTraceback (most recent call last): ...")
     _, note = step(rule, AlertState(rule.name, reading.subject), reading, T0)
     msg = roundtrip(compose(AlertMail(note, rule, None, None), evidence))
-    assert msg["Subject"].startswith(f"[fragwatch HIGH] {reading.subject}: {rule.name} FIRING")
+    assert msg["Subject"].startswith(f"[fragwatch HIGH] {reading.subject}, ")
+    assert f": {rule.name} FIRING" in msg["Subject"]
     assert error in msg["Subject"]
     assert "Traceback" not in msg["Subject"]  # the first part of the error only
     body = text_of(msg)

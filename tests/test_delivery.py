@@ -105,14 +105,18 @@ def test_plain_smtp_delivers_once(engine, start_server):
     put(engine, "alert:TJK:1")
 
     report = deliver(engine, plain(controller.port), T0)
+    sent_at = datetime.now(UTC)
 
     assert (report.sent, report.ok, report.errors) == (1, True, [])
     ((mail_from, rcpt_tos, content),) = handler.received
     assert (mail_from, rcpt_tos) == (SENDER, [OFFICER])
     assert parse(content)["Message-ID"] == message_id("alert:TJK:1", SENDER)
     assert text_of(content) == "Score 71.\n"
+    # Dated when it was handed to the server, whatever the cycle's clock (T0) said.
+    assert abs(parse(content)["Date"].datetime - sent_at) < timedelta(minutes=1)
     row = get(engine, "alert:TJK:1")
-    assert (row.state, row.attempts, row.sent_at, row.claimed_at) == ("sent", 1, T0, None)
+    assert (row.state, row.attempts, row.claimed_at) == ("sent", 1, None)
+    assert abs(row.sent_at - sent_at) < timedelta(minutes=1)
 
     later = deliver(engine, plain(controller.port), T0 + timedelta(days=1))
     assert (later.sent, later.ok) == (0, True)
@@ -206,8 +210,8 @@ def test_wrong_password_is_never_shown(engine, starttls_server, ca_file, caplog)
 
 def test_server_down_then_up(engine, start_server):
     port = free_port()  # nothing listens here yet
-    put(engine, "first")
     put(engine, "second")
+    put(engine, "first")  # the newest is sent first
 
     report = deliver(engine, plain(port), T0)
 
@@ -336,14 +340,40 @@ def test_claimed_rows_come_back_after_the_lease(engine, start_server):
     assert get(engine, "k").state == "sent"
 
 
-def test_claim_takes_oldest_first_up_to_the_limit(engine):
+def test_a_new_connection_after_the_configured_number_of_messages(engine, start_server):
+    """Debian's exim defers every message after the 10th in one connection."""
+
+    class Sessions(Recorder):
+        def __init__(self) -> None:
+            super().__init__()
+            self.peers: list[tuple] = []
+
+        async def handle_DATA(self, server, session, envelope):
+            self.peers.append(session.peer)
+            return await super().handle_DATA(server, session, envelope)
+
+    handler = Sessions()
+    controller = start_server(handler)
+    for i in range(23):
+        put(engine, f"k{i:02}")
+    report = deliver(engine, plain(controller.port), T0)
+    assert report.sent == 23
+    per_connection = [handler.peers.count(p) for p in dict.fromkeys(handler.peers)]
+    assert per_connection == [10, 10, 3]
+    keys = [parse(raw)["Message-ID"] for _, _, raw in handler.received]
+    # Newest first: the last queued goes out first.
+    assert keys[0] == message_id("k22", SENDER)
+    assert keys[-1] == message_id("k00", SENDER)
+
+
+def test_claim_takes_newest_first_up_to_the_limit(engine):
     for i in range(3):
         put(engine, f"k{i}", now=T0 + timedelta(seconds=i))
     with engine.begin() as conn:
         claimed = outbox.claim_due(conn, T0 + timedelta(minutes=1), lease_seconds=300, limit=2)
-    assert [r.dedupe_key for r in claimed] == ["k0", "k1"]
+    assert [r.dedupe_key for r in claimed] == ["k2", "k1"]
     with read_connection(engine) as conn:
-        assert [r.dedupe_key for r in outbox.rows(conn, ["pending"])] == ["k2"]
+        assert [r.dedupe_key for r in outbox.rows(conn, ["pending"])] == ["k0"]
         assert [r.dedupe_key for r in outbox.rows(conn, limit=2)] == ["k2", "k1"]  # newest first
 
 
@@ -372,8 +402,8 @@ def test_file_notifier_writes_one_file_per_message(engine, tmp_path):
 def test_file_notifier_unwritable_folder_stops_the_batch(engine, tmp_path):
     blocker = tmp_path / "not-a-folder"
     blocker.write_text("")
-    put(engine, "a")
     put(engine, "b")
+    put(engine, "a")  # the newest is sent first
 
     report = deliver(engine, FileNotifier(blocker / "outbox"), T0)
 
@@ -425,7 +455,7 @@ def test_notifier_is_opened_only_when_there_is_something_to_send(engine):
 
 
 def test_a_bug_leaves_the_row_in_hand_to_the_lease_and_releases_the_rest(engine):
-    for key in ("a", "b", "c"):
+    for key in ("c", "b", "a"):  # sent newest first: a, b, c
         put(engine, key)
     with pytest.raises(RuntimeError):
         deliver(engine, CountingNotifier(fail_on=2), T0)

@@ -38,6 +38,12 @@ READERS = ["reader-one@localhost", "reader-two@localhost"]
 PNG = b"\x89PNG\r\n\x1a\n"
 
 
+def over_78(text: str) -> list[str]:
+    """Lines longer than 78 characters that are not one unbreakable word (a URL)."""
+    lines = text.replace("\r\n", "\n").split("\n")
+    return [line for line in lines if len(line) > 78 and len(line.split()) > 1]
+
+
 def parse(raw: bytes) -> email.message.EmailMessage:
     return email.message_from_bytes(raw, policy=email.policy.default)
 
@@ -72,6 +78,7 @@ def test_the_report_arrives_as_text_and_html_with_every_chart_inline(
     recorder = Recorder()
     server = start_server(recorder)
     env = smtp_env(tmp_path, server.port)
+    env["FRAGWATCH_REPORT__BASE_URL"] = "https://fragwatch.example.org/docs/"
     args = ("report", "--as-of", "2016-01-31", "--since", "2015-01-31", "--send")
     sent = fragwatch(tmp_path, env, *args)
     assert sent.returncode == 0, sent.stderr
@@ -105,6 +112,12 @@ def test_the_report_arrives_as_text_and_html_with_every_chart_inline(
     assert "WHAT CHANGED SINCE 2015-01-31" in text
     assert "EVIDENCE CITED" in text
     assert "What changed since 2015-01-31" in html
+    # Readable in mutt and on a phone: 78 columns, only an unbreakable URL may be longer.
+    assert over_78(text) == []
+    # The method link is absolute (base_url + the relative methodology_url).
+    absolute = "https://fragwatch.example.org/docs/docs/methodology.md"
+    assert f"Methodology: {absolute}" in text.replace("\r\n", "\n")
+    assert f'href="{absolute}"' in html
 
     cids = re.findall(r'src="cid:([^"]+)"', html)
     attached = {part["Content-ID"].strip("<>"): part for part in images}
@@ -229,25 +242,26 @@ def test_run_once_queues_the_current_report_with_the_alerts(tmp_path, start_serv
     recorder = Recorder()
     server = start_server(recorder)
     env = smtp_env(tmp_path, server.port)
-    first = fragwatch(tmp_path, env, "run-once", "--now", "2016-02-03T07:00")
+    # Monday 2016-02-08 after 07:00: the day's assess period (06:00) and report period (07:00).
+    first = fragwatch(tmp_path, env, "run-once", "--now", "2016-02-08T07:30")
     assert first.returncode == 0, first.stderr
     assert first.stdout.splitlines() == [
-        "assessed 2016-02-03; 1 alert message(s) queued",
+        "assessed 2016-02-08; 1 alert message(s) queued",
         first.stdout.splitlines()[1],
         "delivered 2 message(s) to SMTP 127.0.0.1:" + str(server.port) + " (none)",
     ]
     assert first.stdout.splitlines()[1].startswith(
-        "report queued: TJK risk report as of 2016-02-01: "
+        "report queued: TJK risk report as of 2016-02-08: "
     )
     kinds = sorted(parse(raw)["X-Fragwatch-Kind"] for _, _, raw in recorder.received)
     assert kinds == ["firing", "report"]
     report = next(parse(r) for _, _, r in recorder.received if b"risk report" in r)
-    # The report read the alert state the assess job had just written.
+    # The report read the alert state the assess job had just written for its date.
     assert "score-high" in report.get_body(("html",)).get_content()
 
-    second = fragwatch(tmp_path, env, "run-once", "--now", "2016-02-03T08:00")
+    second = fragwatch(tmp_path, env, "run-once", "--now", "2016-02-08T08:30")
     assert second.returncode == 0, second.stderr
-    assert "report for TJK as of 2016-02-01: queued before" in second.stdout
+    assert "report for TJK as of 2016-02-08: queued before" in second.stdout
     assert len(recorder.received) == 2
 
 

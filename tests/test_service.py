@@ -14,6 +14,7 @@ from pathlib import Path
 import pytest
 from sqlalchemy import func, select, text
 
+from fragwatch.alerts.grouping import Grouping
 from fragwatch.alerts.rules import Rule
 from fragwatch.delivery.message import message_id
 from fragwatch.evidence.files import load_evidence
@@ -29,7 +30,12 @@ SCORE_HIGH = Rule("score-high", "score_above", "critical", fire=60, clear=55, re
 JOB_FAILURE = Rule("job-failure", "job_failure", "high")
 
 
-def make_service(tmp_path: Path, rules, *, backfill=None, evidence_paths=(), spec=None, **extra):
+EACH = Grouping(catch_up="each")  # a mail per period, even when catching up
+
+
+def make_service(
+    tmp_path: Path, rules, *, backfill=None, evidence_paths=(), spec=None, grouping=None, **extra
+):
     from fragwatch.settings import load_model_spec
 
     settings = load_settings(
@@ -41,7 +47,7 @@ def make_service(tmp_path: Path, rules, *, backfill=None, evidence_paths=(), spe
     )
     spec = spec or load_model_spec(REPO / "config" / "model.toml")
     paths = [Path(p) for p in evidence_paths]
-    return build_service(settings, spec, rules, lambda: load_evidence(paths))
+    return build_service(settings, spec, rules, lambda: load_evidence(paths), grouping)
 
 
 def at(day: str, hour: int = 12) -> datetime:
@@ -55,6 +61,14 @@ def queued(svc) -> list[tuple[str, str]]:
             (r.dedupe_key, r.subject)
             for r in conn.execute(select(outbox.c.dedupe_key, outbox.c.subject).order_by("id"))
         ]
+
+
+def alert_rows(svc) -> list[tuple]:
+    """Each alert's state, firing start and last period, as the store holds them."""
+    columns = (alert_state.c.rule, alert_state.c.subject, alert_state.c.state,
+               alert_state.c.fired_at, alert_state.c.last_as_of)  # fmt: skip
+    with svc.engine.connect() as conn:
+        return sorted(tuple(r) for r in conn.execute(select(*columns)))
 
 
 def periods_stored(svc) -> list[date]:
@@ -72,6 +86,7 @@ def test_downtime_each_missed_period_is_assessed_once_and_no_alert_goes_twice(tm
     svc = make_service(tmp_path / "svc", rules, backfill=date(2015, 6, 1))
     assess_job(at("2015-09-15"), svc)
     assert periods_stored(svc) == [date(2015, m, 1) for m in (6, 7, 8, 9)]
+    keys_before = [k for k, _ in queued(svc)]
     report = assess_job(at("2016-09-15"), svc)
     assert report.periods[0] == date(2015, 10, 1)  # caught up from the store's last period
     assert len(report.periods) == 12
@@ -81,8 +96,15 @@ def test_downtime_each_missed_period_is_assessed_once_and_no_alert_goes_twice(tm
     assert stored == periods_stored(reference)
     keys = [k for k, _ in queued(svc)]
     assert len(keys) == len(set(keys))
-    assert keys == [k for k, _ in queued(reference)]
-    assert any("FIRING" in s for _, s in queued(svc))  # the span really did fire alerts
+    # The alert states end the same as if the service had never stopped.
+    assert alert_rows(svc) == alert_rows(reference)
+    # The catch-up after the downtime: one summary of the past periods, then the current
+    # period's mail, both for the one country watched (and nothing before it twice).
+    after = keys[len(keys_before) :]
+    assert keys[: len(keys_before)] == keys_before
+    assert [k.split("|")[0] for k in after] in (["summary", "alerts"], ["summary"])
+    assert after[0] == "summary|officer|TJK|2015-10-01|2016-08-01"
+    assert any("FIRING" in s or "fired" in s for _, s in queued(svc))  # alerts did fire
 
     # Coming back again with nothing new due changes nothing.
     assert assess_job(at("2016-09-20"), svc).periods == []
@@ -96,7 +118,7 @@ def test_a_value_oscillating_around_the_fire_level_sends_one_alert(tmp_path):
     without = Rule("remit", fire=45, clear=44.9, **kw)
 
     def firings(rule: Rule, name: str) -> list[str]:
-        svc = make_service(tmp_path / name, [rule], backfill=date(2023, 1, 1))
+        svc = make_service(tmp_path / name, [rule], backfill=date(2023, 1, 1), grouping=EACH)
         assess_job(at("2026-11-15"), svc)
         return [s for _, s in queued(svc) if "FIRING" in s]
 
@@ -106,7 +128,7 @@ def test_a_value_oscillating_around_the_fire_level_sends_one_alert(tmp_path):
 
 
 def test_a_period_is_written_whole_or_not_at_all(tmp_path):
-    svc = make_service(tmp_path, [SCORE_HIGH], backfill=date(2016, 1, 1))
+    svc = make_service(tmp_path, [SCORE_HIGH], backfill=date(2016, 1, 1), grouping=EACH)
     # The database refuses the outbox row the February 2016 firing needs (a real SQLite
     # failure, as a full disk would be): the whole period must roll back.
     with svc.engine.begin() as conn:
@@ -168,6 +190,7 @@ def test_alert_mail_is_delivered_as_eml_files_threaded_and_routed_by_severity(tm
         [SCORE_HIGH, stale],
         backfill=date(2016, 1, 1),
         recipients={"watch_officer": "officer@example.org", "watch_list": ["desk@example.org"]},
+        grouping=EACH,
     )
     assess_job(at("2016-12-15"), svc)
     report = deliver_job(at("2016-12-15"), svc)
@@ -184,8 +207,8 @@ def test_alert_mail_is_delivered_as_eml_files_threaded_and_routed_by_severity(tm
     assert firing["To"] == "officer@example.org"  # critical: the officer
     # The assess job attaches the interval: a score far above the fire level is robust.
     assert "score-high FIRING (robust)" in firing["Subject"]
-    assert "Robust:   yes" in firing.get_content()
-    assert "interval: median" in firing.get_content()
+    assert "Robust:   yes" in firing.get_body(("plain",)).get_content()
+    assert "interval: median" in firing.get_body(("plain",)).get_content()
     assert resolved["In-Reply-To"] == firing["Message-ID"]  # the resolution threads under it
     keys = {k for k, _ in queued(svc)}
     assert {m["Message-ID"] for m in messages} == {message_id(k, svc.sender) for k in keys}
@@ -266,15 +289,17 @@ def test_outbox_commands_list_and_requeue_dead_letters(tmp_path):
     assert "no messages" in run_cli(*args, "outbox", "dead", cwd=tmp_path, env=env).stdout
 
 
-def test_backfill_sends_transitions_but_no_reminders_for_past_periods(tmp_path):
+def test_backfill_sends_one_summary_and_the_current_period_with_no_past_reminders(tmp_path):
     stale = Rule("stale", "stale_evidence", "medium", fire=0.5, clear=0.5, repeat_hours=24)
     svc = make_service(tmp_path, [stale], backfill=date(2020, 1, 1))
     assess_job(at("2020-12-15"), svc)
     subjects = [s for _, s in queued(svc)]
-    # Stale all through 2020 (30% coverage): one firing, one reminder for the latest period,
-    # not one a month.
-    assert sum("FIRING" in s for s in subjects) == 1
-    assert sum("REMINDER" in s for s in subjects) == 1
+    # Stale all through 2020 (30% coverage): the firing of January in one summary of the
+    # past periods, and the current period's reminder; not one mail a month.
+    assert len(subjects) == 2
+    assert "catch-up summary 2020-01-01 to 2020-11-01: 1 fired, 0 resolved" in subjects[0]
+    assert "stale REMINDER" in subjects[1]
+    assert "2020-12-01" in subjects[1]
 
 
 def test_catch_up_runs_from_the_store_not_from_the_first_ever_period(tmp_path):

@@ -315,7 +315,8 @@ def test_rule_text_cannot_add_headers_or_recipients(home, start_server):
     assert message["X-Injected"] is None
     assert {k.lower() for k in message} <= {
         "from", "to", "subject", "date", "message-id", "auto-submitted", "x-fragwatch-rule",
-        "x-fragwatch-subject", "x-fragwatch-severity", "x-fragwatch-kind", "content-type",
+        "x-fragwatch-subject", "x-fragwatch-severity", "x-fragwatch-kind", "x-fragwatch-period",
+        "x-fragwatch-alerts", "content-type",
         "content-transfer-encoding", "mime-version",
     }  # fmt: skip
     assert message["To"] == OFFICER

@@ -85,7 +85,11 @@ class Context:
                 f"no evidence for watched country '{unknown[0]}'",
                 where="settings: field 'countries'",
             )
-        return settings, build_service(settings, spec, rules, evidence)
+        from fragwatch.settings import config_dir
+        from fragwatch.settings.alerts import load_grouping
+
+        grouping = load_grouping(config_dir(self.config_dir))
+        return settings, build_service(settings, spec, rules, evidence, grouping)
 
 
 def parse_date(value: str | None, option: str, default: date | None = None) -> pd.Timestamp:

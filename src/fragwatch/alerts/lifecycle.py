@@ -104,6 +104,9 @@ def deliverable(
 ) -> list[Notification]:
     """Drop silenced notifications and indicator alerts inhibited by a firing country alert.
 
+    Inhibition holds back firings and reminders only; a resolution always goes out (in the
+    group's mail), so no thread is left open.
+
     ``firing`` holds the (rule, subject) pairs firing after this run.
     """
     countries_firing = {
@@ -114,8 +117,47 @@ def deliverable(
         if any(s.covers(note.rule, note.subject, now) for s in silences):
             continue
         country = note.subject.split(":", 1)[0]
-        inhibitable = note.rule in rules and rules[note.rule].indicator is not None
+        # A resolution is never inhibited: the officer who got the firing must hear it ended.
+        rule = rules.get(note.rule)
+        inhibitable = rule is not None and rule.indicator is not None and note.kind != "resolved"
         if inhibitable and country in countries_firing:
             continue
         kept.append(note)
     return kept
+
+
+@dataclass(frozen=True)
+class Replayed:
+    """The alert picture as of the last of a series of runs (``replay``)."""
+
+    states: dict[tuple[str, str], AlertState]  # (rule, subject) -> state after the last run
+    values: dict[tuple[str, str], float | None]  # the value each rule saw in the last run
+    firings: list[tuple[str, str, datetime]]  # (rule, subject, period) of every firing, in order
+
+
+def replay(rules: list[Rule], runs: list, at) -> Replayed:
+    """Step every rule over a country's runs (assessments, oldest first), as the service did.
+
+    ``at(assessment)`` gives the period's time. Rules are evaluated with the run before each
+    one, so a report as of a past date sees the alerts that were active then, and only those:
+    the store's alert state is today's.
+    """
+    from fragwatch.alerts.rules import evaluate
+
+    states: dict[tuple[str, str], AlertState] = {}
+    values: dict[tuple[str, str], float | None] = {}
+    fired: list[tuple[str, str, datetime]] = []
+    before = None
+    for run in runs:
+        when = at(run)
+        for rule in rules:
+            if rule.about_jobs:
+                continue
+            reading = evaluate(rule, run, before)
+            key = (rule.name, reading.subject)
+            state, note = step(rule, states.get(key, AlertState(*key)), reading, when)
+            states[key], values[key] = state, reading.value
+            if note is not None and note.kind == "firing":
+                fired.append((rule.name, reading.subject, when))
+        before = run
+    return Replayed(states, values, fired)

@@ -45,7 +45,8 @@ def list_alerts(obj, show_all):
         extra = f", acknowledged by {a.acked_by}" if a.acked_by else ""
         click.echo(
             f"{a.shown_state.upper():<9} {a.state.rule:<24} {a.state.subject:<28}"
-            f" since {a.state_since:%Y-%m-%d %H:%M}  value {value}"
+            # Since: the period the state began in (the alert's own time, not the run's).
+            f" since {_since(a):%Y-%m-%d}  value {value}"
             f"  as of {a.last_as_of or '-'}  {a.notifications} sent{extra}"
         )
     for s in silences:
@@ -54,6 +55,10 @@ def list_alerts(obj, show_all):
             f" {s.silence.ends_at:%Y-%m-%d %H:%M} UTC by {s.created_by}"
             + (f" ({s.comment})" if s.comment else "")
         )
+
+
+def _since(a) -> datetime:
+    return a.state.since if a.shown_state == "firing" and a.state.since else a.state_since
 
 
 @alerts.command("ack")

@@ -112,7 +112,7 @@ def _write(obj, settings, evidence, spec, chosen, when, after, out) -> None:
 
             with read_connection(engine) as conn:
                 data = _gather(gather, evidence, spec, country, when, after, settings, conn, rules)
-        built = build_report(data, methodology_url=settings.report.methodology_url)
+        built = build_report(data, methodology_url=settings.report.methodology_link)
         html = write_report(built, folder)
         click.echo(f"{built.subject} (change since {after.date()})")
         click.echo(f"wrote {html} and {len(built.charts)} charts beside it")
@@ -163,7 +163,7 @@ def _send(obj, settings, evidence, spec, chosen, when, after, out, recipients) -
             svc.engine, evidence, spec, country, when.date(), after.date(),
             recipients=readers, sender=settings.smtp.sender, key=key,
             out_dir=_folder(settings, out, country, when, len(chosen) > 1),
-            methodology_url=settings.report.methodology_url,
+            methodology_url=settings.report.methodology_link,
             history_years=settings.report.history_years, rules=svc.rules, now=now, where="--out",
         )  # fmt: skip
         if not outcome.queued:

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import math
 import shlex
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 from email.message import EmailMessage
 from email.utils import format_datetime
@@ -20,8 +20,10 @@ import pandas as pd
 from fragwatch.alerts.lifecycle import Notification
 from fragwatch.alerts.rules import Reading, Rule
 from fragwatch.delivery.message import header_safe
+from fragwatch.delivery.wrap import wrap_text
 from fragwatch.evidence import Evidence
 from fragwatch.render import fmt_number, headline, interval_line
+from fragwatch.reports import citations, words
 from fragwatch.scoring.assessment import Assessment
 from fragwatch.scoring.explain import attribute_change
 from fragwatch.scoring.uncertainty import Interval
@@ -191,12 +193,30 @@ def top_movers(
     return chosen[[*columns, "reason", "cite_ids"]].head(top)
 
 
-def format_movers(movers: pd.DataFrame, evidence: Evidence, *, scored: bool = True) -> list[str]:
-    """Lines for ``top_movers``: value before -> after, points, reason, and the quotes."""
+def format_movers(
+    movers: pd.DataFrame,
+    evidence: Evidence,
+    *,
+    scored: bool = True,
+    change: pd.DataFrame | None = None,
+    total: float = math.nan,
+    was_withheld: bool = False,
+) -> list[str]:
+    """Lines for ``top_movers``: value before -> after, points, why in plain words, quotes.
+
+    With ``change`` (``attribute_change``) each mover says why it moved; one that moved
+    against the score's change (``total`` points) says so, so it never reads as the cause.
+    """
     lines: list[str] = []
     for rank, (code, row) in enumerate(movers.iterrows(), start=1):
         lines.append(f"  {rank}. {row['name']} [{code}]: {_mover_values(row)}")
         lines.append(f"     {_mover_points(row, scored)}")
+        if change is not None and code in change.index:
+            said = words.why(code, change, unit=str(row["unit"]), was_withheld=was_withheld)
+            if words.against(row["delta"], total):
+                verb = "rose" if total > 0 else "fell"
+                said = f"Against the trend (the score {verb}): {said[0].lower()}{said[1:]}"
+            lines.append(f"     {said}.")
         if _missing(row["value_after"]):
             # Evidence too old to count is not quoted as if it explained the value now.
             lines.append("     no fresh evidence: left out of the score")
@@ -223,6 +243,30 @@ def _mover_points(row: pd.Series, scored: bool) -> str:
     return f"{moved} points ({row['reason']})"
 
 
+def _quote_line(evidence: Evidence, row: pd.Series) -> str:
+    """A data row as a figure ('World Bank WDI, 2025 release: ...'), a quote without markup."""
+    quote = str(row["quote"])
+    obs = evidence.observations
+    src = evidence.sources
+    if (
+        row["id"] in obs.index
+        and row["source_id"] in src.index
+        and src.at[row["source_id"], "kind"] == "dataset"
+        and citations.is_data_row(quote)
+        and not _missing(obs.at[row["id"], "value"])
+    ):
+        o, s = obs.loc[row["id"]], src.loc[row["source_id"]]
+        published = s["published"]
+        return "     " + citations.data_row_text(
+            title=str(s["title"]), publisher=str(s["publisher"]),
+            release=None if pd.isna(published) else published.year,
+            value=float(o["value"]), unit=str(o["unit"]), quantity=str(o["quantity"]),
+            period=str(o["period"]),
+        )  # fmt: skip
+    shown, cleaned = citations.clean_quote(quote)
+    return f"     \u201c{shown}\u201d" + (" (markup removed for display)" if cleaned else "")
+
+
 def _quotes(evidence: Evidence, ids: list[str]) -> list[str]:
     if not ids:
         return ["     no event reported in the decay window (a zero reading)"]
@@ -234,12 +278,16 @@ def _quotes(evidence: Evidence, ids: list[str]) -> list[str]:
     # One passage can back several evidence rows (an event and its count): quote it once.
     cited = cited.drop_duplicates(["quote", "source_title"])
     shown = cited.head(MAX_QUOTES).fillna({"source_title": "unknown source", "publisher": "?"})
+    # One publication date per source, the source's own, as in the report's source list.
+    shown = shown.assign(
+        published=shown["source_id"].map(evidence.sources["published"]).fillna(shown["published"])
+    )
     source = ["source_title", "publisher", "published", "url"]
     lines = []
     # Quotes from one source share one attribution: a briefing often backs several indicators.
     for key, group in shown.groupby(source, sort=False, dropna=False):
         title, publisher, published, url = key
-        lines.extend(f"     \u201c{quote}\u201d" for quote in group["quote"])
+        lines.extend(_quote_line(evidence, row) for _, row in group.iterrows())
         when = "date unknown" if pd.isna(published) else published.date()
         lines.append(f"       \u2014 {title} ({publisher}, published {when})")
         if isinstance(url, str) and url:
@@ -278,7 +326,10 @@ def _unit(mail: AlertMail) -> str:
 
 
 def subject_line(mail: AlertMail) -> str:
-    """'[fragwatch CRITICAL] TJK: score-high FIRING — score 62.3 (high)' (header-safe)."""
+    """'[fragwatch CRITICAL] TJK, 2016-02-01: score-high FIRING — score 62.3 (high)'.
+
+    Header-safe; the period is the one the alert is about (a job alert: the run's date).
+    """
     note, rule, a = mail.note, mail.rule, mail.assessment
     state = STATES.get(note.kind, note.kind.upper())
     if a is None:
@@ -297,11 +348,17 @@ def subject_line(mail: AlertMail) -> str:
             tail = f"coverage {_pct(a.coverage)}; {tail}"
         elif rule.kind == "jump" and not _missing(value):
             tail = f"moved {value:+.1f} points; {tail}"
+        elif rule.kind == "band_change" and mail.previous is not None:
+            tail = f"band {mail.previous.band} -> {a.band}; {tail}"
     robust = _robust_tag(mail)
     if robust:
         state = f"{state} ({robust})"
-    parts = [header_safe(rule.severity).upper(), header_safe(note.subject), header_safe(rule.name)]
-    return header_safe(f"[fragwatch {parts[0]}] {parts[1]}: {parts[2]} {state} \u2014 {tail}")
+    # A resolution is good news: no severity tag that would read as an alarm in the inbox.
+    tag = "[fragwatch]" if note.kind == "resolved" else f"[fragwatch {rule.severity.upper()}]"
+    where = f"{header_safe(note.subject)}, {_period(mail)}"
+    return header_safe(
+        f"{header_safe(tag)} {where}: {header_safe(rule.name)} {state} \u2014 {tail}"
+    )
 
 
 def _robust_tag(mail: AlertMail) -> str | None:
@@ -312,11 +369,11 @@ def _robust_tag(mail: AlertMail) -> str | None:
     return "robust" if c.robust else "not robust"
 
 
-def _what_fired(mail: AlertMail) -> list[str]:
+def _what_fired(mail: AlertMail, title: str = "WHAT FIRED") -> list[str]:
     note, rule = mail.note, mail.rule
     pad = " " * 12
     lines = [
-        "WHAT FIRED",
+        title,
         f"  Rule:     {rule.name} ({rule.kind}, severity {rule.severity})",
     ]
     if rule.description:
@@ -361,6 +418,13 @@ def _score_section(
     if not _missing(delta):
         change += f", {delta:+.1f} points"
     lines.append(change)
+    if certainty is not None and not _missing(delta):
+        # The trend call: a move inside the score's 90% interval is no significant change.
+        i = certainty.interval
+        call = words.trend_call(a.score, previous.score, i.low, i.high)
+        said = words.trend_sentence(call, a.score, a.band, previous.score, previous.band,
+                                    str(previous.as_of.date()), i.low, i.high)  # fmt: skip
+        lines.append(f"  Trend: {said}")
     return lines
 
 
@@ -373,7 +437,14 @@ def _movers_section(mail: AlertMail, evidence: Evidence, top: int) -> list[str]:
         title = f"TOP MOVERS ({previous.as_of.date()} -> {a.as_of.date()})"
     if movers.empty:
         return [title, "  No indicator moved."]
-    return [title, *format_movers(movers, evidence, scored=not _missing(a.score))]
+    if previous is None:
+        return [title, *format_movers(movers, evidence, scored=not _missing(a.score))]
+    change = attribute_change(previous, a)
+    lines = format_movers(
+        movers, evidence, scored=not _missing(a.score), change=change,
+        total=a.score - previous.score, was_withheld=_missing(previous.score),
+    )  # fmt: skip
+    return [title, *lines]
 
 
 def _clear_section(mail: AlertMail) -> list[str]:
@@ -383,41 +454,195 @@ def _clear_section(mail: AlertMail) -> list[str]:
     if note.kind == "resolved":
         said = f"It cleared at {_when(note.at)} (clears when {condition})"
         return ["CLEARED", f"  {said}" + (f"; now {now}." if now else ".")]
+    if rule.momentary:
+        # A band change or a jump is an event, not a condition: nothing stays to be cleared.
+        return ["WHAT WOULD CLEAR IT", "  Nothing: this is an event, over once reported; the"
+                " next one is news of its own."]  # fmt: skip
     lines = ["WHAT WOULD CLEAR IT", f"  It clears when {condition}."]
     return lines + ([f"  Now {now}."] if now else [])
 
 
-def _act_section(mail: AlertMail) -> list[str]:
-    note, a, previous = mail.note, mail.assessment, mail.previous
-    rule, subject = shlex.quote(note.rule), shlex.quote(note.subject)
-    lines = ["TO ACT"]
-    if note.kind == "resolved":
-        lines.append("  Nothing to acknowledge: the alert is resolved.")
+SEVERITY_RANK = {"critical": 0, "high": 1, "medium": 2, "low": 3}
+KIND_RANK = {"firing": 0, "resolved": 1, "reminder": 2}
+
+
+def by_severity(mails: list[AlertMail]) -> list[AlertMail]:
+    """Most severe first; within a severity news (firing) before resolutions and reminders."""
+    return sorted(
+        mails,
+        key=lambda m: (
+            SEVERITY_RANK.get(m.rule.severity, 9),
+            KIND_RANK.get(m.note.kind, 9),
+            m.rule.name,
+            m.note.subject,
+        ),
+    )
+
+
+def _state_word(mail: AlertMail) -> str:
+    return STATES.get(mail.note.kind, mail.note.kind.upper())
+
+
+def _sections(mails: list[AlertMail], evidence: Evidence, top: int) -> list[list[str]]:
+    """The sections of one group's mail (a title line, then its lines), before wrapping."""
+    mails = by_severity(mails)
+    if not mails:
+        raise ValueError("a group mail needs at least one alert")
+    sections: list[list[str]] = []
+    if len(mails) > 1:
+        first = mails[0]
+        where = _group_name(first)
+        period = _period(first)
+        sections.append(
+            [f"{where}, period {period}: {len(mails)} alerts (most severe first)"]
+            + [
+                f"  {i}. {m.rule.name} {_state_word(m)} ({m.rule.severity})"
+                for i, m in enumerate(mails, 1)
+            ]
+        )
+        for i, m in enumerate(mails, 1):
+            title = f"{i}. {m.rule.name.upper()} {_state_word(m)}"
+            sections.append(_what_fired(m, title) + _clear_lines(m))
     else:
-        lines.append(f"  Acknowledge: fragwatch alerts ack {rule} {subject}")
-        lines.append(f"  Silence:     fragwatch alerts silence {rule} {subject} --until YYYY-MM-DD")
-    if a is not None:
+        sections.append(_what_fired(mails[0]))
+    # One explanation for the group: the score, its interval and what moved it.
+    lead = next((m for m in mails if m.assessment is not None), None)
+    if lead is not None:
+        sections.append(_score_section(lead.assessment, lead.previous, lead.certainty))
+        indicator = next((m.rule.indicator for m in mails if m.rule.indicator), None)
+        sections.append(_movers_section(replace(lead, rule=_with_indicator(lead, indicator)),
+                                        evidence, top))  # fmt: skip
+    if len(mails) == 1:
+        sections.append(_clear_section(mails[0]))
+    sections.append(_act_lines(mails))
+    return sections
+
+
+def compose_body(mail: AlertMail | list[AlertMail], evidence: Evidence, *, top: int = 3) -> str:
+    """The text of one group's mail: each alert's news, then one explanation for them all."""
+    mails = [mail] if isinstance(mail, AlertMail) else list(mail)
+    sections = _sections(mails, evidence, top)
+    sections.append(["-- ", "fragwatch early-warning alerts; this message was sent automatically."])
+    # 78 columns: mutt and phones show longer lines with continuation marks; URLs stay whole.
+    return wrap_text("\n\n".join("\n".join(lines) for lines in sections)) + "\n"
+
+
+SEVERITY_COLOURS = {"critical": "#7b1fa2", "high": "#c62828", "medium": "#ef6c00", "low": "#9e9d24"}
+
+
+def _html_line(line: str) -> dict:
+    """One text line as the HTML template shows it: a quote, a source, a link or a command."""
+    text = line.strip()
+    indent = (len(line) - len(line.lstrip(" "))) * 4
+    if text.startswith("\u201c"):
+        kind = "quote"
+    elif text.startswith("\u2014"):
+        kind = "source"
+    elif text.startswith(("http://", "https://")) and " " not in text:
+        kind = "url"
+    elif text.startswith("fragwatch "):
+        kind = "command"
+    else:
+        kind = "line"
+    return {"kind": kind, "text": text, "indent": indent}
+
+
+def compose_html(mail: AlertMail | list[AlertMail], evidence: Evidence, *, top: int = 3) -> str:
+    """The HTML part of one group's mail: the same sections as the text, in the report's look."""
+    from fragwatch.reports.render import environment
+
+    mails = by_severity([mail] if isinstance(mail, AlertMail) else list(mail))
+    sections = []
+    for lines in _sections(mails, evidence, top):
+        # Shell line continuations belong to the text part; HTML wraps by itself.
+        joined = "\n".join(lines).replace(" \\\n      --", " --")
+        first, *rest = joined.split("\n")
+        sections.append({"title": first, "lines": [_html_line(x) for x in rest if x.strip()]})
+    return (
+        environment()
+        .get_template("alert.html.j2")
+        .render(
+            title=group_subject(mails),
+            severity=mails[0].rule.severity if mails[0].note.kind != "resolved" else "resolved",
+            colour="#2e7d32"
+            if all(m.note.kind == "resolved" for m in mails)
+            else SEVERITY_COLOURS.get(mails[0].rule.severity, "#1f3b73"),
+            sections=sections,
+        )
+    )
+
+
+def _with_indicator(mail: AlertMail, indicator: str | None) -> Rule:
+    """The lead alert's rule, with the group's indicator put first among the movers."""
+    return mail.rule if indicator is None else replace(mail.rule, indicator=indicator)
+
+
+def _group_name(mail: AlertMail) -> str:
+    subject = mail.note.subject
+    return subject if subject.startswith("job:") else subject.split(":", 1)[0]
+
+
+def _period(mail: AlertMail) -> str:
+    """The period the news is about: the assessment's date (a job alert: the run's date)."""
+    if mail.assessment is not None:
+        return str(mail.assessment.as_of.date())
+    return str(_utc(mail.note.at).date())
+
+
+def _clear_lines(mail: AlertMail) -> list[str]:
+    """The clear condition of one alert of a group, in the alert's own section."""
+    return ["  " + line.strip() for line in _clear_section(mail)[1:]]
+
+
+def _command(command: str, pad: str = "    ") -> list[str]:
+    """A shell command as lines to copy: split with a backslash before an option if too long."""
+    line = pad + command
+    if len(line) <= 78 or " --" not in command:
+        return [line]
+    head, _, tail = command.rpartition(" --")
+    return [f"{pad}{head} \\", f"{pad}  --{tail}"]
+
+
+def _act_lines(mails: list[AlertMail]) -> list[str]:
+    lines = ["TO ACT"]
+    for mail in mails:
+        note = mail.note
+        rule, subject = shlex.quote(note.rule), shlex.quote(note.subject)
+        if note.kind == "resolved":
+            lines.append(f"  {note.rule}: resolved, nothing to acknowledge.")
+        elif mail.rule.momentary:
+            # A band change or a jump is an event: it is over once reported.
+            lines.append(f"  {note.rule}: an event, nothing to acknowledge or silence.")
+        else:
+            lines.append(f"  {note.rule}: acknowledge (no more reminders) or silence it:")
+            lines += _command(f"fragwatch alerts ack {rule} {subject}")
+            lines += _command(f"fragwatch alerts silence {rule} {subject} --until YYYY-MM-DD")
+    lead = next((m for m in mails if m.assessment is not None), None)
+    if lead is not None:
+        a, previous = lead.assessment, lead.previous
         since = f" --since {previous.as_of.date()}" if previous is not None else ""
-        country = shlex.quote(a.country)
-        lines.append(
-            f"  Explain:     fragwatch explain --country {country} --as-of {a.as_of.date()}{since}"
+        lines.append("  The explanation in full, with every quote:")
+        lines += _command(
+            f"fragwatch explain --country {shlex.quote(a.country)} --as-of {a.as_of.date()}{since}"
         )
     return lines
 
 
-def compose_body(mail: AlertMail, evidence: Evidence, *, top: int = 3) -> str:
-    sections = [_what_fired(mail)]
-    if mail.assessment is not None:
-        sections.append(_score_section(mail.assessment, mail.previous, mail.certainty))
-        sections.append(_movers_section(mail, evidence, top))
-    sections.append(_clear_section(mail))
-    sections.append(_act_section(mail))
-    sections.append(["-- ", "fragwatch early-warning alerts; this message was sent automatically."])
-    return "\n\n".join("\n".join(lines) for lines in sections) + "\n"
+def group_subject(mails: list[AlertMail]) -> str:
+    """The most severe alert's subject line, naming the others of the group after it."""
+    mails = by_severity(mails)
+    head = subject_line(mails[0])
+    if len(mails) == 1:
+        return head
+    others = ", ".join(f"{m.rule.name} {_state_word(m)}" for m in mails[1:])
+    tag, _, rest = head.partition("] ")
+    where, _, tail = rest.partition(": ")
+    news, dash, score = tail.partition(" \u2014 ")
+    return header_safe(f"{tag}] {where}: {news}; also {others}{dash}{score}", 300)
 
 
 def compose_alert(
-    mail: AlertMail,
+    mail: AlertMail | list[AlertMail],
     evidence: Evidence,
     *,
     sender: str,
@@ -426,25 +651,42 @@ def compose_alert(
     thread_id: str | None = None,
     top: int = 3,
 ) -> EmailMessage:
-    """The alert as a plain-text UTF-8 email, threaded under ``thread_id`` when given."""
+    """One group's alerts (or one alert) as one UTF-8 email, threaded under ``thread_id``.
+
+    ``Date`` is the composition time; the sender sets it again to the time it hands the
+    message to the server (``delivery.sender``).
+    """
+    mails = by_severity([mail] if isinstance(mail, AlertMail) else list(mail))
     to = [address for address in (header_safe(r, 320) for r in recipients) if address]
     if not to:
         raise ValueError("an alert mail needs at least one recipient")
+    lead = mails[0]
     msg = EmailMessage()
     msg["From"] = header_safe(sender, 320)
     msg["To"] = ", ".join(to)
-    msg["Subject"] = subject_line(mail)
-    msg["Date"] = format_datetime(_utc(mail.note.at))
+    msg["Subject"] = group_subject(mails)
+    msg["Date"] = format_datetime(datetime.now(UTC))
     msg["Message-ID"] = header_safe(message_id, 998)
     if thread_id:
         msg["In-Reply-To"] = header_safe(thread_id, 998)
         msg["References"] = header_safe(thread_id, 998)
     # Auto-Submitted keeps vacation responders and mailing lists from answering a robot.
     msg["Auto-Submitted"] = "auto-generated"
-    msg["X-Fragwatch-Rule"] = header_safe(mail.rule.name)
-    msg["X-Fragwatch-Subject"] = header_safe(mail.note.subject)
-    msg["X-Fragwatch-Severity"] = header_safe(mail.rule.severity)
-    msg["X-Fragwatch-Kind"] = header_safe(mail.note.kind)
+    msg["X-Fragwatch-Rule"] = header_safe(lead.rule.name)
+    msg["X-Fragwatch-Subject"] = header_safe(lead.note.subject)
+    msg["X-Fragwatch-Severity"] = header_safe(lead.rule.severity)
+    msg["X-Fragwatch-Kind"] = header_safe(lead.note.kind)
+    msg["X-Fragwatch-Period"] = header_safe(_period(lead))
+    msg["X-Fragwatch-Alerts"] = header_safe(
+        ", ".join(f"{m.rule.name} {m.note.kind}" for m in mails), 900
+    )
     # Quoted-printable: quotes are long single lines and non-ASCII; QP survives any relay.
-    msg.set_content(compose_body(mail, evidence, top=top), charset="utf-8", cte="quoted-printable")
+    msg.set_content(compose_body(mails, evidence, top=top), charset="utf-8", cte="quoted-printable")
+    # The same news in the report's look, for clients that show HTML (phones first).
+    msg.add_alternative(
+        compose_html(mails, evidence, top=top),
+        subtype="html",
+        charset="utf-8",
+        cte="quoted-printable",
+    )
     return msg

@@ -112,7 +112,7 @@ def has_key(conn: Connection, dedupe_key: str) -> bool:
 def claim_due(
     conn: Connection, now: datetime, *, lease_seconds: float, limit: int
 ) -> list[OutboxRow]:
-    """Claim up to ``limit`` rows to send, oldest first, and return them as ``sending``.
+    """Claim up to ``limit`` rows to send, newest first, and return them as ``sending``.
 
     Due rows are pending ones whose ``next_attempt_at`` has come, and ``sending`` ones claimed
     ``lease_seconds`` or more ago: their sender died before marking them. Commit the claim
@@ -123,7 +123,9 @@ def claim_due(
         and_(outbox.c.state == "pending", outbox.c.next_attempt_at <= now),
         and_(outbox.c.state == "sending", outbox.c.claimed_at <= cutoff),
     )
-    query = select(*_COLUMNS).where(due).order_by(outbox.c.id).limit(limit)
+    # Newest first: after a catch-up the current period's mail (queued last) goes out before
+    # the summary of the past, and a backlog never delays what is happening now.
+    query = select(*_COLUMNS).where(due).order_by(outbox.c.id.desc()).limit(limit)
     if conn.dialect.name != "sqlite":
         # SQLite's BEGIN IMMEDIATE already serialises claimers; elsewhere lock the rows.
         query = query.with_for_update(skip_locked=True)

@@ -9,10 +9,12 @@ from __future__ import annotations
 
 import logging
 import random
-from collections.abc import Sequence
+import re
+from collections.abc import Callable, Sequence
 from contextlib import ExitStack
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
+from email.utils import format_datetime
 
 from sqlalchemy import Engine
 
@@ -83,6 +85,7 @@ def deliver_due(
     *,
     sender: str,
     rng: random.Random | None = None,
+    clock: Callable[[], datetime] = lambda: datetime.now(UTC),
 ) -> DeliveryReport:
     """Send the rows due at ``now`` (one batch of at most ``policy.batch_size``).
 
@@ -90,6 +93,10 @@ def deliver_due(
     there is something to send. When it reports the channel itself unusable
     (``ConnectionDeliveryError``) the run stops: the row being sent is retried with backoff and
     the rest of the batch waits as long without an attempt counted.
+
+    ``now`` decides what is due and when to retry (a fixed clock in tests); ``clock`` is the
+    real time each message is handed over: its ``Date:`` header and its ``sent_at``. A mail
+    composed for a period days ago, or queued at a cycle's start, is dated when it is sent.
     """
     rng = rng if rng is not None else random.Random()
     report = DeliveryReport()
@@ -111,7 +118,8 @@ def deliver_due(
                 return report
             for index, row in enumerate(batch):
                 try:
-                    note = notifier.send(row.body.encode("utf-8"), sender, list(row.recipients))
+                    raw = stamp_date(row.body, clock()).encode("utf-8")
+                    note = notifier.send(raw, sender, list(row.recipients))
                 except ConnectionDeliveryError as exc:
                     _channel_down(engine, notifier, batch[index:], exc, now, policy, rng, report)
                     return report
@@ -120,13 +128,29 @@ def deliver_due(
                 except DeliveryError as exc:
                     _failed(engine, row, exc.message, now, policy, rng, report)
                 else:
-                    _sent(engine, row, note, now, report)
+                    _sent(engine, row, note, clock(), report)
     except BaseException:
         # A bug or a database failure: whether batch[index] went out is unknown, so it stays
         # ``sending`` for the lease; the untouched rest need not wait that long.
         _release_quietly(engine, [r.id for r in batch[index + 1 :]], now)
         raise
     return report
+
+
+_DATE = re.compile(r"^Date:[^\r\n]*(?:\r?\n[ \t][^\r\n]*)*", re.IGNORECASE | re.MULTILINE)
+
+
+def stamp_date(wire: str, at: datetime) -> str:
+    """The message with its ``Date:`` header set to ``at`` (added when it has none)."""
+    head, sep, body = wire.partition("\r\n\r\n")
+    if not sep:
+        head, sep, body = wire.partition("\n\n")
+    line = f"Date: {format_datetime(at.astimezone(UTC))}"
+    stamped, count = _DATE.subn(line, head, count=1)
+    if not count:
+        newline = "\r\n" if "\r\n" in head else "\n"
+        stamped = head + newline + line
+    return stamped + sep + body
 
 
 def _sent(

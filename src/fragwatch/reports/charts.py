@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import io
 import math
+import textwrap
 from dataclasses import dataclass
 
 import matplotlib
@@ -115,10 +116,16 @@ def _history(data: ReportData) -> Chart:
     # The previous report's value below-left of its point, this one's above-left: the two
     # stay legible when a weekly period puts the points almost on top of each other.
     for when, a, offset in ((data.since, data.previous, -11), (data.as_of, data.now, 6)):
-        shown, y = ("withheld", 10.0) if math.isnan(a.score) else (f"{a.score:.1f}", a.score)
-        ax.plot([when], [y], "o", color=INK if shown != "withheld" else MUTED, ms=4)
-        ax.annotate(shown, (when, y), xytext=(-3, offset), textcoords="offset points",
-                    ha="right", fontsize=7, color=INK)  # fmt: skip
+        if math.isnan(a.score):
+            # No dot: a point in a band would read as a score in that band.
+            ax.annotate(
+                "no score (withheld)", (when, 50.0), xytext=(-3, offset),
+                textcoords="offset points", ha="right", fontsize=7, color=MUTED,
+            )  # fmt: skip
+            continue
+        ax.plot([when], [a.score], "o", color=INK, ms=4)
+        ax.annotate(f"{a.score:.1f}", (when, a.score), xytext=(-3, offset),
+                    textcoords="offset points", ha="right", fontsize=7, color=INK)  # fmt: skip
     interval = data.interval
     if not math.isnan(interval.median):  # the 90% interval of this report's score, a whisker
         ax.errorbar([data.as_of], [interval.median],
@@ -128,7 +135,12 @@ def _history(data: ReportData) -> Chart:
     fired = pd.DatetimeIndex(data.fired["date"].unique()) if len(data.fired) else []
     for i, when in enumerate(fired):
         ax.axvline(when, color=ALERT, lw=0.8, ls="--", alpha=0.8)
-        ax.plot([when], [97], "v", color=ALERT, ms=6, label="alert fired" if i == 0 else None)
+        ax.plot([when], [97], "v", color=ALERT, ms=6,
+                label="alert fired (rule named)" if i == 0 else None)  # fmt: skip
+        # Which rule(s): the marker says it, so a reader need not guess.
+        rules = sorted(set(data.fired.loc[data.fired["date"] == when, "rule"]))
+        ax.annotate("\n".join(rules), (when, 94), xytext=(2, 0), textcoords="offset points",
+                    ha="left", va="top", fontsize=5.5, color=ALERT)  # fmt: skip
     ax.set_ylim(0, 100)
     ax.set_xlim(h.index[0], data.as_of + pd.Timedelta(days=15))
     ax.set_ylabel("fragility score (0-100)")
@@ -136,7 +148,10 @@ def _history(data: ReportData) -> Chart:
     ax.legend(loc="upper left", fontsize=7, frameon=False, ncols=2)
     for side in ("top", "right"):
         ax.spines[side].set_visible(False)
-    alerts = f"; {len(fired)} alert firing(s) marked" if len(fired) else ""
+    named = ", ".join(
+        f"{r} on {d.date()}" for r, d in zip(data.fired["rule"], data.fired["date"], strict=True)
+    )
+    alerts = f"; alerts fired: {named}" if len(fired) else ""
     spread = (
         ""
         if math.isnan(interval.median)
@@ -158,8 +173,16 @@ def _contributions(data: ReportData) -> Chart:
     points = t["contribution"].to_numpy(float)
     colours = [DIMENSION_COLOURS.get(d, MUTED) for d in t["dimension"]]
     ax.barh(y, np.nan_to_num(points), color=colours, height=0.65)
-    for yi, value in zip(y, points, strict=True):
-        label = "no fresh evidence" if math.isnan(value) else f"{value:.1f}"
+    raw = t["value"].to_numpy(float)
+    for yi, value, reading in zip(y, points, raw, strict=True):
+        # A value without points: the score is withheld, the reading itself is there.
+        label = (
+            f"{value:.1f}"
+            if not math.isnan(value)
+            else "no fresh evidence"
+            if math.isnan(reading)
+            else "not scored (score withheld)"
+        )
         ax.text(0 if math.isnan(value) else value, yi, f" {label}", va="center", fontsize=7,
                 color=MUTED if math.isnan(value) else "black")  # fmt: skip
     ax.set_yticks(y, t["name"])
@@ -219,12 +242,20 @@ def _change(data: ReportData) -> Chart:
 
 
 def _indicators(data: ReportData) -> Chart:
-    ind = data.indicators
+    value, low, high = data.raw["value"], data.raw["low"], data.raw["high"]
+    every = data.indicators
+    # A panel per indicator with evidence in the window; the others are named, not drawn
+    # empty (a withheld report would otherwise show a wall of blank charts).
+    seen = [c for c in every.index if c in value.columns and value[c].notna().any()]
+    ind = every.loc[seen] if seen else every.iloc[:1]
+    empty = [str(every.at[c, "name"]) for c in every.index if c not in seen]
     cols = 2
     rows = math.ceil(len(ind) / cols)
-    fig = Figure(figsize=(INCHES, 0.3 + 1.5 * rows), layout="constrained")
+    fig = Figure(figsize=(INCHES, 0.5 + 1.5 * rows), layout="constrained")
     axes = fig.subplots(rows, cols, sharex=True, squeeze=False).ravel()
-    value, low, high = data.raw["value"], data.raw["low"], data.raw["high"]
+    if empty:
+        fig.suptitle("No evidence in this window: " + ", ".join(empty), fontsize=6.5,
+                     color=MUTED, wrap=True)  # fmt: skip
     for ax, (code, row) in zip(axes, ind.iterrows(), strict=False):
         refs = data.refs.get(f"indicator:{code}", ())
         cite = f" [{', '.join(map(str, refs))}]" if refs else ""
@@ -262,15 +293,17 @@ def _indicators(data: ReportData) -> Chart:
                          "calm goalpost", f"previous report ({data.since.date()})"],
                loc="outside lower center", ncols=4, fontsize=6.5, frameon=False)  # fmt: skip
     alt = (
-        f"Raw values of the {len(ind)} indicators over time with their goalposts: "
+        f"Raw values of the {len(ind)} indicators with evidence over time with their goalposts: "
         + "; ".join(_latest(value[code], row) for code, row in ind.iterrows())
         + "."
+        + (f" No evidence in this window: {', '.join(empty)}." if empty else "")
     )
     return _png(fig, "indicators", alt)
 
 
 def _short(unit: str) -> str:
-    return unit if len(unit) <= 18 else unit[:17] + "\u2026"
+    """The unit as an axis label: wrapped onto lines, never cut ("percent of popula...")."""
+    return "\n".join(textwrap.wrap(unit, 18)) or unit
 
 
 def _latest(series: pd.Series, row: pd.Series) -> str:

@@ -12,11 +12,13 @@ from __future__ import annotations
 import math
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
+from datetime import UTC
 from typing import TYPE_CHECKING
 
 import numpy as np
 import pandas as pd
 
+from fragwatch.alerts.lifecycle import Replayed, replay
 from fragwatch.alerts.rules import Rule
 from fragwatch.evidence import Evidence
 from fragwatch.scoring.assessment import Assessment, assess, indicator_panel
@@ -65,6 +67,13 @@ class ReportData:
     # which it fires (None for other rules, or when the score is withheld); None without a store
     active: pd.DataFrame | None
     warnings: list[str]
+    # The stored run the alert state is replayed to (the last on or before ``as_of``); None
+    # without a store or when the store has no run by then.
+    alerts_as_of: pd.Timestamp | None
+    # What became known in the period (published in (since, as_of], this country): events with
+    # their date, kind, deaths and source, and figures with their value and source
+    news: pd.DataFrame
+    figures: pd.DataFrame
     interval: Interval  # of ``now``: median and 90% interval (NaN when the score is withheld)
     uncertainty: UncertaintySettings  # the Monte Carlo behind it (draws, noise, robust share)
 
@@ -99,6 +108,7 @@ def gather(
     (before,) = assess(evidence, spec, [country], since)
     interval, draws = assessment_interval(spec, now)
     model_change = _model_change(conn, country, since, before) if conn is not None else None
+    replayed = _replay(conn, country, spec, rules, as_of) if conn is not None else None
 
     change = attribute_change(before, now)
     change = change[change["delta"].abs() > MOVED].assign(
@@ -151,11 +161,14 @@ def gather(
         citations=citations,
         sources=sources,
         refs=figure_refs,
-        fired=_fired(conn, country, dates[0], as_of),
-        active=_active(conn, now, rules, draws, spec.uncertainty.seed)
+        fired=_fired(replayed, dates[0], as_of),
+        active=_active(conn, replayed, now, rules, draws, spec.uncertainty.seed)
         if conn is not None
         else None,
+        alerts_as_of=replayed.last if replayed is not None else None,
         warnings=_warnings(evidence, spec, now, change, since),
+        news=_news(evidence, country, since, as_of),
+        figures=_figures(evidence, country, since, as_of),
         interval=interval,
         uncertainty=spec.uncertainty,
     )
@@ -239,6 +252,9 @@ def _indicators(spec: ModelSpec) -> pd.DataFrame:
 def _citations(evidence: Evidence, ids: list[str]) -> tuple[pd.DataFrame, pd.DataFrame]:
     """Evidence rows by id with a reference number each, and the numbered source list."""
     cited = evidence.citations(ids).drop_duplicates("id").set_index("id")
+    # What a data row is a row of: its value, unit and period (events have none).
+    obs = evidence.observations[["quantity", "period", "value", "unit"]]
+    cited = cited.join(obs.reindex(cited.index))
     src = evidence.sources.reindex(cited["source_id"].dropna().unique()).reset_index(drop=True)
     src = src.sort_values(["published", "source_id"], kind="stable")
     sources = pd.DataFrame(
@@ -248,6 +264,7 @@ def _citations(evidence: Evidence, ids: list[str]) -> tuple[pd.DataFrame, pd.Dat
             "publisher": src["publisher"].fillna("").to_numpy(),
             "published": src["published"].to_numpy(),
             "url": src["url"].fillna("").to_numpy(),
+            "kind": src["kind"].fillna("").to_numpy(),
         },
         index=pd.RangeIndex(1, len(src) + 1, name="ref"),
     )
@@ -256,51 +273,102 @@ def _citations(evidence: Evidence, ids: list[str]) -> tuple[pd.DataFrame, pd.Dat
     return cited, sources
 
 
-def _fired(
-    conn: Connection | None, country: str, start: pd.Timestamp, end: pd.Timestamp
-) -> pd.DataFrame:
-    columns = ["rule", "subject", "date"]
-    if conn is None:
-        return pd.DataFrame(columns=columns)
-    from fragwatch.store.alerts import firings
+@dataclass(frozen=True)
+class _Replay:
+    replayed: Replayed
+    last: pd.Timestamp | None  # the last stored run replayed
 
-    rows = [(r, s, pd.Timestamp(at.date())) for r, s, at in firings(conn, country)]
+
+def _replay(
+    conn: Connection, country: str, spec: ModelSpec, rules: Sequence[Rule], as_of: pd.Timestamp
+) -> _Replay:
+    """The alerts as they stood on ``as_of``: the rules replayed over the stored runs to then.
+
+    The store's alert state is today's; a report for a past date must not show it.
+    """
+    from fragwatch.store.assessments import stored_series
+
+    runs = stored_series(conn, country, spec.digest, as_of.date())
+    replayed = replay(list(rules), runs, lambda a: a.as_of.to_pydatetime().replace(tzinfo=UTC))
+    return _Replay(replayed, runs[-1].as_of if runs else None)
+
+
+def _fired(replayed: _Replay | None, start: pd.Timestamp, end: pd.Timestamp) -> pd.DataFrame:
+    """Alert firings (rule, subject, date) within the history window."""
+    columns = ["rule", "subject", "date"]
+    if replayed is None:
+        return pd.DataFrame(columns=columns)
+    rows = [(r, s, pd.Timestamp(at.date())) for r, s, at in replayed.replayed.firings]
     frame = pd.DataFrame(rows, columns=columns)
     return frame[(frame["date"] >= start) & (frame["date"] <= end)].reset_index(drop=True)
 
 
 def _active(
-    conn: Connection, now: Assessment, rules: Sequence[Rule], draws: np.ndarray, seed: int
+    conn: Connection,
+    replayed: _Replay,
+    now: Assessment,
+    rules: Sequence[Rule],
+    draws: np.ndarray,
+    seed: int,
 ) -> pd.DataFrame:
+    """The alerts firing on the report's date (replayed), with today's acknowledgements."""
     from fragwatch.store.alerts import load_alerts
 
-    country = now.country
-
+    stored = load_alerts(conn)
     by_name = {r.name: r for r in rules}
     rows = []
-    for (rule, subject), alert in sorted(load_alerts(conn).items()):
-        if alert.shown_state != "firing" or not (
-            subject == country or subject.startswith(f"{country}:")
-        ):
+    for (rule, subject), state in sorted(replayed.replayed.states.items()):
+        if state.state != "firing":
             continue
-        known = by_name.get(rule)
+        known = by_name[rule]
+        today = stored.get((rule, subject))
+        # The acknowledgement belongs to one firing: show it only on that firing.
+        same = today is not None and today.state.since == state.since
         rows.append(
             {
                 "rule": rule,
                 "subject": subject,
-                "severity": known.severity if known else "",
-                "description": known.description if known else "",
-                "since": alert.state.since,
-                "value": alert.last_value,
-                "acked_by": alert.acked_by,
-                "kind": known.kind if known else "",
+                "severity": known.severity,
+                "description": known.description,
+                "since": state.since,
+                "value": replayed.replayed.values.get((rule, subject)),
+                "acked_by": today.acked_by if same else None,
+                "kind": known.kind,
                 # Score and indicator rules: the share of draws past the fire level.
-                "share": alert_share(known, now, draws, seed=seed) if known else None,
+                "share": alert_share(known, now, draws, seed=seed),
             }
         )
     columns = ["rule", "subject", "severity", "description", "since", "value", "acked_by"]
     columns += ["kind", "share"]
     return pd.DataFrame(rows, columns=columns)
+
+
+def _published_in(table: pd.DataFrame, country: str, since, as_of) -> pd.DataFrame:
+    keep = (
+        (table["country"] == country) & (table["published"] > since) & (table["published"] <= as_of)
+    )
+    return table[keep]
+
+
+def _news(evidence: Evidence, country: str, since, as_of) -> pd.DataFrame:
+    """Events published in the period, by the date they happened (newest first)."""
+    ev = _published_in(evidence.events, country, since, as_of)
+    src = evidence.sources[["title", "publisher"]]
+    out = ev[["date", "kind", "fatalities", "description", "source_id", "published"]].join(
+        src, on="source_id"
+    )
+    return out.sort_values(["date", "published"], ascending=False, kind="stable")
+
+
+def _figures(evidence: Evidence, country: str, since, as_of) -> pd.DataFrame:
+    """Figures (observations with a value) published in the period, newest first."""
+    obs = _published_in(evidence.observations, country, since, as_of)
+    obs = obs[obs["value"].notna()]
+    src = evidence.sources[["title", "publisher"]]
+    out = obs[["quantity", "period", "value", "unit", "source_id", "published"]].join(
+        src, on="source_id"
+    )
+    return out.sort_values(["published", "period"], ascending=False, kind="stable")
 
 
 def _warnings(

@@ -34,5 +34,8 @@ def render_html(view: Mapping, charts: list[dict]) -> str:
 
 
 def render_text(view: Mapping) -> str:
-    """The plain-text alternative (no charts; it says where they are)."""
-    return environment().get_template("report.txt.j2").render(**view)
+    """The plain-text alternative (no charts; it says where they are), wrapped at 78 columns
+    with URLs kept whole (``delivery.wrap``)."""
+    from fragwatch.delivery.wrap import wrap_text
+
+    return wrap_text(environment().get_template("report.txt.j2").render(**view))

@@ -12,6 +12,7 @@ from urllib.parse import urlsplit
 import pandas as pd
 
 from fragwatch.render import fmt_number
+from fragwatch.reports import citations, words
 from fragwatch.reports.data import ReportData
 from fragwatch.scoring.uncertainty import Interval
 
@@ -51,14 +52,6 @@ def safe_url(url: object) -> str:
         return ""
     parts = urlsplit(url.strip())
     return url.strip() if parts.scheme.lower() in ("http", "https") and parts.netloc else ""
-
-
-def link_url(url: str) -> str:
-    """An http(s) URL or a relative path (the methodology link); anything else is no link."""
-    if safe_url(url):
-        return url.strip()
-    parts = urlsplit(url.strip())
-    return url.strip() if not parts.scheme and not parts.netloc and url.strip() else ""
 
 
 def score_text(score: float, band: str) -> str:
@@ -108,6 +101,7 @@ def build_view(data: ReportData, *, methodology_url: str) -> dict:
         "since": str(data.since.date()),
         "headline": _headline(data),
         "warnings": list(data.warnings),
+        "happened": _happened(data),
         "changes": _changes(data, quotes),
         "model_change": _model_change(data),
         "indicators": _indicator_rows(data),
@@ -119,7 +113,9 @@ def build_view(data: ReportData, *, methodology_url: str) -> dict:
             "draws": str(data.uncertainty.draws),
             "weight_noise": f"{data.uncertainty.weight_noise:.0%}",
             "robust_share": f"{data.uncertainty.robust_share:.0%}",
-            "url": link_url(methodology_url),
+            # Linked only when absolute: a relative path is broken in mail and beside the file.
+            "url": safe_url(methodology_url),
+            "named": methodology_url.strip(),
             "model": data.model_name,
             "model_digest": data.model_digest[:12],
             "evidence_digest": data.now.evidence_digest[:12],
@@ -138,7 +134,8 @@ def _headline(data: ReportData) -> dict:
         change = f"{data.score_change:+.1f} points"
     return {
         "score": "withheld" if _missing(now.score) else f"{now.score:.1f}",
-        "band": now.band,
+        # Not "withheld / withheld": the band line says why there is no score.
+        "band": "too little fresh evidence" if _missing(now.score) else now.band,
         "colour": colour,
         "change": change,
         "previous": score_text(previous.score, previous.band),
@@ -146,6 +143,7 @@ def _headline(data: ReportData) -> dict:
         "interval": interval_text(data.interval, data.uncertainty.weight_noise),
         "range": _range(data.interval),
         "moved": len(data.change),
+        "trend": _trend(data)[0] or "",
         "summary": _summary(data),
     }
 
@@ -155,26 +153,99 @@ def _range(interval: Interval) -> str:
     return "" if _missing(interval.median) else f"90% {interval.low:.1f}\u2013{interval.high:.1f}"
 
 
+def _reference(data: ReportData) -> tuple[float, str, str, str]:
+    """The score the trend is called against: the previous report's, or, when that was
+    withheld, the last score on record before it (with a note saying so)."""
+    previous = data.previous
+    if not _missing(previous.score):
+        return previous.score, previous.band, str(data.since.date()), ""
+    h = data.history
+    earlier = h[(h.index <= data.since) & h["score"].notna()]
+    if earlier.empty:
+        return math.nan, "", "", ""
+    day_ = earlier.index[-1]
+    note = f", the last score before {data.since.date()} (withheld then)"
+    return float(earlier["score"].iloc[-1]), str(earlier["band"].iloc[-1]), str(day_.date()), note
+
+
+def _trend(data: ReportData) -> tuple[str | None, str]:
+    now, interval = data.now, data.interval
+    score, band, day_, note = _reference(data)
+    call = words.trend_call(now.score, score, interval.low, interval.high)
+    text = words.trend_sentence(
+        call, now.score, now.band, score, band, day_, interval.low, interval.high, note=note
+    )
+    return call, text
+
+
 def _summary(data: ReportData) -> str:
-    now, previous = data.now, data.previous
-    since = data.since.date()
+    now = data.now
     if _missing(now.score):
-        lead = f"The score is withheld as of {data.as_of.date()} (coverage {now.coverage:.0%})."
-    elif _missing(previous.score):
-        lead = f"The score is {score_text(now.score, now.band)}; on {since} it was withheld."
-    else:
-        verb = "rose" if data.score_change > 0 else "fell" if data.score_change < 0 else "held"
-        lead = (
-            f"The score {verb} from {previous.score:.1f} ({previous.band}) on {since} to"
-            f" {score_text(now.score, now.band)}."
+        t = now.table
+        missing = ", ".join(t.loc[t["value"].isna(), "name"].astype(str))
+        return (
+            f"No score as of {data.as_of.date()}: only {now.coverage:.0%} of the model's weight"
+            f" has fresh evidence (at least {now.min_coverage:.0%} is needed). Missing:"
+            f" {missing}."
         )
+    _, lead = _trend(data)
     if data.change.empty:
         return lead + " No indicator moved."
-    top = data.change.iloc[0]
-    return (
-        f"{lead} {len(data.change)} indicator(s) moved; the most: {top['name']}"
-        f" ({signed(top['delta'])} points, {top['reason']})."
-    )
+    total = data.score_change
+    change = data.change
+    # The main driver moved the way the score did; one that moved against it is named as such.
+    with_trend = change[~change["delta"].apply(lambda d: words.against(d, total))]
+    top = (with_trend if len(with_trend) else change).iloc[0]
+    code = top.name
+    said = words.why(code, change, unit=_unit(data, code), was_withheld=_was_withheld(data))
+    text = f"{lead} Main driver: {top['name']} ({signed(top['delta'])} points): {said}."
+    counter = change[change["delta"].apply(lambda d: words.against(d, total))]
+    if len(counter):
+        c = counter.iloc[0]
+        why_c = words.why(c.name, change, unit=_unit(data, c.name),
+                          was_withheld=_was_withheld(data))  # fmt: skip
+        text += (
+            f" Against the trend: {c['name']} ({signed(c['delta'])} points): {why_c[0].lower()}"
+            f"{why_c[1:]}."
+        )
+    return text
+
+
+def _was_withheld(data: ReportData) -> bool:
+    return _missing(data.before.score)
+
+
+MAX_NEWS = 8  # events and figures each in "what happened"; the rest are counted
+
+
+def _happened(data: ReportData) -> dict:
+    """Events and figures that became known in the period, dated, with deaths."""
+    events = []
+    for _, e in data.news.head(MAX_NEWS).iterrows():
+        deaths = "" if _missing(e["fatalities"]) else f" ({int(e['fatalities'])} dead)"
+        events.append(
+            {
+                "date": str(e["date"]),
+                "text": f"{e['description']}{deaths}",
+                "source": f"{e['publisher'] or e['title']}, published {day(e['published'])}",
+            }
+        )
+    figures = []
+    for _, f in data.figures.head(MAX_NEWS).iterrows():
+        figures.append(
+            {
+                "text": f"{f['quantity']} {f['period']}: {num(f['value'])} {f['unit']}".rstrip(),
+                "source": f"{f['publisher'] or f['title']}, published {day(f['published'])}",
+            }
+        )
+    deaths = data.news["fatalities"].sum(min_count=1)
+    return {
+        "events": events,
+        "more_events": max(0, len(data.news) - MAX_NEWS),
+        "figures": figures,
+        "more_figures": max(0, len(data.figures) - MAX_NEWS),
+        "deaths": "" if _missing(deaths) else str(int(deaths)),
+    }
 
 
 def _unit(data: ReportData, code: str) -> str:
@@ -193,18 +264,45 @@ def _quotes(data: ReportData) -> dict[str, dict]:
     for evidence_id, row in data.citations.iterrows():
         ref = row["ref"]
         source = sources.loc[int(ref)] if not _missing(ref) else None
+        shown, cleaned, data_row = _shown(row, source)
         out[evidence_id] = {
             "id": evidence_id,
             "quote": str(row["quote"]),
+            "shown": shown,  # what the reader sees (the stored quote stays verbatim)
+            "cleaned": cleaned,  # markup or footnote markers removed for display
+            "data": data_row,  # a row of a data set, shown as a figure, not as a quote
             "what": str(row["what"]),
             "ref": "" if source is None else str(int(ref)),
             "title": "unknown source" if source is None else str(source["title"]),
             "publisher": "" if source is None else str(source["publisher"]),
-            "date": day(row["published"]),
+            # One publication date per source everywhere: the source's, as in the list.
+            "date": day(row["published"] if source is None else source["published"]),
             "url": "" if source is None else safe_url(source["url"]),
             "published": row["published"],
         }
     return out
+
+
+def _shown(row: pd.Series, source: pd.Series | None) -> tuple[str, bool, bool]:
+    """The quote as the reader sees it: a data row as a figure, other text without markup."""
+    quote = str(row["quote"])
+    is_data = (
+        source is not None
+        and source["kind"] == "dataset"
+        and citations.is_data_row(quote)
+        and not _missing(row["value"])
+    )
+    if is_data:
+        published = source["published"]
+        release = None if _missing(published) or pd.isna(published) else published.year
+        text = citations.data_row_text(
+            title=str(source["title"]), publisher=str(source["publisher"]), release=release,
+            value=float(row["value"]), unit=str(row["unit"]), quantity=str(row["quantity"]),
+            period=str(row["period"]),
+        )  # fmt: skip
+        return text, False, True
+    text, cleaned = citations.clean_quote(quote)
+    return text, cleaned, False
 
 
 def _pick(quotes: dict[str, dict], ids, limit: int | None = None) -> tuple[list[dict], int]:
@@ -240,6 +338,7 @@ def _changes(data: ReportData, quotes: dict[str, dict]) -> list[dict]:
                 "from_value": signed(row["from_value"]),
                 "from_reweighting": signed(row["from_reweighting"]),
                 "reason": REASONS.get(row["reason"], row["reason"]),
+                "why": words.why(code, data.change, unit=unit, was_withheld=_was_withheld(data)),
                 "new": len(row["new_evidence_ids"]) > 0,
                 "quotes": [{**q, "new": q["id"] in fresh} for q in shown],
                 "more": more,
@@ -282,7 +381,13 @@ def _indicator_rows(data: ReportData) -> list[dict]:
                 "normalised": num(row["normalised"], 2),
                 "weight": f"{row['weight']:.1%}" if row["weight"] > 0 else "-",
                 "points": num(row["contribution"], 2),
-                "change": signed(delta[code]) if code in delta.index else "0.00",
+                "change": (
+                    "n/a"
+                    if _missing(row["value"]) and code not in delta.index
+                    else signed(delta[code])
+                    if code in delta.index
+                    else "0.00"
+                ),
                 "refs": ", ".join(str(r) for r in refs if r) if refs else "",
                 "missing": _missing(row["value"]),
             }
@@ -300,7 +405,8 @@ def _alerts(data: ReportData) -> dict:
             "subject": r["subject"],
             "severity": r["severity"] or "-",
             "description": r["description"],
-            "since": "unknown" if _missing(r["since"]) else f"{r['since']:%Y-%m-%d %H:%M} UTC",
+            # The period the alert started firing in (the run's date, not the run's clock).
+            "since": "unknown" if _missing(r["since"]) else f"{r['since']:%Y-%m-%d}",
             "value": "-" if _missing(r["value"]) else f"{r['value']:.4g}",
             "acked_by": r["acked_by"] or "",
             # Score rules: in how many of the interval's draws the score is past the fire level.
@@ -310,7 +416,14 @@ def _alerts(data: ReportData) -> dict:
         for _, r in data.active.iterrows()
     ]
     fired = len(data.fired)
-    return {"store": True, "rows": rows, "fired": fired}
+    run = data.alerts_as_of
+    return {
+        "store": True,
+        "rows": rows,
+        "fired": fired,
+        # The stored run the alert state is as of: the report's date or the last run before it.
+        "run": "" if run is None else str(run.date()),
+    }
 
 
 def _evidence(data: ReportData, quotes: dict[str, dict]) -> list[dict]:

@@ -12,20 +12,22 @@ import logging
 import threading
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import date, datetime
+from datetime import UTC, date, datetime, time
 from pathlib import Path
 
 import pandas as pd
 from apscheduler.triggers.cron import CronTrigger
 from sqlalchemy import Connection, Engine
 
-from fragwatch.alerts.lifecycle import AlertState, Notification, deliverable, step, transition_key
+from fragwatch.alerts.grouping import Grouping
+from fragwatch.alerts.lifecycle import AlertState, Notification, deliverable, step
 from fragwatch.alerts.rules import Rule, evaluate, job_reading
-from fragwatch.delivery.compose import AlertMail, Certainty, compose_alert
+from fragwatch.delivery.compose import AlertMail, Certainty, by_severity, compose_alert
 from fragwatch.delivery.message import message_id
 from fragwatch.delivery.notifiers.base import Notifier
 from fragwatch.delivery.outbox import enqueue
 from fragwatch.delivery.sender import DeliveryReport, RetryPolicy, deliver_due
+from fragwatch.delivery.summary import compose_summary
 from fragwatch.evidence import Evidence
 from fragwatch.scheduler.periods import due_periods
 from fragwatch.scoring.assessment import Assessment, assess
@@ -46,10 +48,14 @@ class Routing:
     watch_list: tuple[str, ...] = ()
 
     def recipients(self, severity: str) -> list[str]:
+        return self.route(severity)[1]
+
+    def route(self, severity: str) -> tuple[str, list[str]]:
+        """The route's name ("officer" or "list") and its recipients."""
         if severity in ("critical", "high") or not self.watch_list:
             # An empty list must not swallow alerts silently: they go to the officer.
-            return [self.officer]
-        return list(self.watch_list)
+            return "officer", [self.officer]
+        return "list", list(self.watch_list)
 
 
 @dataclass(frozen=True)
@@ -79,6 +85,7 @@ class Service:
     notifier: Callable[[], Notifier]
     backfill_from: date | None = None
     report: ReportPlan | None = None  # None: no scheduled report
+    grouping: Grouping = field(default_factory=Grouping)  # one mail per group and period
     # Set by SIGTERM: the assess job stops between two periods (each is complete on its own).
     stop: threading.Event = field(default_factory=threading.Event)
 
@@ -145,25 +152,69 @@ def _assess_due(now: datetime, svc: Service, report: AssessReport) -> None:
     previous = {c: _previous(evidence, svc.spec, c, lasts[c], first) for c in countries}
     if len(periods) > 1:
         log.info("catching up %d periods: %s to %s", len(periods), periods[0], periods[-1])
+    if svc.grouping.catch_up == "each" or len(periods) == 1:
+        for period in periods:
+            if svc.stop.is_set():
+                log.info("stopping before period %s (shutdown requested)", period.date())
+                return
+            current = assess(evidence, svc.spec, countries, pd.Timestamp(period.date()))
+            # Reminders only for the latest period: a catch-up reports every transition it
+            # finds, not a month of "still firing" mails for periods already past.
+            latest = period is periods[-1]
+            with svc.engine.begin() as conn:
+                report.alerts += _record_period(
+                    conn, period, current, previous, evidence, now, svc, remind=latest
+                )
+            previous = {a.country: a for a in current}
+            _done(report, period, current)
+        return
+    _catch_up(now, svc, report, evidence, countries, periods, previous)
+
+
+def _catch_up(now, svc, report, evidence, countries, periods, previous) -> None:
+    """Several periods at once: one summary per group for the past, full mail for the current.
+
+    Every period is assessed first; then all of them, their alert states and their mail are
+    written in ONE transaction, so a crash leaves nothing and a restart redoes the catch-up
+    (a summary is never half-sent nor missing). A shutdown request stops the assessing; what
+    was assessed is written with its summary, and the next start goes on from there.
+    """
+    assessed = []
     for period in periods:
         if svc.stop.is_set():
             log.info("stopping before period %s (shutdown requested)", period.date())
-            return
-        current = assess(evidence, svc.spec, countries, pd.Timestamp(period.date()))
-        # Reminders only for the latest period: a catch-up reports every transition it finds,
-        # not a month of "still firing" mails for periods already past.
-        remind = period is periods[-1]
-        with svc.engine.begin() as conn:
+            break
+        day = pd.Timestamp(period.date())
+        assessed.append((period, assess(evidence, svc.spec, countries, day)))
+    if not assessed:
+        return
+    reached = assessed[-1][0] is periods[-1]
+    past = assessed[:-1] if reached else assessed
+    summary: list[_Step] = []
+    with svc.engine.begin() as conn:
+        for period, current in past:
             report.alerts += _record_period(
-                conn, period, current, previous, evidence, now, svc, remind=remind
-            )
-        previous = {a.country: a for a in current}
-        report.periods.append(period.date())
-        log.info(
-            "assessed %s: %s",
-            period.date(),
-            ", ".join(f"{a.country} {_score(a)} ({a.band})" for a in current),
-        )
+                conn, period, current, previous, evidence, now, svc, remind=False,
+                summary=summary,
+            )  # fmt: skip
+            previous = {a.country: a for a in current}
+            _done(report, period, current)
+        # Queued before the current period's mail: delivery sends the newest first.
+        span = (past[0][0].date(), past[-1][0].date()) if past else None
+        report.alerts += _queue_summary(conn, summary, span, now, svc)
+        if reached:
+            period, current = assessed[-1]
+            report.alerts += _record_period(conn, period, current, previous, evidence, now, svc)
+            _done(report, period, current)
+
+
+def _done(report: AssessReport, period: datetime, current: list[Assessment]) -> None:
+    report.periods.append(period.date())
+    log.info(
+        "assessed %s: %s",
+        period.date(),
+        ", ".join(f"{a.country} {_score(a)} ({a.band})" for a in current),
+    )
 
 
 def _previous(
@@ -189,8 +240,13 @@ def _record_period(
     svc: Service,
     *,
     remind: bool = True,
+    summary: list | None = None,
 ) -> int:
-    """Save one period's assessments, step every alert, queue the mail: one transaction."""
+    """Save one period's assessments, step every alert, queue the mail: one transaction.
+
+    With ``summary`` (a catch-up's past period) the deliverable notifications are added to it
+    for the catch-up's summary mail instead of being mailed one period at a time.
+    """
     stored = load_alerts(conn)
     states = {key: alert.state for key, alert in stored.items()}
     steps: list[_Step] = []
@@ -211,10 +267,11 @@ def _record_period(
             states[(rule.name, reading.subject)] = new
             mail = None
             if note is not None:
-                sure = _certainty(svc, a, rule, draws)
+                # The interval's Monte Carlo only for mail that explains one period in full.
+                sure = _certainty(svc, a, rule, draws) if summary is None else None
                 mail = AlertMail(note, rule, a, before, _since(state, new), sure)
             steps.append(_Step(old, new, note, mail, period.date(), reading.value))
-    return _commit_steps(conn, steps, states, evidence, now, svc)
+    return _commit_steps(conn, steps, states, evidence, now, svc, summary)
 
 
 def _certainty(svc: Service, a: Assessment, rule: Rule, cache: dict) -> Certainty | None:
@@ -268,9 +325,17 @@ class _Step:
     value: float | None
 
 
-def _commit_steps(conn, steps: list[_Step], states, evidence, now, svc: Service) -> int:
+def _commit_steps(
+    conn, steps: list[_Step], states, evidence, now, svc: Service, summary: list | None = None
+) -> int:
     """Queue the deliverable mail, then write every alert's state; return messages queued."""
-    sent = _queue(conn, [s for s in steps if s.note is not None], states, evidence, now, svc)
+    noted = [s for s in steps if s.note is not None]
+    if summary is not None:
+        kept = _kept(conn, noted, states, now, svc)
+        summary.extend(s for s in noted if s.note.dedupe_key in kept)
+        sent, count = kept, 0
+    else:
+        sent, count = _queue(conn, noted, states, evidence, now, svc)
     for s in steps:
         save_alert(
             conn,
@@ -282,12 +347,13 @@ def _commit_steps(conn, steps: list[_Step], states, evidence, now, svc: Service)
             as_of=s.as_of,
             value=s.value,
             now=now,
+            period=None if s.as_of is None else datetime.combine(s.as_of, time(), UTC),
         )
-    return len(sent)
+    return count
 
 
-def _queue(conn, steps: list[_Step], states, evidence, now, svc: Service) -> set[str]:
-    """Put the deliverable notifications in the outbox; return their dedupe keys."""
+def _kept(conn, steps: list[_Step], states, now, svc: Service) -> set[str]:
+    """The dedupe keys of the notifications to mail: not silenced, not inhibited."""
     if not steps:
         return set()
     rules = {r.name: r for r in svc.rules}
@@ -295,26 +361,83 @@ def _queue(conn, steps: list[_Step], states, evidence, now, svc: Service) -> set
     silences = [s.silence for s in list_silences(conn, now)]
     notes = [s.note for s in steps]
     kept = {n.dedupe_key for n in deliverable(notes, rules, firing, silences, now)}
-    queued: set[str] = set()
     for s in steps:
-        note, mail, old = s.note, s.mail, s.old
-        if note.dedupe_key not in kept:
-            log.info("not sent (silenced or inhibited): %s", note.dedupe_key)
-            continue
-        recipients = svc.routing.recipients(mail.rule.severity)
-        thread = None
-        if note.kind != "firing" and old is not None and old.state.since is not None:
-            firing_key = transition_key(note.rule, note.subject, "firing", old.state.since)
-            thread = message_id(firing_key, svc.sender)
+        if s.note.dedupe_key not in kept:
+            log.info("not sent (silenced or inhibited): %s", s.note.dedupe_key)
+    return kept
+
+
+def group_key(route: str, group: str, period: date) -> str:
+    """The dedupe key of one group's mail for one period (its Message-ID derives from it)."""
+    return f"alerts|{route}|{group}|{period.isoformat()}"
+
+
+def _groups(steps: list[_Step], svc: Service) -> dict[tuple, list[_Step]]:
+    """Route first, then group (Alertmanager's order): (route, recipients, group) -> steps."""
+    grouped: dict[tuple, list[_Step]] = {}
+    for s in steps:
+        route, recipients = svc.routing.route(s.mail.rule.severity)
+        group = svc.grouping.group_of(s.mail.rule, s.note.subject)
+        grouped.setdefault((route, tuple(recipients), group), []).append(s)
+    return grouped
+
+
+def _queue(conn, steps: list[_Step], states, evidence, now, svc: Service) -> tuple[set[str], int]:
+    """One mail per route, group and period; return the notifications' keys and mails queued."""
+    kept = _kept(conn, steps, states, now, svc)
+    steps = [s for s in steps if s.note.dedupe_key in kept]
+    included: set[str] = set()
+    queued = 0
+    for (route, recipients, group), members in _groups(steps, svc).items():
+        mails = by_severity([s.mail for s in members])
+        period = members[0].as_of or _utc_date(members[0].note.at)
+        key = group_key(route, group, period)
         message = compose_alert(
-            mail,
+            mails,
             evidence,
             sender=svc.sender,
-            recipients=recipients,
-            message_id=message_id(note.dedupe_key, svc.sender),
-            thread_id=thread,
+            recipients=list(recipients),
+            message_id=message_id(key, svc.sender),
+            thread_id=_thread(members, mails[0], route, group, svc),
         )
-        enqueue(conn, message, dedupe_key=note.dedupe_key, recipients=recipients, kind="alert",
-                now=now)  # fmt: skip
-        queued.add(note.dedupe_key)
+        if enqueue(conn, message, dedupe_key=key, recipients=list(recipients), kind="alert",
+                   now=now):  # fmt: skip
+            queued += 1
+        included |= {s.note.dedupe_key for s in members}
+    return included, queued
+
+
+def _utc_date(at: datetime) -> date:
+    return at.date()
+
+
+def _thread(members: list[_Step], lead: AlertMail, route: str, group: str, svc: Service):
+    """A mail about an alert that fired before threads under the mail it fired in."""
+    for s in members:
+        if s.mail is lead and s.note.kind != "firing" and s.old is not None:
+            since = s.old.state.since
+            if since is not None:
+                return message_id(group_key(route, group, since.date()), svc.sender)
+    return None
+
+
+def _queue_summary(conn, steps: list[_Step], span, now, svc: Service) -> int:
+    """One summary mail per route and group for the past periods (``span``) of a catch-up."""
+    if not steps:
+        return 0
+    queued = 0
+    first, last = span
+    for (route, recipients, group), members in _groups(steps, svc).items():
+        key = f"summary|{route}|{group}|{first.isoformat()}|{last.isoformat()}"
+        message = compose_summary(
+            [s.mail for s in members],
+            group=group,
+            span=(str(first), str(last)),
+            sender=svc.sender,
+            recipients=list(recipients),
+            message_id=message_id(key, svc.sender),
+        )
+        if enqueue(conn, message, dedupe_key=key, recipients=list(recipients), kind="alert",
+                   now=now):  # fmt: skip
+            queued += 1
     return queued

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
+from fragwatch.alerts.grouping import Grouping
 from fragwatch.alerts.rules import Rule
 from fragwatch.delivery.notifiers.base import Notifier
 from fragwatch.delivery.sender import RetryPolicy
@@ -30,7 +31,7 @@ def notifier_factory(settings: Settings) -> Callable[[], Notifier]:
         def make() -> Notifier:
             return SmtpNotifier(
                 smtp.host, smtp.port, smtp.security, smtp.user, password,
-                smtp.timeout_seconds, smtp.ca_file,
+                smtp.timeout_seconds, smtp.ca_file, smtp.messages_per_connection,
             )  # fmt: skip
 
         return make
@@ -49,6 +50,7 @@ def build_service(
     spec: ModelSpec,
     rules: list[Rule],
     load_evidence: Callable[[], Evidence],
+    grouping: Grouping | None = None,
 ) -> Service:
     d = settings.delivery
     return Service(
@@ -69,11 +71,12 @@ def build_service(
         ),
         notifier=notifier_factory(settings),
         backfill_from=settings.schedule.backfill_from,
+        grouping=grouping or Grouping(),
         report=ReportPlan(
             trigger=assess_trigger(settings.schedule.report_cron),
             readers=tuple(settings.recipients.report_readers),
             out_dir=settings.report.dir,
-            methodology_url=settings.report.methodology_url,
+            methodology_url=settings.report.methodology_link,
             history_years=settings.report.history_years,
         ),
     )

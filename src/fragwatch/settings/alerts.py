@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
+from fragwatch.alerts.grouping import CATCH_UP, GROUP_BY, Grouping
 from fragwatch.alerts.rules import KINDS, SEVERITIES, Rule
 from fragwatch.errors import ConfigError
 from fragwatch.settings.model import Checker, read_toml
@@ -21,7 +22,7 @@ CLEAR_SIDE = {"score_above": -1, "indicator_above": -1, "score_below": 1, "indic
 def load_rules(path: Path, indicator_codes: set[str]) -> list[Rule]:
     data, text = read_toml(path)
     check = Checker(path, text)
-    check.table(data, (), {"rule"}, {"rule"})
+    check.table(data, (), {"rule", "group"}, {"rule"})
     entries = data["rule"]
     if not isinstance(entries, list) or not entries:
         raise check.fail(("rule",), "must be one or more [[rule]] tables")
@@ -92,3 +93,23 @@ def load_alert_rules(config_dir: Path, indicator_codes: set[str]) -> list[Rule]:
             "no such file (alert rules are required to run the service)", where=str(path)
         )
     return load_rules(path, indicator_codes)
+
+
+def load_grouping(config_dir: Path) -> Grouping:
+    """The ``[group]`` table of alerts.toml (defaults when it has none)."""
+    path = config_dir / ALERTS_FILE
+    if not path.exists():
+        return Grouping()
+    data, text = read_toml(path)
+    check = Checker(path, text)
+    entry = data.get("group")
+    if entry is None:
+        return Grouping()
+    check.table(entry, ("group",), {"by", "catch_up"}, set())
+    by = entry.get("by", ["country"])
+    if not isinstance(by, list) or any(b not in GROUP_BY for b in by):
+        raise check.fail(("group", "by"), f"must be a list of: {', '.join(GROUP_BY)}")
+    catch_up = entry.get("catch_up", "summary")
+    if catch_up not in CATCH_UP:
+        raise check.fail(("group", "catch_up"), f"must be one of {', '.join(CATCH_UP)}")
+    return Grouping(tuple(by), catch_up)

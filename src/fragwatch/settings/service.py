@@ -14,6 +14,7 @@ import re
 from datetime import date
 from pathlib import Path
 from typing import Literal
+from urllib.parse import urljoin, urlsplit
 
 from pydantic import (
     BaseModel,
@@ -60,6 +61,9 @@ class SmtpSettings(_Strict):
     password_file: Path | None = None  # a secrets file holding only the password
     sender: str = "fragwatch@localhost"
     timeout_seconds: float = Field(30.0, gt=0)
+    # A new connection after this many messages: Debian's exim queues (defers) every message
+    # after the 10th of one connection instead of delivering it at once.
+    messages_per_connection: int = Field(10, ge=1)
     # Extra certificate authorities to trust (PEM), e.g. an internal CA; the system store is
     # always used as well. Certificates are always verified.
     ca_file: Path | None = None
@@ -166,6 +170,11 @@ class Report(_Strict):
     # The method note's link. Relative by default: nothing in a report is fetched from a
     # network; point it at where your readers can open docs/methodology.md.
     methodology_url: str = "docs/methodology.md"
+    # Where readers open the published documentation (http or https): a relative
+    # methodology_url is resolved against it, so mail carries an absolute link. Unset, a
+    # relative methodology_url is named in the report but not linked (it would be broken in a
+    # mail client and beside the written report alike).
+    base_url: str | None = None
     history_years: int = Field(5, gt=0, le=50)  # span of the score-history chart
 
     @field_validator("methodology_url")
@@ -175,6 +184,23 @@ class Report(_Strict):
         if scheme not in ("", "http", "https") or any(c.isspace() for c in value):
             raise ValueError(f"'{value}' is not an http(s) URL or a relative path")
         return value
+
+    @field_validator("base_url")
+    @classmethod
+    def _base(cls, value: str | None) -> str | None:
+        if value is None:
+            return None
+        parts = urlsplit(value)
+        if parts.scheme not in ("http", "https") or not parts.netloc or " " in value:
+            raise ValueError(f"'{value}' is not an absolute http(s) URL")
+        return value if value.endswith("/") else value + "/"
+
+    @property
+    def methodology_link(self) -> str:
+        """The methodology link the report carries: absolute whenever a base URL is known."""
+        if self.base_url is None or urlsplit(self.methodology_url).scheme:
+            return self.methodology_url
+        return urljoin(self.base_url, self.methodology_url)
 
 
 class Settings(BaseSettings):

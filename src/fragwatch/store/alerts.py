@@ -7,13 +7,13 @@ assessment, the alert states it moves and the outbox rows they cause in one tran
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import UTC, date, datetime
+from datetime import date, datetime
 
 from sqlalchemy import Connection, delete, func, insert, select, update
 
 from fragwatch.alerts.lifecycle import AlertState, Silence
 from fragwatch.errors import UsageError
-from fragwatch.store.schema import alert_state, outbox, silences
+from fragwatch.store.schema import alert_state, silences
 
 
 @dataclass(frozen=True)
@@ -55,44 +55,6 @@ def load_alerts(conn: Connection) -> dict[tuple[str, str], StoredAlert]:
     return {(r.rule, r.subject): _stored(r) for r in rows}
 
 
-def firings(conn: Connection, country: str) -> list[tuple[str, str, datetime]]:
-    """(rule, subject, fired at) of every firing known for a country's alerts, oldest first.
-
-    ``alert_state`` keeps only the latest firing of each alert; earlier ones are read from the
-    outbox, whose firing mails carry the transition in their dedupe key (``transition_key``:
-    rule|subject|firing|time). A silenced firing sent no mail, so only its latest one is known.
-    """
-
-    def ours(subject: str) -> bool:
-        return subject == country or subject.startswith(f"{country}:")
-
-    found = {
-        (r.rule, r.subject, r.fired_at)
-        for r in conn.execute(
-            select(alert_state.c.rule, alert_state.c.subject, alert_state.c.fired_at)
-        )
-        if r.fired_at is not None and ours(r.subject)
-    }
-    keys = conn.scalars(
-        select(outbox.c.dedupe_key).where(
-            outbox.c.kind == "alert", outbox.c.dedupe_key.like("%|firing|%")
-        )
-    )
-    for key in keys:
-        parts = key.rsplit("|", 3)
-        if len(parts) != 4:
-            continue
-        rule, subject, kind, at = parts
-        if kind != "firing" or not ours(subject):
-            continue
-        try:
-            when = datetime.fromisoformat(at)
-        except ValueError:
-            continue
-        found.add((rule, subject, when if when.tzinfo else when.replace(tzinfo=UTC)))
-    return sorted(found, key=lambda f: (f[2], f[0], f[1]))
-
-
 def save_alert(
     conn: Connection,
     before: StoredAlert | None,
@@ -103,8 +65,14 @@ def save_alert(
     as_of: date | None,
     value: float | None,
     now: datetime,
+    period: datetime | None = None,
 ) -> None:
-    """Write one alert's state after a run (insert on first sight)."""
+    """Write one alert's state after a run (insert on first sight).
+
+    ``period`` is the period the run assessed: a state's start and a resolution are dated by
+    it (a backfill run today dates what it finds in 2016 in 2016); ``now`` is the run's clock.
+    """
+    at = period or now
     shown = "resolved" if resolved else after.state
     changed = before is None or before.shown_state != shown
     values = {
@@ -117,17 +85,17 @@ def save_alert(
         "acked_at": after.acked_at,
     }
     if changed:
-        values["state_since"] = now
+        values["state_since"] = at
     if after.state == "firing" and (before is None or before.state.state != "firing"):
         values.update(fired_at=after.since, notifications=0, acked_by=None)
     if resolved:
-        values.update(resolved_at=now, acked_at=None, acked_by=None)
+        values.update(resolved_at=at, acked_at=None, acked_by=None)
     if notified:
         values["notifications"] = (0 if "notifications" in values else before.notifications) + 1
     if before is None:
         conn.execute(
             insert(alert_state).values(
-                rule=after.rule, subject=after.subject, **{"state_since": now, **values}
+                rule=after.rule, subject=after.subject, **{"state_since": at, **values}
             )
         )
         return

@@ -144,3 +144,22 @@ def stored_at(conn: Connection, country: str, as_of: date) -> list[Assessment]:
         .order_by(assessments.c.computed_at, assessments.c.id)
     )
     return [Assessment.from_dict(json.loads(p)) for p in conn.scalars(query)]
+
+
+def stored_series(
+    conn: Connection, country: str, model_digest: str, until: date
+) -> list[Assessment]:
+    """A country's stored runs under one model up to ``until``, oldest first.
+
+    The alerts of a past date are replayed from these (``alerts.lifecycle.replay``).
+    """
+    query = (
+        select(assessments.c.payload)
+        .where(
+            assessments.c.country == country,
+            assessments.c.model_digest == model_digest,
+            assessments.c.as_of <= until,
+        )
+        .order_by(assessments.c.as_of)
+    )
+    return [Assessment.from_dict(json.loads(p)) for p in conn.scalars(query)]

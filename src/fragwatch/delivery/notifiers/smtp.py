@@ -1,4 +1,5 @@
-"""Send through an SMTP server with smtplib: verified TLS, optional AUTH, one connection a batch."""
+"""Send through an SMTP server with smtplib: verified TLS, optional AUTH, a connection per batch
+of at most ``messages_per_connection`` messages."""
 
 from __future__ import annotations
 
@@ -57,6 +58,7 @@ class SmtpNotifier:
         password: str | None = None,
         timeout: float = 30.0,
         ca_file: Path | None = None,
+        messages_per_connection: int = 10,
     ) -> None:
         if security not in SECURITY_MODES:
             raise ValueError(f"security must be one of {', '.join(SECURITY_MODES)}: {security!r}")
@@ -67,8 +69,14 @@ class SmtpNotifier:
         self._password = _Secret(password or "")
         self.timeout = float(timeout)
         self.ca_file = Path(ca_file) if ca_file is not None else None
+        if messages_per_connection < 1:
+            raise ValueError("messages_per_connection must be at least 1")
+        # Debian's exim defers every message after the 10th of one connection ("no immediate
+        # delivery"): a new connection after this many keeps them all immediate.
+        self.messages_per_connection = int(messages_per_connection)
         self._smtp: smtplib.SMTP | None = None
         self._reused = False  # the open connection has carried a message already
+        self._carried = 0  # messages sent on the open connection
 
     def __repr__(self) -> str:
         return (
@@ -92,6 +100,8 @@ class SmtpNotifier:
         self._close()
 
     def send(self, raw: bytes, sender: str, recipients: list[str]) -> str | None:
+        if self._smtp is not None and self._carried >= self.messages_per_connection:
+            self._close()
         if self._smtp is None:
             self._smtp = self._connect()
         try:
@@ -111,6 +121,7 @@ class SmtpNotifier:
                 self._close()
                 raise self._error(ConnectionDeliveryError, "server closed the connection") from None
         self._reused = True
+        self._carried += 1
         if not refused:
             return None
         return "recipients refused: " + "; ".join(
@@ -205,7 +216,7 @@ class SmtpNotifier:
         return context
 
     def _close(self) -> None:
-        smtp, self._smtp, self._reused = self._smtp, None, False
+        smtp, self._smtp, self._reused, self._carried = self._smtp, None, False, 0
         if smtp is None:
             return
         try:
