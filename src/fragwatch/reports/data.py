@@ -254,7 +254,7 @@ def _citations(evidence: Evidence, ids: list[str]) -> tuple[pd.DataFrame, pd.Dat
     cited = evidence.citations(ids).drop_duplicates("id").set_index("id")
     # What a data row is a row of: its value, unit and period (events have none).
     obs = evidence.observations[["quantity", "period", "value", "unit"]]
-    cited = cited.join(obs.reindex(cited.index))
+    cited = cited.drop(columns=["value", "unit", "period"]).join(obs.reindex(cited.index))
     src = evidence.sources.reindex(cited["source_id"].dropna().unique()).reset_index(drop=True)
     src = src.sort_values(["published", "source_id"], kind="stable")
     sources = pd.DataFrame(
