@@ -261,7 +261,7 @@ def _quote_line(evidence: Evidence, row: pd.Series) -> str:
             title=str(s["title"]), publisher=str(s["publisher"]),
             release=None if pd.isna(published) else published.year,
             value=float(o["value"]), unit=str(o["unit"]), quantity=str(o["quantity"]),
-            period=str(o["period"]),
+            period=str(o["period"]), citation=_text(s.get("citation")),
         )  # fmt: skip
     shown, cleaned = citations.clean_quote(quote)
     return f"     \u201c{shown}\u201d" + (" (markup removed for display)" if cleaned else "")
@@ -690,3 +690,8 @@ def compose_alert(
         cte="quoted-printable",
     )
     return msg
+
+
+def _text(value: object) -> str:
+    """A cell that may be missing (NaN, None) as text, '' when missing."""
+    return value if isinstance(value, str) else ""

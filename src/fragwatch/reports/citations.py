@@ -54,9 +54,11 @@ def figure_text(value: float, unit: str, quantity: str) -> str:
 
 def data_row_text(
     *, title: str, publisher: str, release: int | None, value: float, unit: str, quantity: str,
-    period: str,
+    period: str, citation: str = "",
 ) -> str:  # fmt: skip
-    """'World Bank WDI, 2025 release: 27.3% of GDP in 2015'."""
-    name = dataset_name(title, publisher)
-    edition = f", {release} release" if release else ""
-    return f"{name}{edition}: {figure_text(value, unit, quantity)} in {period}"
+    """'World Bank WDI, 2025 release: 27.3% of GDP in 2015'. ``citation``: how the release
+    itself says it is cited (the open-data layer declares one), else built from the title."""
+    if not citation:
+        name = dataset_name(title, publisher)
+        citation = f"{name}, {release} release" if release else name
+    return f"{citation}: {figure_text(value, unit, quantity)} in {period}"

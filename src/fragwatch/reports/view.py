@@ -11,7 +11,7 @@ from urllib.parse import urlsplit
 
 import pandas as pd
 
-from fragwatch.render import fmt_number
+from fragwatch.render import fmt_number, layer_split
 from fragwatch.reports import citations, words
 from fragwatch.reports.data import ReportData
 from fragwatch.scoring.uncertainty import Interval
@@ -139,7 +139,8 @@ def _headline(data: ReportData) -> dict:
         "colour": colour,
         "change": change,
         "previous": score_text(previous.score, previous.band),
-        "coverage": f"{now.coverage:.0%}",
+        # The coverage and the layers it came from: "62% (open data 62%, reports 0%)".
+        "coverage": f"{now.coverage:.0%}{layer_split(now)}",
         "interval": interval_text(data.interval, data.uncertainty.weight_noise),
         "range": _range(data.interval),
         "moved": len(data.change),
@@ -298,7 +299,7 @@ def _shown(row: pd.Series, source: pd.Series | None) -> tuple[str, bool, bool]:
         text = citations.data_row_text(
             title=str(source["title"]), publisher=str(source["publisher"]), release=release,
             value=float(row["value"]), unit=str(row["unit"]), quantity=str(row["quantity"]),
-            period=str(row["period"]),
+            period=str(row["period"]), citation=_text(source.get("citation")),
         )  # fmt: skip
         return text, False, True
     text, cleaned = citations.clean_quote(quote)
@@ -376,7 +377,7 @@ def _indicator_rows(data: ReportData) -> list[dict]:
                 "dimension": row["dimension"],
                 "value": _value(row["value"], row["unit"]),
                 "range": f"{num(row['low'])}-{num(row['high'])}" if ranged else "",
-                "goalposts": f"{num(row['lo'], 0)} to {num(row['hi'], 0)}",
+                "goalposts": f"{row['lo']:g} to {row['hi']:g}",
                 "fragile": f"{fragile} is more fragile",
                 "normalised": num(row["normalised"], 2),
                 "weight": f"{row['weight']:.1%}" if row["weight"] > 0 else "-",
@@ -459,3 +460,8 @@ def _sources(data: ReportData) -> list[dict]:
         }
         for ref, s in data.sources.iterrows()
     ]
+
+
+def _text(value: object) -> str:
+    """A cell that may be missing (NaN, None) as text, '' when missing."""
+    return value if isinstance(value, str) else ""
