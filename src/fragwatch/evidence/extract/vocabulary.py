@@ -119,6 +119,13 @@ class EventRule:
     exclude: tuple[Clause, ...]
     foreign: str  # "skip": a sentence naming other countries but not this one is not about it
     path: str
+    # Words that make a sentence stating a death toll an event of this kind ("killing at least
+    # 15 people" near "suicide"), and which kind wins when several fit one sentence.
+    toll: tuple[re.Pattern, ...] = ()
+    priority: int = 0
+
+    def toll_fits(self, sentence: str) -> bool:
+        return any(p.search(sentence) for p in self.toll)
 
     def fire(self, sentence: str, paragraph: str, country: re.Pattern | None) -> list[re.Match]:
         """Each place the sentence triggers this rule (one sentence may tell of two events).
@@ -149,6 +156,36 @@ _ACTOR = (
 
 
 @dataclass(frozen=True)
+class Mention:
+    """A country named in a sentence. ``weak`` when named as an origin, a route, a neighbour or
+    a news agency rather than as the subject: "from Russia", "of Afghan origin", "the border
+    with Tajikistan", "Russia's RIA news agency", "U.S. dollars"."""
+
+    start: int
+    end: int
+    code: str
+    weak: bool
+    subject: bool  # the sentence's subject: its opening words, "X's", "Kyrgyz migrants"
+
+
+_WEAK_BEFORE = re.compile(
+    r"\b(?:from|via|through|with|bordering|than|against|destined\s+for|bound\s+for|outlawed\s+in"
+    r"|banned\s+in|transit\s+(?:through|via))\s+(?:the\s+)?(?:[\w-]+\s+){0,2}$",
+    re.I,
+)
+_WEAK_AFTER = re.compile(
+    r"^(?:\s+origin\b|-?(?:bound|born)\b|\s*(?:\$|dollars?\b|drugs\b|heroin\b|opiates?\b)"
+    r"|(?:’s|'s)?\s+(?:[A-Z][\w-]+\s+){0,2}(?:news\s+agency|new\s+agency|Interfax|TASS|RIA|Novosti"
+    r"|Sputnik|Izvestia|Kommersant|media|newspaper))",
+)
+_SUBJECT_AFTER = re.compile(
+    r"^(?:’s|'s|\s+(?:[\w-]+\s+){0,2}(?:migrants?|citizens|nationals|workers|authorities|government"
+    r"|police|forces|troops|army|officials|ministry|Ministry|families|refugees|people|president"
+    r"|President|economy|side)\b)"
+)
+
+
+@dataclass(frozen=True)
 class Vocabulary:
     quantities: tuple[QuantityRule, ...]
     events: tuple[EventRule, ...]
@@ -158,6 +195,28 @@ class Vocabulary:
 
     def country_pattern(self, iso3: str) -> re.Pattern | None:
         return self.countries.get(iso3)
+
+    def any_country(self) -> re.Pattern:
+        """One pattern for every country's names, each in a group named by its code."""
+        pattern = self.__dict__.get("_any")
+        if pattern is None:
+            pattern = re.compile(
+                "|".join(f"(?P<{code}>{p.pattern})" for code, p in self.countries.items())
+            )
+            object.__setattr__(self, "_any", pattern)
+        return pattern
+
+    def mentions(self, text: str) -> list[Mention]:
+        """Every country the text names, in order, each marked weak or subject."""
+        pattern = self.any_country()
+        found = []
+        for m in pattern.finditer(text):
+            before, after = text[: m.start()], text[m.end() :]
+            weak = bool(_WEAK_BEFORE.search(before[-40:]) or _WEAK_AFTER.match(after))
+            opening = not re.search(r"[A-Za-z]{3,}\W+[A-Za-z]{3,}\W+[a-z]{3,}", before)
+            subject = not weak and (opening or bool(_SUBJECT_AFTER.match(after)))
+            found.append(Mention(m.start(), m.end(), m.lastgroup or "", weak, subject))
+        return found
 
     def about_other_country(self, text: str, iso3: str) -> bool:
         """Whether a sentence tells of events in or by another country and never names this one:
@@ -295,7 +354,9 @@ def _quantity_rule(path: Path) -> QuantityRule:
 
 def _event_rule(path: Path) -> EventRule:
     f = _File(path)
-    f.check_keys(f.data, {"kind", "label", "triggers", "foreign", "require", "exclude"})
+    f.check_keys(
+        f.data, {"kind", "label", "triggers", "foreign", "require", "exclude", "toll", "priority"}
+    )
     kind = f.string(f.data, "kind")
     if not CODE.fullmatch(kind):
         raise f.fail(f"'{kind}' is not an event kind (lower_case_with_underscores)", "kind")
@@ -305,6 +366,10 @@ def _event_rule(path: Path) -> EventRule:
     foreign = f.data.get("foreign", "skip")
     if foreign not in FOREIGN:
         raise f.fail(f"'{foreign}' is not one of {', '.join(FOREIGN)}", "foreign", str(foreign))
+    priority = f.data.get("priority", 0)
+    if not isinstance(priority, int) or isinstance(priority, bool):
+        raise f.fail("must be a whole number", "priority")
+    toll = f.patterns(f.data["toll"], "toll") if "toll" in f.data else ()
     return EventRule(
         kind=kind,
         label=f.string(f.data, "label"),
@@ -313,6 +378,8 @@ def _event_rule(path: Path) -> EventRule:
         exclude=f.clauses("exclude"),
         foreign=foreign,
         path=str(path),
+        toll=toll,
+        priority=priority,
     )
 
 
