@@ -185,7 +185,9 @@ def _respectively(mentions: list[Mention], figures: list[Figure], sentence: str)
     if len(codes) < len(figures):
         return {}
     codes = codes[-len(figures) :]
-    return {f.start: code for f, code in zip(sorted(figures, key=lambda f: f.start), codes)}
+    return {
+        f.start: code for f, code in zip(sorted(figures, key=lambda f: f.start), codes, strict=True)
+    }
 
 
 # -- death tolls -------------------------------------------------------------------------------
@@ -368,9 +370,13 @@ def _observations(place: _Place, figures: list[Figure], vocabulary: Vocabulary) 
     prev = place.previous
     joined = ""
     if prev is not None:
-        gap = " " if not place.same_line else paragraph[
-            prev.start - place.paragraph.start : place.sentence.start - place.paragraph.start
-        ][len(prev.text) :]
+        gap = (
+            " "
+            if not place.same_line
+            else paragraph[
+                prev.start - place.paragraph.start : place.sentence.start - place.paragraph.start
+            ][len(prev.text) :]
+        )
         joined = prev.text + gap
     accepted: dict[int, list[tuple[str, bool]]] = {}
     anywhere = vocabulary.any_country()

@@ -70,7 +70,8 @@ def load_corpus(path: Path) -> list[Passage]:
                 )
             )
         except (ValueError, KeyError, TypeError) as exc:
-            raise EvidenceError(f"not a corpus passage ({exc})", where=location(str(path), number))
+            where = location(str(path), number)
+            raise EvidenceError(f"not a corpus passage ({exc})", where=where) from None
     return passages
 
 
@@ -105,7 +106,9 @@ def _same_event(label: dict, c: Candidate) -> bool:
     deaths = label.get("deaths")
     if deaths is None:
         return True
-    return c.fatalities is not None and any(_close(float(d), c.fatalities) for d in _options(deaths))
+    if c.fatalities is None:
+        return False
+    return any(_close(float(d), c.fatalities) for d in _options(deaths))
 
 
 def _label_matches(label: dict, c: Candidate, *, country: bool = True) -> bool:
