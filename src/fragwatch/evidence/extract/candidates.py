@@ -26,6 +26,7 @@ from how much of it the text states outright (see ``confidence``).
 
 from __future__ import annotations
 
+import itertools
 import re
 from collections import Counter
 from dataclasses import dataclass, replace
@@ -41,6 +42,9 @@ from fragwatch.evidence.extract.times import (
     nested,
 )
 from fragwatch.evidence.extract.vocabulary import EventRule, Mention, Span, Vocabulary
+
+# A text shorter than this is a news item rather than a report (see fallback_period).
+NEWS_LENGTH = 4000
 
 
 @dataclass(frozen=True)
@@ -112,7 +116,8 @@ def _figure_time(
         )
 
     before = [t for t in times if t.end <= start and not taken(t)]
-    after = [t for t in times if t.start >= end]
+    # A date far after the figure is another clause's ("... which erupted last year").
+    after = [t for t in times if t.start >= end and t.start - end <= 80]
     return before[-1] if before else (after[0] if after else None)
 
 
@@ -123,14 +128,21 @@ def _nearest_time(times: list[TimeRef], start: int, end: int) -> TimeRef | None:
     return min(times, key=distance) if times else None
 
 
-def _dating(chosen: TimeRef | None, cited: TimeRef | None, published: date) -> tuple[str, str, str]:
+def _dating(
+    chosen: TimeRef | None, cited: TimeRef | None, published: date, news: bool = False
+) -> tuple[str, str, str]:
     """(period, how it was found, dated) for a figure or event."""
     if chosen is not None:
         how = f"'{chosen.text}'" + ("" if chosen.how == "stated" else f" ({chosen.how})")
-        dated = "paragraph" if chosen.how.endswith("earlier in the paragraph") else "stated"
+        dated = (
+            "paragraph" if chosen.how.endswith(("earlier in the paragraph", "before")) else "stated"
+        )
         return chosen.period, how, dated
     if cited is not None:
         return cited.period, f"'{cited.text}' (date of the quoted item)", "quoted item"
+    if news:
+        period = fallback_period(published, news=True)
+        return period, "no date in the sentence: the month the news item was published", "fallback"
     period = fallback_period(published)
     return period, "no date in the sentence: the year a quarter before publication", "fallback"
 
@@ -155,21 +167,47 @@ _PLACE_BEFORE = re.compile(
 )
 
 
-def _country_at(mentions: list[Mention], sentence: str, start: int, end: int) -> str | None:
-    """The country a sentence names as the subject of what lies at ``start:end``."""
+# Words that start another clause; and how far (in characters, clause words counted 40) a country
+# may be named from a figure and still be its country.
+_CLAUSE = re.compile(r"\b(?:because|while|whereas|although|though|but|as|since|after|when)\b")
+FAR = 90
+
+
+def _country_at(
+    mentions: list[Mention],
+    sentence: str,
+    start: int,
+    end: int,
+    others: tuple[tuple[int, int], ...] = (),
+) -> str | None:
+    """The country a sentence names as the subject of what lies at ``start:end``; ``others``
+    are the spans of the sentence's other figures, whose own places are not this one's."""
 
     def score(m: Mention) -> float:
+        place = bool(_PLACE_BEFORE.search(sentence[: m.start]))
         if m.end <= start:
             distance = start - m.end
+            # "... seized on the territory of the Russian Federation and 7,700 grams ...": a
+            # place named after another figure is that figure's.
+            if place and any(e <= m.start and s != start for s, e in others):
+                distance += 100
+        elif m.start - end <= 3:
+            distance = -80  # the figure's own noun: "12,000 Tajik migrants", "330 Kyrgyz citizens"
         else:
-            distance = m.start - end + (0 if _PLACE_BEFORE.search(sentence[: m.start]) else 25)
+            distance = m.start - end + (-40 if place else 25)
         between = sentence[min(m.end, end) : max(m.start, start)]
         if ";" in between:
             distance += 500
+        # Another clause's country: "with the downturn in Russia adding to the difficulties
+        # because remittances are more than 40 per cent of GDP".
+        distance += 40 * len(_CLAUSE.findall(between))
         return distance - (60 if m.subject else 0)
 
     strong = [m for m in mentions if not m.weak]
-    return min(strong, key=score).code if strong else None
+    if not strong:
+        return None
+    best = min(strong, key=score)
+    return best.code if score(best) <= FAR else None
 
 
 def _respectively(mentions: list[Mention], figures: list[Figure], sentence: str) -> dict[int, str]:
@@ -200,28 +238,32 @@ _DEATH_WORD = (
 _TOLL_BEFORE = re.compile(
     r"(?:\b(?:killing|killed|kills?|claimed\s+the\s+lives\s+of|the\s+lives\s+of|deaths?\s+of"
     r"|bodies\s+of|massacred)\s+$"
-    rf"|\b{_DEATH_WORD}\b[^.;]{{0,160}}\b(?:to|at|reached|exceeded|exceeds|hit|of|is|was"
-    r"|stands\s+at|stood\s+at)\s+$"
+    rf"|\b{_DEATH_WORD}\b(?:(?!injur|wound|hurt|arrest|detain)[^.;]){{0,160}}"
+    r"\b(?:to|at|reached|exceeded|exceeds|hit|of|is|was|stands\s+at|stood\s+at)\s+$"
     r"|\b(?:killed|dead|died)\b[^.;]{0,15}\balong\s+with\s+$)",
     re.I,
 )
 # ... or these after it, within a few words: "32 people, including three prison officers, were
 # killed", "46 dead", "were among the dead".
 _TOLL_AFTER = re.compile(
-    r"^(?:\s*[\w'’-]+,?){0,9}?\s*(?:were|was|have\s+been|had\s+been|are|being|lost\s+their"
+    r"^(?:\s*(?!(?:where|which|that|who|when|while)\b)[\w'’“”\"-]+,?){0,9}?\s*"
+    r"(?:were|was|have\s+been|had\s+been|are|being|lost\s+their"
     r"|have|had|reportedly|also|among\s+the)?\s*"
     r"(?:killed|dead|died|deaths?|perished|massacred|lives|liquidated|lost\s+their\s+lives)\b",
     re.I,
 )
 # Counts that are not the toll: "revised from 24", "25 out of 29", "including three officers".
 _NOT_TOLL_BEFORE = re.compile(
-    r"\b(?:from|including|among\s+them|of\s+whom|of\s+them|previous(?:ly)?|earlier|initial)"
-    r"(?:\s+[\w-]+){0,3}\s+$",
+    r"(?:\b(?:from|including|among\s+them|of\s+whom|of\s+them)\s+"
+    r"|\b(?:previous(?:ly)?|earlier|initial)\s+(?:[\w-]+\s+){0,2}(?:toll|reports?|figures?|count)"
+    r"\b[^.;]{0,30}\s)$",
     re.I,
 )
 _NOT_TOLL_AFTER = re.compile(r"^\s*(?:out\s+of|of\s+(?:these|them|whom|the))\b", re.I)
 _CHAIN = re.compile(r"^[^.;:]{0,40}?(?:\band|,|\bincluding|\bamong\s+them)\s*$", re.I)
-_WOUNDED = re.compile(r"^\s*(?:[\w-]+\s+){0,3}(?:wounded|injured|hurt|missing|arrested|detained)")
+_WOUNDED = re.compile(
+    r"^\s*(?:(?!dead|killed|died)[\w-]+\s+){0,3}(?:wounded|injured|hurt|missing|arrested|detained)"
+)
 
 
 def death_toll(sentence: str, figures: list[Figure]) -> float | None:
@@ -232,9 +274,11 @@ def death_toll(sentence: str, figures: list[Figure]) -> float | None:
     total = None
     for i, f in enumerate(counts):
         before, after = sentence[: f.start], sentence[f.end :]
-        if _NOT_TOLL_BEFORE.search(before[-40:]) or _NOT_TOLL_AFTER.match(after):
+        if _NOT_TOLL_BEFORE.search(before[-60:]) or _NOT_TOLL_AFTER.match(after):
             continue
-        toll = bool(_TOLL_BEFORE.search(before))
+        # "killed in clashes exceeded 200": the qualifier may be the toll's verb.
+        with_qualifier = before + f.text[: len(f.qualifier)] + " " if f.qualifier else before
+        toll = bool(_TOLL_BEFORE.search(before) or _TOLL_BEFORE.search(with_qualifier))
         if not toll:
             # Read on through counts joined by "and" or a comma: "17 soldiers and four ...".
             stop = len(sentence)
@@ -269,6 +313,9 @@ class _Place:
     previous: Sentence | None  # the sentence before, anywhere in the text
     previous_country: str | None  # the one country the sentence before names, if one
     same_line: bool  # whether the sentence before is on the same line
+    goes_on: bool  # whether this sentence goes on from the one before (same line or "A total ...")
+    previous_time: TimeRef | None  # the last usable time of the sentence before (or earlier)
+    news: bool  # a short text: undated things are of the month it was published
 
 
 def extract_candidates(
@@ -280,6 +327,8 @@ def extract_candidates(
     the country the text names most.
     """
     default = (country or "").upper() or guess_country(text, vocabulary) or ""
+    news = len(text) < NEWS_LENGTH
+    last_time: TimeRef | None = None
     found: list[Candidate] = []
     previous: Sentence | None = None
     previous_mentions: list[Mention] = []
@@ -317,23 +366,37 @@ def extract_candidates(
                 previous,
                 next(iter(prev_codes)) if len(prev_codes) == 1 else None,
                 previous is not None and previous_line == line,
+                previous is not None
+                and (previous_line == line or bool(_GOES_ON.match(sentence.text))),
+                last_time,
+                news,
             )
             # Every date hides its digits from the figure finder, usable or not.
             figures = find_figures(sentence.text, [(t.start, t.end) for t in inside])
-            found += _observations(place, figures, vocabulary)
+            observations, statistics = _observations(place, figures, vocabulary)
+            found += observations
             recent = [rule for n, rule in recent_kinds if number - n <= 2]
-            events, told = _events(place, figures, vocabulary, recent)
+            events, told = _events(place, figures, vocabulary, recent, statistics)
             found += events
             recent_kinds += [(number, rule) for rule in told]
             previous, previous_mentions, previous_line = sentence, mentions, line
+            usable = [t for t in place.times if t.usable]
+            if usable:
+                last_time = TimeRef(0, 0, usable[-1].text, usable[-1].period, "the sentence before")
     return _deduplicated(found)
 
 
-def _placed(place: _Place, start: int, end: int, fixed: str | None = None) -> tuple[str, str]:
+def _placed(
+    place: _Place,
+    start: int,
+    end: int,
+    fixed: str | None = None,
+    others: tuple[tuple[int, int], ...] = (),
+) -> tuple[str, str]:
     """(country, how it was found) for what lies at ``start:end`` of the sentence."""
     if fixed:
         return fixed, "stated"
-    code = _country_at(place.mentions, place.sentence.text, start, end)
+    code = _country_at(place.mentions, place.sentence.text, start, end, others)
     if code:
         return code, "stated"
     if place.previous_country:
@@ -356,20 +419,40 @@ _CHANGE_BEFORE = re.compile(
 )
 
 
+# People helped rather than counted: "IOM has assisted 10,641 of them".
+_PART_BEFORE = re.compile(r"\b(?:assist(?:ed|ance\s+to)?|helped|support\s+to)\s+$", re.I)
+# A list that goes on after a figure: "Ukraine (8 million), Syria (7.6 million), Ethiopia (".
+_LIST_GAP = re.compile(r"^\s*\)?[,;]?\s*(?:and\s+)?(?:the\s+)?(?:[A-Z][\w’'.-]*\s*){1,5}\(\s*$")
+
+
+_GOES_ON = re.compile(
+    r"^\W*(?:A\s+total|The\s+total|In\s+all|Of\s+(?:this|these|those|them|the)|It|This|That"
+    r"|These|They|Their|Its|The\s+(?:consignment|batch|haul|drugs|figure|sum|amount|number|same)"
+    r"|According\s+to\s+(?:him|her|them)|Also|In\s+addition|Additionally)\b"
+)
+
+
 def _is_change(sentence: str, figure: Figure) -> bool:
     return bool(
         _CHANGE_AFTER.match(sentence[figure.end :])
         or _CHANGE_BEFORE.search(sentence[: figure.start])
+        or _PART_BEFORE.search(sentence[: figure.start])
     )
 
 
-def _observations(place: _Place, figures: list[Figure], vocabulary: Vocabulary) -> list[Candidate]:
+def _observations(
+    place: _Place, figures: list[Figure], vocabulary: Vocabulary
+) -> tuple[list[Candidate], set[int]]:
+    """The sentence's observations, and where its accepted figures start (they are statistics,
+    not an event's death toll)."""
     found = []
     text = place.sentence.text
     paragraph = place.paragraph.text
     prev = place.previous
     joined = ""
-    if prev is not None:
+    # The sentence before carries its subject on the same line, or across a line break when
+    # this one opens by pointing back to it ("A total included ...", "Of this amount, ...").
+    if prev is not None and place.goes_on:
         gap = (
             " "
             if not place.same_line
@@ -401,6 +484,17 @@ def _observations(place: _Place, figures: list[Figure], vocabulary: Vocabulary) 
                     continue
                 carried = True
             accepted.setdefault(figure.start, []).append((rule.quantity, carried))
+    # A list goes on with the quantity of its first item: "Ukraine (8 million), Syria (7.6
+    # million), Ethiopia (5.5 million)".
+    ordered = sorted(figures, key=lambda f: f.start)
+    for before, after in itertools.pairwise(ordered):
+        if (
+            before.start in accepted
+            and after.start not in accepted
+            and after.measure == before.measure
+            and _LIST_GAP.match(text[before.end : after.start])
+        ):
+            accepted[after.start] = list(accepted[before.start])
     chosen = {f.start: f for f in figures if f.start in accepted}
     by_order = _respectively(place.mentions, list(chosen.values()), text)
     rules = {r.quantity: r for r in vocabulary.quantities}
@@ -408,13 +502,24 @@ def _observations(place: _Place, figures: list[Figure], vocabulary: Vocabulary) 
         figure = chosen[start]
         times = _outside_asides(place.times, text, figure.start, figure.end)
         when_ref = _figure_time(times, figure.start, figure.end, text, figures)
-        period, how, dated = _dating(when_ref, place.cited, place.published)
-        country, placed = _placed(place, figure.start, figure.end, by_order.get(start))
+        carried_any = any(carried for _, carried in quantities)
+        if when_ref is None and place.previous_time is not None and carried_any:
+            # A sentence that goes on from the one before goes on in its time too.
+            when_ref = place.previous_time
+        stated_here = figure.measure in ("money", "percent", "share")
+        period, how, dated = _dating(
+            when_ref, place.cited, place.published, news=place.news and not stated_here
+        )
+        spans = tuple((f.start, f.end) for f in figures if f.start != start)
+        country, placed = _placed(place, figure.start, figure.end, by_order.get(start), spans)
         for quantity, carried in quantities:
             rule = rules[quantity]
             q_start, q_end, quote = place.sentence.start, place.sentence.end, text
-            note = f"extracted: {_describe(figure)}; period from {how}; country {country}"
-            note += f" ({placed})" if placed != "stated" else ""
+            where, how_placed = (
+                (place.country, "report") if rule.file_under == "report" else (country, placed)
+            )
+            note = f"extracted: {_describe(figure)}; period from {how}; country {where}"
+            note += f" ({how_placed})" if how_placed != "stated" else ""
             if carried:
                 note += "; the quantity is named in the sentence before"
                 if place.same_line and prev is not None:
@@ -422,7 +527,7 @@ def _observations(place: _Place, figures: list[Figure], vocabulary: Vocabulary) 
             found.append(
                 Candidate(
                     record="observation",
-                    country=country,
+                    country=where,
                     what=rule.quantity,
                     when=period,
                     value=figure.value,
@@ -436,19 +541,26 @@ def _observations(place: _Place, figures: list[Figure], vocabulary: Vocabulary) 
                     end=q_end,
                     note=note,
                     dated=dated,
-                    placed=placed,
+                    placed=how_placed,
                     carried=carried,
                 )
             )
-    return [replace(c, confidence=confidence(c)) for c in found]
+    return [replace(c, confidence=confidence(c)) for c in found], set(accepted)
 
 
 def _events(
-    place: _Place, figures: list[Figure], vocabulary: Vocabulary, recent: list[EventRule]
+    place: _Place,
+    figures: list[Figure],
+    vocabulary: Vocabulary,
+    recent: list[EventRule],
+    statistics: set[int] = frozenset(),
 ) -> tuple[list[Candidate], list[EventRule]]:
-    """The events a sentence tells, and the violent kinds among them (for the sentences after)."""
+    """The events a sentence tells, and the violent kinds among them (for the sentences after).
+
+    A count a quantity rule took ("40 Kyrgyz nationals had died fighting ... in Syria") is a
+    statistic, not the toll of an event."""
     text = place.sentence.text
-    deaths = death_toll(text, figures)
+    deaths = death_toll(text, [f for f in figures if f.start not in statistics])
     fired: list[tuple[EventRule, re.Match | None]] = []
     for rule in vocabulary.events:
         matches = rule.fire(text, place.paragraph.text, vocabulary.any_country())
@@ -456,20 +568,25 @@ def _events(
     violent = [(r, m) for r, m in fired if r.toll]
     others = [(r, m) for r, m in fired if not r.toll]
     inherited = False
+    # Where each violent kind is first told: its trigger, else its toll words. The kind told
+    # first wins ("Jihadists attacked a town ... and ensuing clashes" is an attack); at the same
+    # place the more specific one ("suicide attack" is a suicide bombing).
+    where: dict[str, tuple[int, EventRule]] = {}
+    for r, m in violent:
+        where[r.kind] = (min(m.start(), where.get(r.kind, (m.start(), r))[0]), r)
+    for r in vocabulary.events:
+        at = r.toll_at(text) if r.toll else None
+        if at is not None and (r.kind not in where or at < where[r.kind][0]):
+            where[r.kind] = (at, r)
+    best = min(where.values(), key=lambda item: (item[0], -item[1].priority))[1] if where else None
     if deaths is not None:
-        fitting = [r for r in vocabulary.events if r.toll and r.toll_fits(text)]
-        kinds = {r.kind for r, _ in violent} | {r.kind for r in fitting}
-        if kinds:
-            best = max((r for r in vocabulary.events if r.kind in kinds), key=lambda r: r.priority)
+        if best is not None:
             match = next((m for r, m in violent if r.kind == best.kind), None)
             violent = [(best, match)]
         elif recent:
             violent, inherited = [(max(recent, key=lambda r: r.priority), None)], True
         else:
             violent = []
-    elif violent:
-        best = max((r for r, _ in violent), key=lambda r: r.priority)
-        violent = [next((r, m) for r, m in violent if r is best)]
     found = []
     toll_figure = next(
         (f for f in figures if f.measure == "count" and deaths is not None),
@@ -489,9 +606,16 @@ def _events(
             # September 2015, ... were attacked. The government described the event as ..."
             t = place.earlier
             chosen = TimeRef(0, 0, t.text, t.period, "stated earlier in the paragraph")
-        when, how, dated = _dating(chosen, place.cited, place.published)
-        country, placed = _placed(place, a_start, a_end)
-        fatalities = deaths if rule.toll else None
+        if chosen is None and inherited and place.previous_time is not None:
+            chosen = place.previous_time
+        when, how, dated = _dating(chosen, place.cited, place.published, news=place.news)
+        if rule.foreign == "keep" and place.country:
+            # A political act against the report's country's opposition is that country's,
+            # wherever it happens: "an exiled opposition leader was murdered in Turkey".
+            country, placed = place.country, "report"
+        else:
+            country, placed = _placed(place, a_start, a_end)
+        fatalities = deaths
         note = f"extracted: {words}; date from {how}; country {country}"
         note += f" ({placed})" if placed != "stated" else ""
         if inherited:
@@ -520,6 +644,8 @@ def _events(
             )
         )
     told = [rule for rule, _ in violent if not inherited]
+    if not told and best is not None:
+        told = [best]  # "It is unclear how many people died in the clashes." tells of clashes
     return [replace(c, confidence=confidence(c)) for c in found], told
 
 

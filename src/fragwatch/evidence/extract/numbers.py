@@ -80,7 +80,8 @@ _TEENS = "ten|eleven|twelve|thirteen|fourteen|fifteen|sixteen|seventeen|eighteen
 # "one" alone is too often a pronoun ("one of them"): it counts only with a scale word.
 _WORD = (
     rf"(?:(?:{_TENS})(?:[- ](?:{_UNITS}))?|{_TEENS}|(?:two|three|four|five|six|seven|eight|nine)"
-    r"|a\s+dozen|a\s+hundred|(?:one|a)(?=\s+(?:thousand|million|billion)\b))"
+    r"|a\s+dozen|a\s+hundred|(?:one|a)(?=\s+(?:thousand|million|billion)\b)"
+    r"|one(?=\s+(?:person|man|woman|child|civilian|soldier|policeman|officer|guard|inmate)\b))"
 )
 # Thousands separators of both conventions: "17,000" and "17.000" (a dot is read as a thousands
 # separator only where a decimal reading is implausible: two or more groups, or ".000"), and a
@@ -96,7 +97,7 @@ NUMBER = re.compile(
 )
 FRACTION = re.compile(
     r"\b(?P<word>" + "|".join(sorted(map(re.escape, FRACTIONS), key=len, reverse=True)) + r")"
-    r"(?=\s+of\b)",
+    r"(?=\s+(?:of|its|their)\b)",
     re.I,
 )
 
@@ -136,9 +137,9 @@ _REFERENCE_BEFORE = re.compile(
     r"\s*$",
     re.I,
 )
-_RANGE_SEP = re.compile(r"^\s*(?:-|–|—|to)\s*", re.I)
-_BETWEEN = re.compile(r"\bbetween\s+$", re.I)
-_FROM = re.compile(r"\bfrom\s+$", re.I)
+_RANGE_SEP = re.compile(r"^\s*(?:-|–|—|to)\s*(?:over\s+|more\s+than\s+|about\s+|around\s+)?", re.I)
+_BETWEEN = re.compile(r"\bbetween\s+$|\brang(?:e|es|ed|ing)\s+from\s+$", re.I)
+_FROM = re.compile(r"\bfrom\s+(?:US\s?|U\.S\.\s?|USD\s?)?\\?\$?\s?$", re.I)
 
 LOWER = (
     "more than",
@@ -147,6 +148,8 @@ LOWER = (
     "upwards of",
     "in excess of",
     "exceeding",
+    "exceeds",
+    "exceeded",
     "no fewer than",
     "no less than",
     "not less than",
@@ -249,6 +252,7 @@ class _Raw:
 
 
 def _scan_number(sentence: str, match: re.Match) -> _Raw:
+    start = match.start()
     if match.group("digits"):
         text = match.group("digits")
         value = _digits_value(text)
@@ -258,6 +262,9 @@ def _scan_number(sentence: str, match: re.Match) -> _Raw:
         year_like = False
         if re.search(r"\bhalf\s+$", sentence[: match.start()], re.I) and value == 12:
             value = 6.0  # "half a dozen"
+        elif half := re.search(r"\bhalf\s+$", sentence[: match.start()], re.I):
+            value = 0.5  # "half a million"
+            start = half.start()
     end = match.end()
     factor = 1.0
     scale = _SCALE.match(sentence[end:])
@@ -267,7 +274,7 @@ def _scan_number(sentence: str, match: re.Match) -> _Raw:
         year_like = False
     elif "." in match.group(0) and _DECIMAL_M.match(sentence[end:]):
         factor, end, year_like = 1e6, end + 1, False
-    return _Raw(match.start(), end, value * factor, year_like, factor)
+    return _Raw(start, end, value * factor, year_like, factor)
 
 
 def _unit_after(sentence: str, end: int, money: bool) -> tuple[str, str, float, int]:
@@ -344,10 +351,12 @@ def find_figures(sentence: str, skip: list[tuple[int, int]] | None = None) -> li
         # A range: "300,000-400,000", "20 to 30 per cent", "between 2,000 and 4,000".
         nxt = raws[i + 1] if i + 1 < len(raws) else None
         joined = None
-        if nxt is not None and not _FROM.search(before):
+        if nxt is not None and (_BETWEEN.search(before) or not _FROM.search(before)):
             gap = sentence[end : nxt.start]
             gap_money = re.sub(r"\\?\$", "", gap)
-            between = _BETWEEN.search(before) and re.fullmatch(r"\s+and\s+", gap_money)
+            between = _BETWEEN.search(before) and re.fullmatch(
+                r"\s+(?:and|to)\s+(?:over\s+|more\s+than\s+)?", gap_money
+            )
             if between or (_RANGE_SEP.fullmatch(gap_money) and nxt.value >= raw.value):
                 joined = nxt
         if joined is not None:

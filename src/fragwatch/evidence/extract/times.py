@@ -195,12 +195,15 @@ def nested(a: str, b: str) -> bool:
     return (a0 <= b0 and b1 <= a1) or (b0 <= a0 and a1 <= b1)
 
 
-def fallback_period(published: date) -> str:
+def fallback_period(published: date, news: bool = False) -> str:
     """The period of a figure that names none: the year a quarter before publication.
 
     A report out in January 2016 that says "remittances are 40 per cent of GDP" describes 2015;
-    one out in June 2015 describes 2015.
+    one out in June 2015 describes 2015. A news item (``news``) tells of its own days: a seizure
+    or an attack it does not date is of the month it was published.
     """
+    if news:
+        return f"{published.year}-{published.month:02d}"
     month = published.month - 3
     return str(published.year - 1 if month < 1 else published.year)
 
@@ -342,6 +345,16 @@ def _resolve(
         if candidate <= reference:
             period = f"{context_year}-{month:02d}" + (f"-{day:02d}" if day else "")
             return made(period, "year from earlier in the paragraph", explicit=False)
+    # A date up to three weeks ahead is a coming one ("declared September 19 a day of mourning",
+    # the day before), not last year's: found, but not usable as a period.
+    if name != "last_month_name":
+        try:
+            ahead = date(reference.year, month, day or 1)
+        except ValueError:
+            return None
+        if reference < ahead and (ahead - reference).days <= 21:
+            period = f"{reference.year}-{month:02d}" + (f"-{day:02d}" if day else "")
+            return made(period, f"relative to {reference.isoformat()}", explicit=False)
     latest = _latest(month, day, reference, strictly_before=name == "last_month_name")
     if latest is None:
         return None

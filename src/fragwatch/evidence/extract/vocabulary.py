@@ -99,6 +99,9 @@ class QuantityRule:
     minimum: float | None
     maximum: float | None
     path: str
+    # "report": always filed under the report's country (militants massed on its border are
+    # its threat wherever they stand); "text": the country the sentence gives.
+    file_under: str = "text"
 
     def accepts(self, measure: str, point: float, span: Span, country: re.Pattern | None) -> bool:
         if measure not in self.measures:
@@ -124,8 +127,15 @@ class EventRule:
     toll: tuple[re.Pattern, ...] = ()
     priority: int = 0
 
-    def toll_fits(self, sentence: str) -> bool:
-        return any(p.search(sentence) for p in self.toll)
+    def toll_at(self, sentence: str) -> int | None:
+        """Where the sentence first has one of this kind's toll words (None: nowhere, or a
+        sentence-wide exclusion holds)."""
+        starts = [m.start() for p in self.toll if (m := p.search(sentence))]
+        if not starts:
+            return None
+        if any(c.scope == "sentence" and c.matches(sentence, None) for c in self.exclude):
+            return None
+        return min(starts)
 
     def fire(self, sentence: str, paragraph: str, country: re.Pattern | None) -> list[re.Match]:
         """Each place the sentence triggers this rule (one sentence may tell of two events).
@@ -169,8 +179,16 @@ class Mention:
 
 
 _WEAK_BEFORE = re.compile(
-    r"\b(?:from|via|through|with|bordering|than|against|destined\s+for|bound\s+for|outlawed\s+in"
-    r"|banned\s+in|transit\s+(?:through|via))\s+(?:the\s+)?(?:[\w-]+\s+){0,2}$",
+    r"(?:\b(?:from|via|through|bordering|against|destined\s+for|bound\s+for|outlawed\s+in"
+    r"|banned\s+in|transit\s+(?:through|via))\s+(?:the\s+)?(?:[\w-]+\s+){0,2}"
+    r"|\b(?:border|borders|frontier|clash(?:es)?|fighting|conflict|war|talks|cooperation|relations)"
+    r"\s+with\s+(?:the\s+)?"
+    # Where migrants live or arrive is not whose migrants they are: "Kyrgyzstanis live in Russia".
+    r"|\b(?:live|living|lives|work|working|works|employed|reside|residing|resides|stay|staying"
+    r"|migrants|workers|arrived|arriving)\s+in\s+(?:the\s+)?"
+    # Nor where they went or fought: "339 individuals had gone to Syria from Kyrgyzstan".
+    r"|\b(?:gone|went|go|going|travel+ed|travel+ing|left|headed|fled|flee|sent|joined)\s+(?:to|for|into)"
+    r"\s+(?:the\s+)?|\bfighting\s+(?:in|for|with|alongside)\s+(?:the\s+)?)$",
     re.I,
 )
 _WEAK_AFTER = re.compile(
@@ -178,6 +196,7 @@ _WEAK_AFTER = re.compile(
     r"|(?:’s|'s)?\s+(?:[A-Z][\w-]+\s+){0,2}(?:news\s+agency|new\s+agency|Interfax|TASS|RIA|Novosti"
     r"|Sputnik|Izvestia|Kommersant|media|newspaper))",
 )
+_OPENING = re.compile(r"(?:^|[–—:]\s|\(AP\)\s—\s)\W*(?:(?:In|On|At|in|the|The)\s+)?$")
 _SUBJECT_AFTER = re.compile(
     r"^(?:’s|'s|\s+(?:[\w-]+\s+){0,2}(?:migrants?|citizens|nationals|workers|authorities|government"
     r"|police|forces|troops|army|officials|ministry|Ministry|families|refugees|people|president"
@@ -213,7 +232,9 @@ class Vocabulary:
         for m in pattern.finditer(text):
             before, after = text[: m.start()], text[m.end() :]
             weak = bool(_WEAK_BEFORE.search(before[-40:]) or _WEAK_AFTER.match(after))
-            opening = not re.search(r"[A-Za-z]{3,}\W+[A-Za-z]{3,}\W+[a-z]{3,}", before)
+            # A country's name opening the sentence (after a dateline or "In") is its subject:
+            # "Kyrgyzstan said that ...", "DUSHANBE, May 18, Asia-Plus – Tajik police ...".
+            opening = bool(_OPENING.search(before)) and m.group(0)[0].isupper()
             subject = not weak and (opening or bool(_SUBJECT_AFTER.match(after)))
             found.append(Mention(m.start(), m.end(), m.lastgroup or "", weak, subject))
         return found
@@ -320,7 +341,17 @@ class _File:
 
 def _quantity_rule(path: Path) -> QuantityRule:
     f = _File(path)
-    allowed = {"quantity", "label", "measures", "unit", "min", "max", "require", "exclude"}
+    allowed = {
+        "quantity",
+        "label",
+        "measures",
+        "unit",
+        "min",
+        "max",
+        "require",
+        "exclude",
+        "file_under",
+    }
     f.check_keys(f.data, allowed)
     quantity = f.string(f.data, "quantity")
     if not CODE.fullmatch(quantity):
@@ -349,7 +380,15 @@ def _quantity_rule(path: Path) -> QuantityRule:
         minimum=bounds[0],
         maximum=bounds[1],
         path=str(path),
+        file_under=_file_under(f),
     )
+
+
+def _file_under(f: _File) -> str:
+    value = f.data.get("file_under", "text")
+    if value not in ("text", "report"):
+        raise f.fail(f"'{value}' is not one of text, report", "file_under", str(value))
+    return value
 
 
 def _event_rule(path: Path) -> EventRule:
