@@ -47,12 +47,13 @@ CANDIDATE_COLUMNS = [
     "note",
     "start",
     "end",
+    "confidence",
 ]
 RECORDS = ("observation", "event")
 # Columns that only one kind of record may fill.
 ONLY_OBSERVATION = ("quantity", "period", "value", "low", "high", "unit")
 ONLY_EVENT = ("kind", "date", "fatalities", "incident_id", "description")
-OPTIONAL = {"note", "start", "end", "incident_id", "description"}
+OPTIONAL = {"note", "start", "end", "incident_id", "description", "confidence"}
 
 
 @dataclass(frozen=True)
@@ -113,6 +114,7 @@ def candidate_records(rows: list[tuple[Candidate, Source]]) -> list[dict[str, st
             note=c.note,
             start=str(c.start),
             end=str(c.end),
+            confidence=f"{c.confidence:.2f}",
         )
         if c.record == "observation":
             record.update(
