@@ -192,7 +192,7 @@ _WEAK_BEFORE = re.compile(
     re.I,
 )
 _WEAK_AFTER = re.compile(
-    r"^(?:\s+origin\b|-?(?:bound|born)\b|\s*(?:\$|dollars?\b|drugs\b|heroin\b|opiates?\b)"
+    r"^(?:(?:-[A-Z][\w-]*)?\s+(?:border|borders|frontier)\b|\s+origin\b|-?(?:bound|born)\b|\s*(?:\$|dollars?\b|drugs\b|heroin\b|opiates?\b)"
     r"|(?:’s|'s)?\s+(?:[A-Z][\w-]+\s+){0,2}(?:news\s+agency|new\s+agency|Interfax|TASS|RIA|Novosti"
     r"|Sputnik|Izvestia|Kommersant|media|newspaper))",
 )
