@@ -443,6 +443,7 @@ def _register_commands() -> None:
         calibration,
         data,
         extract,
+        feeds,
         outbox,
         report,
         scenario,
@@ -465,6 +466,8 @@ def _register_commands() -> None:
     ):
         cli.add_command(command)
     evidence.add_command(extract.add)
+    data.fetch_group.add_command(feeds.fetch_reports_cmd)
+    cli.add_command(feeds.review)
 
 
 _register_commands()
