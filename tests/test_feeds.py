@@ -149,3 +149,59 @@ def test_a_malformed_source_changes_nothing(tmp_path, bad):
     assert str(broken.as_uri()) in lines[0]
     assert "Traceback" not in result.stderr
     assert not (tmp_path / "feeds").exists()
+
+
+# -- the scheduled fetch and its digest ----------------------------------------------------------
+
+
+def test_the_fetch_job_runs_on_its_own_cron_and_mails_one_digest(tmp_path):
+    from datetime import UTC, datetime
+
+    from fragwatch.delivery.outbox import rows
+    from fragwatch.evidence.files import load_evidence
+    from fragwatch.scheduler.feeds_job import feeds_job
+    from fragwatch.scheduler.service import build_scheduler
+    from fragwatch.scheduler.wiring import build_service
+    from fragwatch.settings import load_model_spec
+    from fragwatch.settings.service import load_settings
+
+    settings = load_settings(
+        REPO / "config",
+        database_url=f"sqlite:///{tmp_path / 'fragwatch.db'}",
+        outbox_dir=tmp_path / "outbox",
+        feeds={
+            "dir": tmp_path / "feeds",
+            "reliefweb_url": RELIEFWEB.as_uri(),
+            "rss": [UPDATES.as_uri(), PASSAGES.as_uri()],
+            "cron": "15 4 * * 2",
+        },
+    )
+    spec = load_model_spec(REPO / "config" / "model.toml")
+    svc = build_service(settings, spec, [], lambda: load_evidence([]))
+    scheduler = build_scheduler(svc, 60)
+    fetch = scheduler.get_job("fetch")
+    assert fetch is not None
+    assert str(fetch.trigger) == str(svc.feeds.trigger)
+    assert "day_of_week='tue'" in str(fetch.trigger) or "day_of_week='2'" in str(fetch.trigger)
+
+    now = datetime(2026, 12, 8, 4, 15, tzinfo=UTC)
+    first = feeds_job(now, svc.engine, svc.feeds)
+    assert len(first.new_reports) == 3
+    feeds_job(now, svc.engine, svc.feeds)  # nothing new: no second mail
+    with svc.engine.connect() as conn:
+        mails = rows(conn)
+    assert len(mails) == 1
+    mail = mails[0]
+    assert mail.recipients == [settings.recipients.watch_officer]
+    assert mail.subject == "[fragwatch] 3 new report(s), 1 candidate figure(s) to review"
+    body = mail.body.replace("=\r\n", "").replace("=E2=80=9C", "\u201c")
+    assert ID in body
+    assert "remittances from Tajik labor migrants accounted for 45%" in body
+
+
+def test_no_sources_no_fetch_job(tmp_path):
+    from fragwatch.scheduler.wiring import feeds_plan
+    from fragwatch.settings.service import load_settings
+
+    settings = load_settings(REPO / "config", feeds={"reliefweb_url": "", "rss": []})
+    assert feeds_plan(settings) is None

@@ -33,27 +33,18 @@ def _vocabulary(obj):
 
 def run_fetch(obj, countries: list[str], since: date | None, now: datetime):
     """Fetch from the configured sources; (result, settings)."""
-    from fragwatch.feeds.fetch import fetch_reports
-    from fragwatch.feeds.reliefweb import reports_url
+    from fragwatch.feeds.fetch import configured_sources, fetch_reports
 
     settings = obj.settings()
-    feeds = settings.feeds
     watched = countries or list(settings.countries)
-    sources: list[tuple[str, str]] = []
-    if feeds.reliefweb_url:
-        url = feeds.reliefweb_url
-        if url.startswith("https://api.reliefweb.int"):
-            url = reports_url(watched, since, appname=feeds.reliefweb_appname)
-        sources.append(("reliefweb", url))
-    sources += [("rss", url) for url in feeds.rss]
     result = fetch_reports(
-        sources,
+        configured_sources(settings.feeds, watched, since),
         _library(obj),
         _vocabulary(obj),
         countries=watched,
         since=since,
         now=now,
-        timeout=feeds.timeout_seconds,
+        timeout=settings.feeds.timeout_seconds,
     )
     return result, settings
 

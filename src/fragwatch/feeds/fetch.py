@@ -100,4 +100,35 @@ def library_source(report: Report):
     )
 
 
+def configured_sources(feeds, countries: list[str], since: date | None) -> list[tuple[str, str]]:
+    """(kind, url) for the [feeds] settings: the ReliefWeb query, then every RSS/Atom feed."""
+    from fragwatch.feeds.reliefweb import API, reports_url
+
+    sources: list[tuple[str, str]] = []
+    if feeds.reliefweb_url:
+        url = feeds.reliefweb_url
+        if url.rstrip("/") == API:
+            url = reports_url(countries, since, appname=feeds.reliefweb_appname)
+        sources.append(("reliefweb", url))
+    return sources + [("rss", url) for url in feeds.rss]
+
+
+def configured_fetch(settings, vocabulary: Vocabulary):
+    """The fetch the scheduler runs: every configured source, the watched countries."""
+    countries = list(settings.countries)
+
+    def run(now: datetime) -> FetchResult:
+        return fetch_reports(
+            configured_sources(settings.feeds, countries, None),
+            Library(settings.feeds.dir),
+            vocabulary,
+            countries=countries,
+            since=None,
+            now=now,
+            timeout=settings.feeds.timeout_seconds,
+        )
+
+    return run
+
+
 __all__ = ["FeedError", "FetchResult", "Offline", "download", "fetch_reports"]

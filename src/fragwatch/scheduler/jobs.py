@@ -14,6 +14,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from pathlib import Path
+from typing import Any
 
 import pandas as pd
 from apscheduler.triggers.cron import CronTrigger
@@ -79,6 +80,7 @@ class Service:
     notifier: Callable[[], Notifier]
     backfill_from: date | None = None
     report: ReportPlan | None = None  # None: no scheduled report
+    feeds: Any = None  # a scheduler.feeds_job.FeedsPlan; None: no fetch job
     # Set by SIGTERM: the assess job stops between two periods (each is complete on its own).
     stop: threading.Event = field(default_factory=threading.Event)
 
