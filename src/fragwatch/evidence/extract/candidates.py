@@ -246,7 +246,8 @@ _TOLL_BEFORE = re.compile(
 # ... or these after it, within a few words: "32 people, including three prison officers, were
 # killed", "46 dead", "were among the dead".
 _TOLL_AFTER = re.compile(
-    r"^(?:\s*(?!(?:where|which|that|who|when|while)\b)[\w'’“”\"-]+,?){0,9}?\s*"
+    # Each word is taken whole (the lookahead), so the pattern runs in linear time.
+    r"^(?:\s*(?!(?:where|which|that|who|when|while)\b)[\w'’“”\"-]+(?![\w'’“”\"-]),?){0,9}?\s*"
     r"(?:were|was|have\s+been|had\s+been|are|being|lost\s+their"
     r"|have|had|reportedly|also|among\s+the)?\s*"
     r"(?:killed|dead|died|deaths?|perished|massacred|lives|liquidated|lost\s+their\s+lives)\b",
@@ -278,7 +279,9 @@ def death_toll(sentence: str, figures: list[Figure]) -> float | None:
             continue
         # "killed in clashes exceeded 200": the qualifier may be the toll's verb.
         with_qualifier = before + f.text[: len(f.qualifier)] + " " if f.qualifier else before
-        toll = bool(_TOLL_BEFORE.search(before) or _TOLL_BEFORE.search(with_qualifier))
+        toll = bool(
+            _TOLL_BEFORE.search(before[-300:]) or _TOLL_BEFORE.search(with_qualifier[-300:])
+        )
         if not toll:
             # Read on through counts joined by "and" or a comma: "17 soldiers and four ...".
             stop = len(sentence)
@@ -287,7 +290,7 @@ def death_toll(sentence: str, figures: list[Figure]) -> float | None:
                 if not _CHAIN.match(gap):
                     stop = g.start
                     break
-            segment = sentence[f.end : stop]
+            segment = sentence[f.end : stop][:300]
             toll = bool(_TOLL_AFTER.match(segment)) and not _WOUNDED.match(after)
         if toll:
             count = f.value if f.value is not None else (f.low or f.high)
