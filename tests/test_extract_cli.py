@@ -489,9 +489,11 @@ def test_add_refuses_a_quote_not_in_the_text(extracted, work, tmp_path):
 )
 def test_add_names_the_bad_row_and_field(extracted, work, tmp_path, column, value, words):
     rows = read_rows(extracted)
-    rows[2][column] = value
+    # An observation row (the rows are listed surest first, so look it up).
+    index = next(i for i, r in enumerate(rows) if r["quantity"] == "heroin_seizures")
+    rows[index][column] = value
     write_rows(extracted, rows)
-    add_fails(work, tmp_path, 4, "candidates.csv:4", words)
+    add_fails(work, tmp_path, 4, f"candidates.csv:{line_of(rows, index)}", words)
 
 
 def test_add_refuses_duplicates_and_conflicts_with_what_is_there(extracted, work, tmp_path):
