@@ -205,3 +205,17 @@ def test_no_sources_no_fetch_job(tmp_path):
 
     settings = load_settings(REPO / "config", feeds={"reliefweb_url": "", "rss": []})
     assert feeds_plan(settings) is None
+
+
+def test_since_and_country_choose_what_is_fetched(tmp_path):
+    variables = env(tmp_path, reliefweb="", rss=[UPDATES.as_uri(), PASSAGES.as_uri()])
+    recent = run_cli("fetch", "reports", "--since", "2025-01-01", cwd=tmp_path, env=variables)
+    assert recent.returncode == 0, recent.stderr
+    # The 2020 Ukraine updates are older than --since: only the 2025 report is new.
+    assert recent.stdout.startswith("1 new report(s), 1 candidate(s) queued")
+    bad = run_cli("fetch", "reports", "--country", "TAJ1", cwd=tmp_path, env=variables)
+    assert bad.returncode != 0
+    assert bad.stderr.strip() == "fragwatch: error: --country: 'TAJ1' is not an ISO3 country code"
+    late = run_cli("fetch", "reports", "--since", "2025-13-01", cwd=tmp_path, env=variables)
+    assert late.returncode != 0
+    assert "--since" in late.stderr
