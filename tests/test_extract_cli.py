@@ -34,11 +34,11 @@ EXTRACT = ["extract", "report.txt", "--source-id", "monitor-2017-03", "--publish
 # What the README shows `fragwatch extract` print for it (with --publisher, --out).
 README_OUTPUT = """\
 report.txt: source monitor-2017-03, country TJK, 5 candidate(s)
-  observation remittances_gdp        2016       26.7 percent     Remittances to Tajikistan fell to 26.7 per cent o…
-  observation migrant_returns        2016       150000 persons   Some 150,000 Tajik migrants returned home from Ru…
-  observation heroin_seizures        2017-01    310 kg           In January, customs officers seized 310 kg of her…
-  event       armed_attack           2017-02-12 2 dead           On 12 February, armed men attacked a border post…
-  event       border_raid            2017-02-12 2 dead           On 12 February, armed men attacked a border post…
+  0.85 observation remittances_gdp        TJK 2016       26.7 percent     Remittances to Tajikistan fell to 26.7 per cent o…
+  0.85 observation migrant_returns        TJK 2016       150000 persons   Some 150,000 Tajik migrants returned home from Ru…
+  0.75 event       border_raid            TJK 2017-02-12 2 dead           On 12 February, armed men attacked a border post…
+  0.75 event       armed_attack           TJK 2017-02-12 2 dead           On 12 February, armed men attacked a border post…
+  0.70 observation heroin_seizures        TJK 2017-01    310 kg           In January, customs officers seized 310 kg of her…
 5 candidate(s): 3 observation(s), 2 event(s) from 1 report(s), written to candidates.csv (texts in candidates.sources/); review it, then: fragwatch evidence add candidates.csv
 """  # noqa: E501
 
@@ -489,9 +489,11 @@ def test_add_refuses_a_quote_not_in_the_text(extracted, work, tmp_path):
 )
 def test_add_names_the_bad_row_and_field(extracted, work, tmp_path, column, value, words):
     rows = read_rows(extracted)
-    rows[2][column] = value
+    # An observation row (the rows are listed surest first, so look it up).
+    index = next(i for i, r in enumerate(rows) if r["quantity"] == "heroin_seizures")
+    rows[index][column] = value
     write_rows(extracted, rows)
-    add_fails(work, tmp_path, 4, "candidates.csv:4", words)
+    add_fails(work, tmp_path, 4, f"candidates.csv:{line_of(rows, index)}", words)
 
 
 def test_add_refuses_duplicates_and_conflicts_with_what_is_there(extracted, work, tmp_path):
@@ -540,3 +542,56 @@ def test_evaluate_prints_recall_and_precision(tmp_path):
     ), result.stdout
     # The local library is not read (nor created): measuring against it would be circular.
     assert not (tmp_path / "library").exists()
+
+
+# -- formula-safe review files -------------------------------------------------------------------
+
+FORMULA_REPORT = (
+    "Tajikistan Monitor, March 2017\n\n"
+    '=HYPERLINK("http://example.org/x","Remittances") were 31 per cent of GDP in 2016, the'
+    " bank said.\n\n"
+    "@SUM(1+1) Remittances reached $2.2 billion in 2016.\n"
+)
+
+
+def test_a_formula_looking_quote_cannot_run_and_survives_the_round_trip(tmp_path):
+    work = tmp_path / "work"
+    work.mkdir()
+    (work / "report.txt").write_text(FORMULA_REPORT, "utf-8")
+    args = ["extract", "report.txt", "--source-id", "formula-2017", "--published", "2017-03-01"]
+    result = fragwatch(*args, "--out", "candidates.csv", cwd=work, tmp_path=tmp_path)
+    assert result.returncode == 0, result.stderr
+    raw = list(csv.reader(io.StringIO((work / "candidates.csv").read_text("utf-8"))))
+    cells = [cell for row in raw[1:] for cell in row]
+    # No cell a spreadsheet would run: each starts with a letter, a digit, a quote mark ...
+    assert not [c for c in cells if c[:1] in ("=", "+", "@", "\t", "\r")]
+    assert not [c for c in cells if c.startswith("-") and not re.fullmatch(r"-\d+(\.\d+)?", c)]
+    quotes = {row[raw[0].index("quote")] for row in raw[1:]}
+    assert quotes == {
+        "'" + FORMULA_REPORT.splitlines()[2],
+        "'" + FORMULA_REPORT.splitlines()[4],
+    }
+
+    added = fragwatch("evidence", "add", "candidates.csv", cwd=work, tmp_path=tmp_path)
+    assert added.returncode == 0, added.stderr
+    batch = next(p for p in (tmp_path / "library").iterdir() if not p.name.startswith("."))
+    stored = list(csv.DictReader(io.StringIO((batch / "observations.csv").read_text("utf-8"))))
+    # Byte for byte the text of the report, without the escape.
+    assert {row["quote"].encode() for row in stored} == {
+        FORMULA_REPORT.splitlines()[2].encode(),
+        FORMULA_REPORT.splitlines()[4].encode(),
+    }
+    explained = fragwatch("explain", "--as-of", "2017-06-01", cwd=work, tmp_path=tmp_path)
+    assert explained.returncode == 0, explained.stderr
+    assert '\u201c=HYPERLINK("http://example.org/x","Remittances") were 31 per cent' in (
+        explained.stdout
+    )
+
+
+def test_reading_back_drops_only_the_escape():
+    from fragwatch.evidence.extract.review import formula_safe, unescaped
+
+    for cell in ["=1+1", "+7", "-x", "@A1", "\tTAB", "\rCR", "'quoted", "''", "plain", "-65", ""]:
+        assert unescaped(formula_safe(cell)) == cell
+    assert formula_safe("-65") == "-65"
+    assert formula_safe("=1+1") == "'=1+1"

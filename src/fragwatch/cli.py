@@ -559,6 +559,7 @@ def _register_commands() -> None:
         "calibrate": "calibration:calibrate",
         "rank": "rank:rank",
         "validate": "validate:validate",
+        "review": "feeds:review",
     }
     cli.lazy.update(lazy)
     evidence.lazy["add"] = "extract:add"

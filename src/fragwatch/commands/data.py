@@ -224,3 +224,9 @@ def fetch_wdi_cmd(indicator, country, unit, timeout):
         click.echo(f"fragwatch: warning: {warning}", err=True)
     result = import_wdi(saved, _library(), countries=(iso3,), indicators=(code,), unit=unit)
     _report(result, saved, "observations")
+
+
+# `fetch reports` (report feeds and the review queue) lives with the feed commands.
+from fragwatch.commands.feeds import fetch_reports_cmd  # noqa: E402
+
+fetch_group.add_command(fetch_reports_cmd)

@@ -74,7 +74,8 @@ def _show(c, source_id: str) -> str:
     from fragwatch.evidence.extract.candidates import figure_text
 
     quote = c.quote if len(c.quote) <= QUOTE_WIDTH else c.quote[: QUOTE_WIDTH - 1].rstrip() + "…"
-    return f"{c.record:11} {c.what:22} {c.when:10} {figure_text(c):16} {quote}"
+    head = f"{c.confidence:4.2f} {c.record:11} {c.what:22} {c.country:3} {c.when:10}"
+    return f"{head} {figure_text(c):16} {quote}"
 
 
 @click.command()
@@ -117,10 +118,25 @@ def _show(c, source_id: str) -> str:
     help="Warn about an unreadable file (empty, binary, no text layer) and go on.",
 )
 @click.option(
+    "--min-confidence",
+    type=click.FloatRange(0, 1),
+    default=0.0,
+    show_default=True,
+    help="Keep only candidates at least this sure (they are listed surest first).",
+)
+@click.option(
     "--evaluate",
     is_flag=True,
     help="Instead: measure the rules on the curated evidence base (recall and precision).",
 )
+@click.option(
+    "--corpus",
+    "corpus_paths",
+    multiple=True,
+    type=click.Path(path_type=Path),
+    help="With --evaluate: measure on a labelled corpus file (JSON lines) instead.",
+)
+@click.option("--details", is_flag=True, help="With --corpus: list misses and false candidates.")
 @click.pass_obj
 def extract(
     obj,
@@ -137,7 +153,10 @@ def extract(
     vocabulary_dirs,
     progress,
     skip_unreadable,
+    min_confidence,
     evaluate,
+    corpus_paths,
+    details,
 ):
     """Find figures and events in report files (text, HTML, PDF): candidate evidence to review.
 
@@ -145,10 +164,15 @@ def extract(
     --out writes (delete wrong rows, correct the rest), then: fragwatch evidence add FILE.
     """
     vocabulary = _vocabulary(obj, vocabulary_dirs)
+    if corpus_paths and not evaluate:
+        raise UsageError("--corpus goes with --evaluate", where="--corpus")
     if evaluate:
         if files:
             raise UsageError("--evaluate reads the curated evidence base, not FILES", where="FILES")
-        _evaluate(obj, vocabulary)
+        if corpus_paths:
+            _evaluate_corpus(corpus_paths, vocabulary, details)
+        else:
+            _evaluate(obj, vocabulary)
         return
     if not files:
         raise UsageError("name at least one report file or folder", where="FILES")
@@ -209,6 +233,11 @@ def extract(
         )
         sources.append(source)
         found = extract_candidates(doc.text, published=when, country=iso3, vocabulary=vocabulary)
+        # Surest first; the reviewer reads down to where the doubtful ones begin.
+        found = sorted(
+            (c for c in found if c.confidence >= min_confidence),
+            key=lambda c: (-c.confidence, c.start),
+        )
         rows += [(c, source) for c in found]
         if not show_bar:
             click.echo(f"{path}: source {sid}, country {iso3}, {len(found)} candidate(s)")
@@ -249,6 +278,34 @@ def _evaluate(obj, vocabulary) -> None:
     evidence = load_evidence(obj.evidence_paths, include_default=obj.include_default)
     quantities, kinds = _indicator_inputs(obj)
     click.echo(format_report(evaluate(evidence, vocabulary), quantities, kinds))
+
+
+def _evaluate_corpus(paths: tuple[Path, ...], vocabulary, details: bool) -> None:
+    """Recall and precision on labelled passages of real text (tests/fixtures/...)."""
+    from fragwatch.evidence.extract.candidates import extract_candidates
+    from fragwatch.evidence.extract.corpus import (
+        evaluate_corpus,
+        format_corpus_report,
+        load_corpus,
+    )
+
+    passages = []
+    for path in paths:
+        if not path.is_file():
+            raise EvidenceError("no such file", where=str(path))
+        passages += load_corpus(path)
+
+    def run(passage):
+        return extract_candidates(
+            passage.text,
+            published=passage.published,
+            country=passage.country or None,
+            vocabulary=vocabulary,
+        )
+
+    result = evaluate_corpus(passages, run)
+    click.echo(f"{len(passages)} passage(s) from {', '.join(str(p) for p in paths)}")
+    click.echo(format_corpus_report(result, details=details))
 
 
 def _indicator_inputs(obj) -> tuple[set[str], set[str]]:

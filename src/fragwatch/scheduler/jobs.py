@@ -14,6 +14,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time
 from pathlib import Path
+from typing import Any
 
 import pandas as pd
 from apscheduler.triggers.cron import CronTrigger
@@ -86,6 +87,7 @@ class Service:
     backfill_from: date | None = None
     report: ReportPlan | None = None  # None: no scheduled report
     grouping: Grouping = field(default_factory=Grouping)  # one mail per group and period
+    feeds: Any = None  # a scheduler.feeds_job.FeedsPlan; None: no fetch job
     # Set by SIGTERM: the assess job stops between two periods (each is complete on its own).
     stop: threading.Event = field(default_factory=threading.Event)
 

@@ -78,6 +78,18 @@ class _Runner:
                 pass  # logged by the job, and a job-failure alert is queued
         self.deliver()
 
+    def fetch(self) -> None:
+        from fragwatch.scheduler.feeds_job import feeds_job
+
+        if self.svc.stop.is_set():
+            return
+        try:
+            feeds_job(datetime.now(UTC), self.svc.engine, self.svc.feeds)
+        except Exception:  # keep the scheduler alive; the next firing fetches again
+            log.exception("fetch job failed")
+            return
+        self.deliver()
+
     def deliver(self) -> None:
         if self.svc.stop.is_set():
             return
@@ -101,6 +113,8 @@ def build_scheduler(svc: Service, deliver_every_seconds: float) -> BlockingSched
     if _reports_on(svc):
         # No run at start here: the first assess run triggers the report catch-up after it.
         scheduler.add_job(runner.report, svc.report.trigger, id="report", name="report")
+    if svc.feeds is not None:
+        scheduler.add_job(runner.fetch, svc.feeds.trigger, id="fetch", name="fetch reports")
     scheduler.add_job(
         runner.deliver,
         IntervalTrigger(seconds=deliver_every_seconds, timezone=UTC),

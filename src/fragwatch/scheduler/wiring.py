@@ -72,6 +72,7 @@ def build_service(
         notifier=notifier_factory(settings),
         backfill_from=settings.schedule.backfill_from,
         grouping=grouping or Grouping(),
+        feeds=feeds_plan(settings),
         report=ReportPlan(
             trigger=assess_trigger(settings.schedule.report_cron),
             readers=tuple(settings.recipients.report_readers),
@@ -79,4 +80,22 @@ def build_service(
             methodology_url=settings.report.methodology_link,
             history_years=settings.report.history_years,
         ),
+    )
+
+
+def feeds_plan(settings: Settings):
+    """The fetch job on [feeds] cron, its digest to the watch officer; None without sources."""
+    feeds = settings.feeds
+    if not feeds.reliefweb_url and not feeds.rss:
+        return None
+    from fragwatch.evidence.extract.vocabulary import load_vocabulary
+    from fragwatch.feeds.fetch import configured_fetch
+    from fragwatch.scheduler.feeds_job import FeedsPlan
+
+    return FeedsPlan(
+        trigger=assess_trigger(feeds.cron),
+        fetch=configured_fetch(settings, load_vocabulary()),
+        recipients=(settings.recipients.watch_officer,),
+        sender=settings.smtp.sender,
+        top=feeds.top_in_digest,
     )

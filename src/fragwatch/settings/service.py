@@ -203,6 +203,31 @@ class Report(_Strict):
         return urljoin(self.base_url, self.methodology_url)
 
 
+class Feeds(_Strict):
+    """Where new reports come from (``fragwatch fetch reports``) and where they are kept."""
+
+    dir: Path = Path("var/feeds")  # reports.csv, texts/, queue.csv (the review queue)
+    # The ReliefWeb API (reports by watched country); "" switches it off. A file:// URL reads a
+    # saved response instead.
+    reliefweb_url: str = "https://api.reliefweb.int/v1/reports"
+    reliefweb_appname: str = "fragwatch"
+    rss: list[str] = Field(default_factory=list)  # RSS/Atom feed URLs (http(s) or file://)
+    timeout_seconds: float = Field(20.0, gt=0)
+    cron: str = "30 5 * * *"  # the fetch job, daily at 05:30 UTC (before the assess job)
+    top_in_digest: int = Field(5, ge=0)  # candidates quoted in the digest mail
+
+    @field_validator("cron")
+    @classmethod
+    def _feed_cron(cls, value: str) -> str:
+        from fragwatch.crontab import cron_trigger
+
+        try:
+            cron_trigger(value)
+        except ValueError as exc:
+            raise ValueError(f"'{value}' is not a crontab expression ({exc})") from None
+        return value
+
+
 class Settings(BaseSettings):
     model_config = SettingsConfigDict(
         env_prefix="FRAGWATCH_",
@@ -220,6 +245,7 @@ class Settings(BaseSettings):
     schedule: Schedule = Schedule()
     delivery: Delivery = Delivery()
     report: Report = Report()
+    feeds: Feeds = Feeds()
 
     @field_validator("countries")
     @classmethod

@@ -1,19 +1,35 @@
 """Run the vocabulary over a text: candidate observations and events, each with its sentence.
 
-The period of a figure is the date or period its own sentence states closest before it (else
-the first one after it); a sentence that states none takes the date of the news item its
-paragraph quotes ("... (AFP, May 15, 2015)"), else the year a quarter before publication. An
-event takes the date closest to the words that triggered it; a sentence that states none goes
-on from the last month or day stated earlier in its paragraph, then as figures do. Dates inside
-an aside the figure or trigger is not in ("– who died in 2009 –") are passed over. Every choice
-is written into the candidate's note so a reviewer can check it.
+The period of a figure is the date its own sentence attaches to it ("4 tonnes in 2021",
+"$433 million (2004)"), else the date stated closest before it (else the first one after it); a
+sentence that states none takes the date of the news item its paragraph quotes ("... (AFP, May
+15, 2015)"), else the year a quarter before publication. An event takes the date closest to the
+words that triggered it; a sentence that states none goes on from the last month or day stated
+earlier in its paragraph, then as figures do. Dates inside an aside the figure or trigger is not
+in ("– who died in 2009 –") are passed over.
+
+The country of a candidate is the country its sentence names as the subject nearest to the
+figure or trigger ("Kyrgyzstan received $3 billion ..., while Tajikistan received $6 billion";
+"Syria (7.6 million)"), not one named as an origin or a route ("heroin of Afghan origin",
+"returned from Iran"); with none, the one country the previous sentence names; else the
+report's country (``--country``, else the one the text names most).
+
+A figure whose quantity is named only in the sentence before ("... remittances ... . That is
+the equivalent of 34 percent of gross domestic product") is read with that sentence, and the
+quote is both sentences (an exact span of one line of the text). A sentence that states a death
+toll ("killing at least 15 people", "the death toll rose to 36") is an event of the kind its
+words fit (suicide, border, riot, clash, attack), else of the kind the sentences before it tell.
+
+Every choice is written into the candidate's note, and every candidate has a confidence (0..1)
+from how much of it the text states outright (see ``confidence``).
 """
 
 from __future__ import annotations
 
+import itertools
 import re
 from collections import Counter
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date
 
 from fragwatch.evidence.extract.numbers import Figure, find_figures
@@ -25,10 +41,10 @@ from fragwatch.evidence.extract.times import (
     find_times,
     nested,
 )
-from fragwatch.evidence.extract.vocabulary import Span, Vocabulary
+from fragwatch.evidence.extract.vocabulary import EventRule, Mention, Span, Vocabulary
 
-# Words after a count that make it a death toll: "leaving 9 police officers and 13 militants dead".
-_DEATHS = re.compile(r"\b(?:dead|killed|died|deaths|lives|liquidated|fatalities)\b", re.I)
+# A text shorter than this is a news item rather than a report (see fallback_period).
+NEWS_LENGTH = 4000
 
 
 @dataclass(frozen=True)
@@ -48,16 +64,17 @@ class Candidate:
     end: int
     note: str
     dated: str  # "stated", "paragraph" (stated earlier in it), "quoted item" or "fallback"
+    confidence: float = 0.5
+    placed: str = "stated"  # how the country was found: stated, previous sentence, report
+    carried: bool = False  # the quantity or kind was read from the sentence before
 
 
 def guess_country(text: str, vocabulary: Vocabulary) -> str | None:
     """The country the text names most often; None when it names none, or two as often."""
-    counts = Counter(
-        {code: len(pattern.findall(text)) for code, pattern in vocabulary.countries.items()}
-    ).most_common(2)
-    if not counts or counts[0][1] == 0:
-        return None
-    if len(counts) > 1 and counts[1][1] == counts[0][1]:
+    counts = Counter(m.code for m in vocabulary.mentions(text) if not m.weak).most_common(2)
+    if not counts:
+        counts = Counter(m.code for m in vocabulary.mentions(text)).most_common(2)
+    if not counts or (len(counts) > 1 and counts[1][1] == counts[0][1]):
         return None
     return counts[0][0]
 
@@ -68,16 +85,39 @@ _ASIDE = re.compile(r"\s[–—]\s[^–—]*?\s[–—]\s|\([^()]*\)")
 def _outside_asides(times: list[TimeRef], sentence: str, start: int, end: int) -> list[TimeRef]:
     """Times not inside an aside (between dashes, in brackets) that does not hold the anchor:
     "In November, ten supporters of Gen. Ziyoyev – who died in clashes in 2009 – were
-    arrested" dates the arrests to November, not 2009."""
+    arrested" dates the arrests to November, not 2009. A bracket right after the anchor is its
+    own date: "$433 million (2004)"."""
     asides = [
-        m.span() for m in _ASIDE.finditer(sentence) if not (m.start() <= start and end <= m.end())
+        m.span()
+        for m in _ASIDE.finditer(sentence)
+        if not (m.start() <= start and end <= m.end())
+        and not (m.group(0).startswith("(") and re.fullmatch(r"\s*", sentence[end : m.start()]))
     ]
     return [t for t in times if not any(s <= t.start and t.end <= e for s, e in asides)]
 
 
-def _figure_time(times: list[TimeRef], start: int, end: int) -> TimeRef | None:
-    before = [t for t in times if t.end <= start]
-    after = [t for t in times if t.start >= end]
+# The words between a figure and the date it is "of": "4 tonnes in 2021", "$433 million (2004)".
+_ATTACHED = re.compile(r"^[\s,]*(?:\(\s*(?:in\s+)?|(?:in|during|for|as\s+of|by\s+end\s+of)\s+)?$")
+
+
+def _figure_time(
+    times: list[TimeRef], start: int, end: int, sentence: str, others: list[Figure]
+) -> TimeRef | None:
+    """The date attached right after the figure, else the closest before it that is not
+    attached to another figure ("from 2.3 tonnes in 2020 to 4 tonnes in 2021"), else after."""
+    for t in times:
+        if t.start >= end and _ATTACHED.match(sentence[end : t.start]):
+            return t
+
+    def taken(t: TimeRef) -> bool:
+        return any(
+            f.end <= t.start and f.start != start and _ATTACHED.match(sentence[f.end : t.start])
+            for f in others
+        )
+
+    before = [t for t in times if t.end <= start and not taken(t)]
+    # A date far after the figure is another clause's ("... which erupted last year").
+    after = [t for t in times if t.start >= end and t.start - end <= 80]
     return before[-1] if before else (after[0] if after else None)
 
 
@@ -88,14 +128,21 @@ def _nearest_time(times: list[TimeRef], start: int, end: int) -> TimeRef | None:
     return min(times, key=distance) if times else None
 
 
-def _dating(chosen: TimeRef | None, cited: TimeRef | None, published: date) -> tuple[str, str, str]:
+def _dating(
+    chosen: TimeRef | None, cited: TimeRef | None, published: date, news: bool = False
+) -> tuple[str, str, str]:
     """(period, how it was found, dated) for a figure or event."""
     if chosen is not None:
         how = f"'{chosen.text}'" + ("" if chosen.how == "stated" else f" ({chosen.how})")
-        dated = "paragraph" if chosen.how.endswith("earlier in the paragraph") else "stated"
+        dated = (
+            "paragraph" if chosen.how.endswith(("earlier in the paragraph", "before")) else "stated"
+        )
         return chosen.period, how, dated
     if cited is not None:
         return cited.period, f"'{cited.text}' (date of the quoted item)", "quoted item"
+    if news:
+        period = fallback_period(published, news=True)
+        return period, "no date in the sentence: the month the news item was published", "fallback"
     period = fallback_period(published)
     return period, "no date in the sentence: the year a quarter before publication", "fallback"
 
@@ -111,9 +158,152 @@ def _describe(figure: Figure) -> str:
     return f"'{figure.text}'{bound}"
 
 
+# -- countries ---------------------------------------------------------------------------------
+
+# A country named after the anchor as the place of what it tells: "seized on the territory of
+# the Russian Federation", "in Kyrgyzstan".
+_PLACE_BEFORE = re.compile(
+    r"\b(?:in|on\s+the\s+territory\s+of|inside|across|into)\s+(?:the\s+)?(?:[\w-]+\s+){0,2}$"
+)
+
+
+# Words that start another clause; and how far (in characters, clause words counted 40) a country
+# may be named from a figure and still be its country.
+_CLAUSE = re.compile(r"\b(?:because|while|whereas|although|though|but|as|since|after|when)\b")
+FAR = 90
+
+
+def _country_at(
+    mentions: list[Mention],
+    sentence: str,
+    start: int,
+    end: int,
+    others: tuple[tuple[int, int], ...] = (),
+) -> str | None:
+    """The country a sentence names as the subject of what lies at ``start:end``; ``others``
+    are the spans of the sentence's other figures, whose own places are not this one's."""
+
+    def score(m: Mention) -> float:
+        place = bool(_PLACE_BEFORE.search(sentence[: m.start]))
+        if m.end <= start:
+            distance = start - m.end
+            # "... seized on the territory of the Russian Federation and 7,700 grams ...": a
+            # place named after another figure is that figure's.
+            if place and any(e <= m.start and s != start for s, e in others):
+                distance += 100
+        elif m.start - end <= 3:
+            distance = -80  # the figure's own noun: "12,000 Tajik migrants", "330 Kyrgyz citizens"
+        else:
+            distance = m.start - end + (-40 if place else 25)
+        between = sentence[min(m.end, end) : max(m.start, start)]
+        if ";" in between:
+            distance += 500
+        # Another clause's country: "with the downturn in Russia adding to the difficulties
+        # because remittances are more than 40 per cent of GDP".
+        distance += 40 * len(_CLAUSE.findall(between))
+        return distance - (60 if m.subject else 0)
+
+    strong = [m for m in mentions if not m.weak]
+    if not strong:
+        return None
+    best = min(strong, key=score)
+    return best.code if score(best) <= FAR else None
+
+
+def _respectively(mentions: list[Mention], figures: list[Figure], sentence: str) -> dict[int, str]:
+    """'Kyrgyzstan and Tajikistan ... at about 35.1 percent and 32.2 percent, respectively':
+    the n-th figure goes with the n-th country named before the figures."""
+    if "respectively" not in sentence or not figures:
+        return {}
+    first = min(f.start for f in figures)
+    codes: list[str] = []
+    for m in mentions:
+        if not m.weak and m.end <= first and m.code not in codes:
+            codes.append(m.code)
+    if len(codes) < len(figures):
+        return {}
+    codes = codes[-len(figures) :]
+    return {
+        f.start: code for f, code in zip(sorted(figures, key=lambda f: f.start), codes, strict=True)
+    }
+
+
+# -- death tolls -------------------------------------------------------------------------------
+
+_DEATH_WORD = (
+    r"(?:killed|dead|died|deaths?|death\s+toll|toll|fatalities|lives|liquidated|massacred"
+    r"|perished|bodies)"
+)
+# A death count right after these: "killing at least 15", "the death toll rose to 36".
+_TOLL_BEFORE = re.compile(
+    r"(?:\b(?:killing|killed|kills?|claimed\s+the\s+lives\s+of|the\s+lives\s+of|deaths?\s+of"
+    r"|bodies\s+of|massacred)\s+$"
+    rf"|\b{_DEATH_WORD}\b(?:(?!injur|wound|hurt|arrest|detain)[^.;]){{0,160}}"
+    r"\b(?:to|at|reached|exceeded|exceeds|hit|of|is|was|stands\s+at|stood\s+at)\s+$"
+    r"|\b(?:killed|dead|died)\b[^.;]{0,15}\balong\s+with\s+$)",
+    re.I,
+)
+# ... or these after it, within a few words: "32 people, including three prison officers, were
+# killed", "46 dead", "were among the dead".
+_TOLL_AFTER = re.compile(
+    # Each word is taken whole (the lookahead), so the pattern runs in linear time.
+    r"^(?:\s*(?!(?:where|which|that|who|when|while)\b)[\w'’“”\"-]+(?![\w'’“”\"-]),?){0,9}?\s*"
+    r"(?:were|was|have\s+been|had\s+been|are|being|lost\s+their"
+    r"|have|had|reportedly|also|among\s+the)?\s*"
+    r"(?:killed|dead|died|deaths?|perished|massacred|lives|liquidated|lost\s+their\s+lives)\b",
+    re.I,
+)
+# Counts that are not the toll: "revised from 24", "25 out of 29", "including three officers".
+_NOT_TOLL_BEFORE = re.compile(
+    r"(?:\b(?:from|including|among\s+them|of\s+whom|of\s+them)\s+"
+    r"|\b(?:previous(?:ly)?|earlier|initial)\s+(?:[\w-]+\s+){0,2}(?:toll|reports?|figures?|count)"
+    r"\b[^.;]{0,30}\s)$",
+    re.I,
+)
+_NOT_TOLL_AFTER = re.compile(r"^\s*(?:out\s+of|of\s+(?:these|them|whom|the))\b", re.I)
+_CHAIN = re.compile(r"^[^.;:]{0,40}?(?:\band|,|\bincluding|\bamong\s+them)\s*$", re.I)
+_WOUNDED = re.compile(
+    r"^\s*(?:(?!dead|killed|died)[\w-]+\s+){0,3}(?:wounded|injured|hurt|missing|arrested|detained)"
+)
+
+
+def death_toll(sentence: str, figures: list[Figure]) -> float | None:
+    """The deaths a sentence states: every count it gives as killed or dead, summed ("17
+    soldiers and four civilians were killed" is 21), leaving out a revised toll ("from 15 to
+    43" is 43), a part ("32 people, including three prison officers") and the wounded."""
+    counts = [f for f in figures if f.measure == "count"]
+    total = None
+    for i, f in enumerate(counts):
+        before, after = sentence[: f.start], sentence[f.end :]
+        if _NOT_TOLL_BEFORE.search(before[-60:]) or _NOT_TOLL_AFTER.match(after):
+            continue
+        # "killed in clashes exceeded 200": the qualifier may be the toll's verb.
+        with_qualifier = before + f.text[: len(f.qualifier)] + " " if f.qualifier else before
+        toll = bool(
+            _TOLL_BEFORE.search(before[-300:]) or _TOLL_BEFORE.search(with_qualifier[-300:])
+        )
+        if not toll:
+            # Read on through counts joined by "and" or a comma: "17 soldiers and four ...".
+            stop = len(sentence)
+            for g in counts[i + 1 :]:
+                gap = sentence[f.end : g.start]
+                if not _CHAIN.match(gap):
+                    stop = g.start
+                    break
+            segment = sentence[f.end : stop][:300]
+            toll = bool(_TOLL_AFTER.match(segment)) and not _WOUNDED.match(after)
+        if toll:
+            count = f.value if f.value is not None else (f.low or f.high)
+            total = (total or 0.0) + float(count or 0.0)
+    return total
+
+
+# -- reading a text ----------------------------------------------------------------------------
+
+
 @dataclass(frozen=True)
 class _Place:
-    """One sentence being read, with what is known about its dates."""
+    """One sentence being read, with what is known about its dates and countries."""
 
     sentence: Sentence
     paragraph: Paragraph
@@ -121,16 +311,34 @@ class _Place:
     earlier: TimeRef | None  # the last usable time stated before the sentence in its paragraph
     cited: TimeRef | None  # the date of the news item the paragraph quotes
     published: date
-    country: str
+    country: str  # the report's country: the last resort
+    mentions: list[Mention]
+    previous: Sentence | None  # the sentence before, anywhere in the text
+    previous_country: str | None  # the one country the sentence before names, if one
+    same_line: bool  # whether the sentence before is on the same line
+    goes_on: bool  # whether this sentence goes on from the one before (same line or "A total ...")
+    previous_time: TimeRef | None  # the last usable time of the sentence before (or earlier)
+    news: bool  # a short text: undated things are of the month it was published
 
 
 def extract_candidates(
-    text: str, *, published: date, country: str, vocabulary: Vocabulary
+    text: str, *, published: date, country: str | None, vocabulary: Vocabulary
 ) -> list[Candidate]:
-    """Candidate observations and events in ``text``, in text order, without duplicates."""
-    country_pattern = vocabulary.country_pattern(country)
+    """Candidate observations and events in ``text``, in text order, without duplicates.
+
+    ``country`` is the report's country, used for what the text does not place itself; None:
+    the country the text names most.
+    """
+    default = (country or "").upper() or guess_country(text, vocabulary) or ""
+    news = len(text) < NEWS_LENGTH
+    last_time: TimeRef | None = None
     found: list[Candidate] = []
-    for paragraph in paragraphs(text):
+    previous: Sentence | None = None
+    previous_mentions: list[Mention] = []
+    previous_line = -1
+    recent_kinds: list[tuple[int, EventRule]] = []  # (sentence number, violent kind told)
+    number = 0
+    for line, paragraph in enumerate(paragraphs(text)):
         cited = citation_date(paragraph.text, published)
         # Relative dates in a quoted news item count from that item's date.
         reference = published
@@ -138,6 +346,7 @@ def extract_candidates(
             reference = date.fromisoformat(cited.period)
         times = find_times(paragraph.text, reference)
         for sentence in paragraph.sentences:
+            number += 1
             offset = sentence.start - paragraph.start
             inside = [
                 TimeRef(t.start - offset, t.end - offset, t.text, t.period, t.how, t.usable)
@@ -146,6 +355,8 @@ def extract_candidates(
             ]
             # A narrative goes on from a dated month or day, not from a year used as a name.
             earlier = [t for t in times if t.usable and t.end <= offset and "-" in t.period]
+            mentions = vocabulary.mentions(sentence.text)
+            prev_codes = {m.code for m in previous_mentions if not m.weak}
             place = _Place(
                 sentence,
                 paragraph,
@@ -153,33 +364,173 @@ def extract_candidates(
                 earlier[-1] if earlier else None,
                 cited,
                 published,
-                country,
+                default,
+                mentions,
+                previous,
+                next(iter(prev_codes)) if len(prev_codes) == 1 else None,
+                previous is not None and previous_line == line,
+                previous is not None
+                and (previous_line == line or bool(_GOES_ON.match(sentence.text))),
+                last_time,
+                news,
             )
             # Every date hides its digits from the figure finder, usable or not.
             figures = find_figures(sentence.text, [(t.start, t.end) for t in inside])
-            found += _observations(place, figures, vocabulary, country_pattern)
-            found += _events(place, figures, vocabulary, country_pattern)
+            observations, statistics = _observations(place, figures, vocabulary)
+            found += observations
+            recent = [rule for n, rule in recent_kinds if number - n <= 2]
+            events, told = _events(place, figures, vocabulary, recent, statistics)
+            found += events
+            recent_kinds += [(number, rule) for rule in told]
+            previous, previous_mentions, previous_line = sentence, mentions, line
+            usable = [t for t in place.times if t.usable]
+            if usable:
+                last_time = TimeRef(0, 0, usable[-1].text, usable[-1].period, "the sentence before")
     return _deduplicated(found)
 
 
+def _placed(
+    place: _Place,
+    start: int,
+    end: int,
+    fixed: str | None = None,
+    others: tuple[tuple[int, int], ...] = (),
+) -> tuple[str, str]:
+    """(country, how it was found) for what lies at ``start:end`` of the sentence."""
+    if fixed:
+        return fixed, "stated"
+    code = _country_at(place.mentions, place.sentence.text, start, end, others)
+    if code:
+        return code, "stated"
+    if place.previous_country:
+        return place.previous_country, "previous sentence"
+    return place.country, "report"
+
+
+# A figure that is a difference or a change, not a level: "$84.5 million more than", "a 30 per
+# cent decrease", "grew by 23 percent", "an average of $100".
+_CHANGE_AFTER = re.compile(
+    r"^\s*(?:\(\w+\)\s*)?(?:(?:more|less|fewer|higher|lower)\s+than|times\b"
+    r"|(?:increase|decrease|rise|drop|decline|growth|jump|fall|reduction)\b"
+    r"|(?:year-on-year|y/y|on\s+the\s+year)\b)",
+    re.I,
+)
+_CHANGE_BEFORE = re.compile(
+    r"\b(?:by|average\s+of|an\s+average|averag(?:e|ing))\s+$|\b(?:increase|decrease|rise|drop"
+    r"|decline|growth|jump|fall)\s+of\s+$",
+    re.I,
+)
+
+
+# People helped rather than counted: "IOM has assisted 10,641 of them".
+_PART_BEFORE = re.compile(r"\b(?:assist(?:ed|ance\s+to)?|helped|support\s+to)\s+$", re.I)
+# A list that goes on after a figure: "Ukraine (8 million), Syria (7.6 million), Ethiopia (".
+_LIST_GAP = re.compile(r"^\s*\)?[,;]?\s*(?:and\s+)?(?:the\s+)?(?:[A-Z][\w’'.-]*\s*){1,5}\(\s*$")
+
+
+_GOES_ON = re.compile(
+    r"^\W*(?:A\s+total|The\s+total|In\s+all|Of\s+(?:this|these|those|them|the)|It|This|That"
+    r"|These|They|Their|Its|The\s+(?:consignment|batch|haul|drugs|figure|sum|amount|number|same)"
+    r"|According\s+to\s+(?:him|her|them)|Also|In\s+addition|Additionally)\b"
+)
+
+
+def _is_change(sentence: str, figure: Figure) -> bool:
+    return bool(
+        _CHANGE_AFTER.match(sentence[figure.end :])
+        or _CHANGE_BEFORE.search(sentence[: figure.start])
+        or _PART_BEFORE.search(sentence[: figure.start])
+    )
+
+
 def _observations(
-    place: _Place, figures: list[Figure], vocabulary: Vocabulary, country: re.Pattern | None
-) -> list[Candidate]:
+    place: _Place, figures: list[Figure], vocabulary: Vocabulary
+) -> tuple[list[Candidate], set[int]]:
+    """The sentence's observations, and where its accepted figures start (they are statistics,
+    not an event's death toll)."""
     found = []
     text = place.sentence.text
+    paragraph = place.paragraph.text
+    prev = place.previous
+    joined = ""
+    # The sentence before carries its subject on the same line, or across a line break when
+    # this one opens by pointing back to it ("A total included ...", "Of this amount, ...").
+    if prev is not None and place.goes_on:
+        gap = (
+            " "
+            if not place.same_line
+            else paragraph[
+                prev.start - place.paragraph.start : place.sentence.start - place.paragraph.start
+            ][len(prev.text) :]
+        )
+        joined = prev.text + gap
+    accepted: dict[int, list[tuple[str, bool]]] = {}
+    anywhere = vocabulary.any_country()
     for figure in figures:
+        if figure.measure in ("points",) or _is_change(text, figure):
+            continue
         point = next(v for v in (figure.value, figure.low, figure.high) if v is not None)
-        span = Span(text, place.paragraph.text, figure.start, figure.end)
+        span = Span(text, paragraph, figure.start, figure.end)
         for rule in vocabulary.quantities:
-            if not rule.accepts(figure.measure, point, span, country):
-                continue
-            times = _outside_asides(place.times, text, figure.start, figure.end)
-            chosen = _figure_time(times, figure.start, figure.end)
-            period, how, dated = _dating(chosen, place.cited, place.published)
+            carried = False
+            if not rule.accepts(figure.measure, point, span, anywhere):
+                if not joined:
+                    continue
+                # The subject may be in the sentence before: read the two together.
+                both = Span(
+                    joined + text,
+                    paragraph,
+                    figure.start + len(joined),
+                    figure.end + len(joined),
+                )
+                if not rule.accepts(figure.measure, point, both, anywhere):
+                    continue
+                carried = True
+            accepted.setdefault(figure.start, []).append((rule.quantity, carried))
+    # A list goes on with the quantity of its first item: "Ukraine (8 million), Syria (7.6
+    # million), Ethiopia (5.5 million)".
+    ordered = sorted(figures, key=lambda f: f.start)
+    for before, after in itertools.pairwise(ordered):
+        if (
+            before.start in accepted
+            and after.start not in accepted
+            and after.measure == before.measure
+            and _LIST_GAP.match(text[before.end : after.start])
+        ):
+            accepted[after.start] = list(accepted[before.start])
+    chosen = {f.start: f for f in figures if f.start in accepted}
+    by_order = _respectively(place.mentions, list(chosen.values()), text)
+    rules = {r.quantity: r for r in vocabulary.quantities}
+    for start, quantities in accepted.items():
+        figure = chosen[start]
+        times = _outside_asides(place.times, text, figure.start, figure.end)
+        when_ref = _figure_time(times, figure.start, figure.end, text, figures)
+        carried_any = any(carried for _, carried in quantities)
+        if when_ref is None and place.previous_time is not None and carried_any:
+            # A sentence that goes on from the one before goes on in its time too.
+            when_ref = place.previous_time
+        stated_here = figure.measure in ("money", "percent", "share")
+        period, how, dated = _dating(
+            when_ref, place.cited, place.published, news=place.news and not stated_here
+        )
+        spans = tuple((f.start, f.end) for f in figures if f.start != start)
+        country, placed = _placed(place, figure.start, figure.end, by_order.get(start), spans)
+        for quantity, carried in quantities:
+            rule = rules[quantity]
+            q_start, q_end, quote = place.sentence.start, place.sentence.end, text
+            where, how_placed = (
+                (place.country, "report") if rule.file_under == "report" else (country, placed)
+            )
+            note = f"extracted: {_describe(figure)}; period from {how}; country {where}"
+            note += f" ({how_placed})" if how_placed != "stated" else ""
+            if carried:
+                note += "; the quantity is named in the sentence before"
+                if place.same_line and prev is not None:
+                    q_start, quote = prev.start, joined + text
             found.append(
                 Candidate(
                     record="observation",
-                    country=place.country,
+                    country=where,
                     what=rule.quantity,
                     when=period,
                     value=figure.value,
@@ -188,69 +539,131 @@ def _observations(
                     unit=rule.unit if figure.measure == "count" else figure.unit,
                     fatalities=None,
                     description="",
-                    quote=text,
-                    start=place.sentence.start,
-                    end=place.sentence.end,
-                    note=f"extracted: {_describe(figure)}; period from {how}",
+                    quote=quote,
+                    start=q_start,
+                    end=q_end,
+                    note=note,
                     dated=dated,
+                    placed=how_placed,
+                    carried=carried,
                 )
             )
-    return found
+    return [replace(c, confidence=confidence(c)) for c in found], set(accepted)
 
 
 def _events(
-    place: _Place, figures: list[Figure], vocabulary: Vocabulary, country: re.Pattern | None
-) -> list[Candidate]:
+    place: _Place,
+    figures: list[Figure],
+    vocabulary: Vocabulary,
+    recent: list[EventRule],
+    statistics: set[int] = frozenset(),
+) -> tuple[list[Candidate], list[EventRule]]:
+    """The events a sentence tells, and the violent kinds among them (for the sentences after).
+
+    A count a quantity rule took ("40 Kyrgyz nationals had died fighting ... in Syria") is a
+    statistic, not the toll of an event."""
     text = place.sentence.text
-    foreign = vocabulary.about_other_country(text, place.country)
-    found = []
+    deaths = death_toll(text, [f for f in figures if f.start not in statistics])
+    fired: list[tuple[EventRule, re.Match | None]] = []
     for rule in vocabulary.events:
-        if foreign and rule.foreign == "skip":
-            continue
-        for match in rule.fire(text, place.paragraph.text, country):
-            times = _outside_asides(place.times, text, match.start(), match.end())
-            chosen = _nearest_time(times, match.start(), match.end())
-            if chosen is None and place.earlier is not None:
-                # A narrative's undated sentence goes on from the date stated before it: "On 4
-                # September 2015, ... were attacked. The government described the event as ..."
-                t = place.earlier
-                chosen = TimeRef(0, 0, t.text, t.period, "stated earlier in the paragraph")
-            when, how, dated = _dating(chosen, place.cited, place.published)
-            deaths = _fatalities(text, figures)
-            found.append(
-                Candidate(
-                    record="event",
-                    country=place.country,
-                    what=rule.kind,
-                    when=when,
-                    value=None,
-                    low=None,
-                    high=None,
-                    unit="",
-                    fatalities=deaths,
-                    description=rule.label,
-                    quote=text,
-                    start=place.sentence.start,
-                    end=place.sentence.end,
-                    note=f"extracted: '{match.group(0)}'; date from {how}"
-                    + (f"; fatalities {deaths:g} from the sentence" if deaths is not None else ""),
-                    dated=dated,
-                )
+        matches = rule.fire(text, place.paragraph.text, vocabulary.any_country())
+        fired += [(rule, m) for m in matches]
+    violent = [(r, m) for r, m in fired if r.toll]
+    others = [(r, m) for r, m in fired if not r.toll]
+    inherited = False
+    # Where each violent kind is first told: its trigger, else its toll words. The kind told
+    # first wins ("Jihadists attacked a town ... and ensuing clashes" is an attack); at the same
+    # place the more specific one ("suicide attack" is a suicide bombing).
+    where: dict[str, tuple[int, EventRule]] = {}
+    for r, m in violent:
+        where[r.kind] = (min(m.start(), where.get(r.kind, (m.start(), r))[0]), r)
+    for r in vocabulary.events:
+        at = r.toll_at(text) if r.toll else None
+        if at is not None and (r.kind not in where or at < where[r.kind][0]):
+            where[r.kind] = (at, r)
+    best = min(where.values(), key=lambda item: (item[0], -item[1].priority))[1] if where else None
+    if deaths is not None:
+        if best is not None:
+            match = next((m for r, m in violent if r.kind == best.kind), None)
+            violent = [(best, match)]
+        elif recent:
+            violent, inherited = [(max(recent, key=lambda r: r.priority), None)], True
+        else:
+            violent = []
+    found = []
+    toll_figure = next(
+        (f for f in figures if f.measure == "count" and deaths is not None),
+        None,
+    )
+    for rule, match in [*others, *violent]:
+        if match is not None:
+            a_start, a_end, words = match.start(), match.end(), f"'{match.group(0)}'"
+        elif toll_figure is not None:
+            a_start, a_end, words = toll_figure.start, toll_figure.end, "a death toll"
+        else:
+            a_start, a_end, words = 0, len(text), "the sentence"
+        times = _outside_asides(place.times, text, a_start, a_end)
+        chosen = _nearest_time(times, a_start, a_end)
+        if chosen is None and place.earlier is not None:
+            # A narrative's undated sentence goes on from the date stated before it: "On 4
+            # September 2015, ... were attacked. The government described the event as ..."
+            t = place.earlier
+            chosen = TimeRef(0, 0, t.text, t.period, "stated earlier in the paragraph")
+        if chosen is None and inherited and place.previous_time is not None:
+            chosen = place.previous_time
+        when, how, dated = _dating(chosen, place.cited, place.published, news=place.news)
+        if rule.foreign == "keep" and place.country:
+            # A political act against the report's country's opposition is that country's,
+            # wherever it happens: "an exiled opposition leader was murdered in Turkey".
+            country, placed = place.country, "report"
+        else:
+            country, placed = _placed(place, a_start, a_end)
+        fatalities = deaths
+        note = f"extracted: {words}; date from {how}; country {country}"
+        note += f" ({placed})" if placed != "stated" else ""
+        if inherited:
+            note += f"; a death toll after sentences telling of a {rule.label.lower()}"
+        if fatalities is not None:
+            note += f"; fatalities {fatalities:g} from the sentence"
+        found.append(
+            Candidate(
+                record="event",
+                country=country,
+                what=rule.kind,
+                when=when,
+                value=None,
+                low=None,
+                high=None,
+                unit="",
+                fatalities=fatalities,
+                description=rule.label,
+                quote=text,
+                start=place.sentence.start,
+                end=place.sentence.end,
+                note=note,
+                dated=dated,
+                placed=placed,
+                carried=inherited,
             )
-    return found
+        )
+    told = [rule for rule, _ in violent if not inherited]
+    if not told and best is not None:
+        told = [best]  # "It is unclear how many people died in the clashes." tells of clashes
+    return [replace(c, confidence=confidence(c)) for c in found], told
 
 
-def _fatalities(sentence: str, figures: list[Figure]) -> float | None:
-    """Deaths a sentence states: the counts followed closely by 'dead', 'killed' and the like."""
-    total = None
-    for figure in figures:
-        if figure.measure != "count":
-            continue
-        after = Span(sentence, sentence, figure.start, figure.end).after(6)
-        if _DEATHS.search(after):
-            count = figure.value if figure.value is not None else (figure.low or figure.high)
-            total = (total or 0.0) + float(count or 0.0)
-    return total
+def confidence(c: Candidate) -> float:
+    """How sure a candidate is, 0..1, from what the text states outright: a date of its own
+    (+0.15), its country named in the sentence (+0.15), the quantity or kind named in the
+    sentence itself rather than read from the one before (-0.2 otherwise), a death toll stated
+    for an event (+0.1). A reviewer should read the low ones first."""
+    score = 0.55
+    score += 0.15 if c.dated in ("stated", "quoted item") else (0.05 if c.dated else 0.0)
+    score += 0.15 if c.placed == "stated" else (0.0 if c.placed == "previous sentence" else -0.05)
+    score -= 0.2 if c.carried else 0.0
+    if c.record == "event" and c.fatalities is not None:
+        score += 0.1
+    return round(min(max(score, 0.05), 0.99), 2)
 
 
 def _deduplicated(found: list[Candidate]) -> list[Candidate]:
@@ -261,19 +674,26 @@ def _deduplicated(found: list[Candidate]) -> list[Candidate]:
         # The same figure restated for a period within the first one's (a footnote citing the
         # source) is the same observation; the same event on the same date is the same event.
         if not any(
-            (k.record, k.what, k.value, k.low, k.high) == (c.record, c.what, c.value, c.low, c.high)
+            (k.record, k.what, k.value, k.low, k.high, k.country)
+            == (c.record, c.what, c.value, c.low, c.high, c.country)
             and (k.when == c.when or (c.record == "observation" and nested(k.when, c.when)))
+            and (k.record == "observation" or k.fatalities == c.fatalities or c.fatalities is None)
             for k in kept
         ):
             kept.append(c)
-    dated = [(c.what, c.when) for c in kept if c.record == "event" and c.dated != "fallback"]
+    dated = [
+        (c.what, c.when, c.country) for c in kept if c.record == "event" and c.dated != "fallback"
+    ]
     return [
         c
         for c in kept
         if not (
             c.record == "event"
             and c.dated == "fallback"
-            and any(kind == c.what and nested(c.when, when) for kind, when in dated)
+            and any(
+                kind == c.what and nested(c.when, when) and where == c.country
+                for kind, when, where in dated
+            )
         )
     ]
 

@@ -155,7 +155,10 @@ def evaluate(evidence: Evidence, vocabulary: Vocabulary) -> Evaluation:
         for c in extract_candidates(
             text, published=published, country=country, vocabulary=vocabulary
         ):
-            found.append(_candidate_item(c, str(source_id)))
+            # The curated base records the report's country only: a neighbour's figure the
+            # extractor files under the neighbour is neither a match nor a false candidate.
+            if c.country == country:
+                found.append(_candidate_item(c, str(source_id)))
 
     result = Evaluation(curated, found)
     taken: set[int] = set()

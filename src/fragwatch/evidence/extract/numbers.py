@@ -42,9 +42,21 @@ WORD_NUMBERS = {
     "hundred": 100,
     "dozen": 12,
 }
-SCALES = {"thousand": 1e3, "million": 1e6, "billion": 1e9, "trillion": 1e12}
+SCALES = {
+    "thousand": 1e3,
+    "million": 1e6,
+    "billion": 1e9,
+    "trillion": 1e12,
+    "lakh": 1e5,
+    "crore": 1e7,
+    "mln": 1e6,
+    "mn": 1e6,
+    "bln": 1e9,
+    "bn": 1e9,
+    "m": 1e6,
+}
 # Attached abbreviations ("$2.96bn", "$700k") are read as scales only for money.
-MONEY_SCALES = {"bn": 1e9, "b": 1e9, "mn": 1e6, "m": 1e6, "k": 1e3}
+MONEY_SCALES = {"bn": 1e9, "bln": 1e9, "b": 1e9, "mn": 1e6, "mln": 1e6, "m": 1e6, "k": 1e3}
 FRACTIONS = {
     "half": 50.0,
     "a half": 50.0,
@@ -68,10 +80,16 @@ _TEENS = "ten|eleven|twelve|thirteen|fourteen|fifteen|sixteen|seventeen|eighteen
 # "one" alone is too often a pronoun ("one of them"): it counts only with a scale word.
 _WORD = (
     rf"(?:(?:{_TENS})(?:[- ](?:{_UNITS}))?|{_TEENS}|(?:two|three|four|five|six|seven|eight|nine)"
-    r"|a\s+dozen|a\s+hundred|(?:one|a)(?=\s+(?:thousand|million|billion)\b))"
+    r"|a\s+dozen|a\s+hundred|(?:one|a)(?=\s+(?:thousand|million|billion)\b)"
+    r"|one(?=\s+(?:person|man|woman|child|civilian|soldier|policeman|officer|guard|inmate)\b))"
 )
+# Thousands separators of both conventions: "17,000" and "17.000" (a dot is read as a thousands
+# separator only where a decimal reading is implausible: two or more groups, or ".000"), and a
+# decimal comma before a scale word ("2,5 million").
 _DIGITS = (
-    r"(?:\d{1,3}(?:,\d{3})+|\d{1,3}(?:[ \u00a0\u202f]\d{3})+(?!\d)|\d+)(?:\.\d+)?(?![\d])"
+    r"(?:\d{1,3},\d{1,2}(?=\s?(?:thousand|million|billion|mln|bln|mn|bn)\b)"
+    r"|\d{1,3}(?:,\d{3})+|\d{1,3}(?:\.\d{3}){2,}(?![\d.])|\d{1,3}\.000(?![\d.,])"
+    r"|\d{1,3}(?:[ \u00a0\u202f]\d{3})+(?!\d)|\d+)(?:\.\d+)?(?![\d])"
     r"|\.\d+(?![\d])"
 )
 NUMBER = re.compile(
@@ -79,17 +97,28 @@ NUMBER = re.compile(
 )
 FRACTION = re.compile(
     r"\b(?P<word>" + "|".join(sorted(map(re.escape, FRACTIONS), key=len, reverse=True)) + r")"
-    r"(?=\s+of\b)",
+    r"(?=\s+(?:of|its|their)\b)",
     re.I,
 )
 
-_SCALE = re.compile(r"^(?:\s+|-)(?P<scale>thousand|million|billion|trillion)\b", re.I)
-_MONEY_SCALE = re.compile(r"^\s?(?P<scale>bn|mn|m|k|b)\b", re.I)
+_SCALE = re.compile(
+    r"^(?:(?:\s+|-)(?P<scale>thousand|million|billion|trillion|lakh|crore)\b"
+    r"|\s?(?P<short>mln|bln|mn|bn)\b)",
+    re.I,
+)
+# "2.43m people": an attached "m" after a decimal is millions, not metres.
+_DECIMAL_M = re.compile(r"^m\b(?!\s*(?:\d|²|long|high|wide|deep|tall))")
+_MONEY_SCALE = re.compile(r"^\s?(?P<scale>bln|mln|bn|mn|m|k|b)\b", re.I)
 _PERCENT = re.compile(r"^(?:\s?%|\s*per\s?cent\b|\s*percent\b(?!age))", re.I)
 _POINTS = re.compile(r"^\s*(?:percentage\s+points?|points?)\b", re.I)
 _MASS = re.compile(
-    r"^(?:\s*(?P<unit>kilograms?|kilos?|kg|metric\s+tons?|metric\s+tonnes?|tonnes?|tons?)\b"
-    r"|(?P<t>t)\b)",
+    r"^(?:\s*(?P<unit>kilograms?|kilos?|kg|metric\s+tons?|metric\s+tonnes?|tonnes?|tons?"
+    r"|grams?|grammes?|gr|g)\b|(?P<t>t)\b)",
+    re.I,
+)
+# The next part of a compound mass: "3 tons 96 kg 611 g", "7 kg 994 grams".
+_MASS_PART = re.compile(
+    r"^\s*(?:and\s+)?(?P<n>\d{1,3}(?:\.\d+)?)\s*(?P<unit>kilograms?|kilos?|kg|grams?|grammes?|gr|g)\b",
     re.I,
 )
 _MONEY_AFTER = re.compile(r"^\s*(?:US\s+|U\.S\.\s+|American\s+)?(?:dollars?|USD)\b", re.I)
@@ -108,9 +137,9 @@ _REFERENCE_BEFORE = re.compile(
     r"\s*$",
     re.I,
 )
-_RANGE_SEP = re.compile(r"^\s*(?:-|–|—|to)\s*", re.I)
-_BETWEEN = re.compile(r"\bbetween\s+$", re.I)
-_FROM = re.compile(r"\bfrom\s+$", re.I)
+_RANGE_SEP = re.compile(r"^\s*(?:-|–|—|to)\s*(?:over\s+|more\s+than\s+|about\s+|around\s+)?", re.I)
+_BETWEEN = re.compile(r"\bbetween\s+$|\brang(?:e|es|ed|ing)\s+from\s+$", re.I)
+_FROM = re.compile(r"\bfrom\s+(?:US\s?|U\.S\.\s?|USD\s?)?\\?\$?\s?$", re.I)
 
 LOWER = (
     "more than",
@@ -119,6 +148,8 @@ LOWER = (
     "upwards of",
     "in excess of",
     "exceeding",
+    "exceeds",
+    "exceeded",
     "no fewer than",
     "no less than",
     "not less than",
@@ -196,6 +227,12 @@ class Figure:
 
 
 def _digits_value(text: str) -> float:
+    if re.fullmatch(r"\d{1,3},\d{1,2}", text):  # a decimal comma before a scale word
+        return float(text.replace(",", "."))
+    if re.fullmatch(r"\d{1,3}(?:\.\d{3})+", text) and (
+        text.count(".") > 1 or text.endswith(".000")
+    ):
+        text = text.replace(".", "")
     return float(re.sub(r"[,\s\u00a0\u202f]", "", text))
 
 
@@ -215,6 +252,7 @@ class _Raw:
 
 
 def _scan_number(sentence: str, match: re.Match) -> _Raw:
+    start = match.start()
     if match.group("digits"):
         text = match.group("digits")
         value = _digits_value(text)
@@ -224,14 +262,19 @@ def _scan_number(sentence: str, match: re.Match) -> _Raw:
         year_like = False
         if re.search(r"\bhalf\s+$", sentence[: match.start()], re.I) and value == 12:
             value = 6.0  # "half a dozen"
+        elif half := re.search(r"\bhalf\s+$", sentence[: match.start()], re.I):
+            value = 0.5  # "half a million"
+            start = half.start()
     end = match.end()
     factor = 1.0
     scale = _SCALE.match(sentence[end:])
     if scale:
-        factor = SCALES[scale.group("scale").lower()]
+        factor = SCALES[(scale.group("scale") or scale.group("short")).lower()]
         end += scale.end()
         year_like = False
-    return _Raw(match.start(), end, value * factor, year_like, factor)
+    elif "." in match.group(0) and _DECIMAL_M.match(sentence[end:]):
+        factor, end, year_like = 1e6, end + 1, False
+    return _Raw(start, end, value * factor, year_like, factor)
 
 
 def _unit_after(sentence: str, end: int, money: bool) -> tuple[str, str, float, int]:
@@ -252,8 +295,7 @@ def _unit_after(sentence: str, end: int, money: bool) -> tuple[str, str, float, 
         return "percent", "percent", 1.0, end + m.end()
     if m := _MASS.match(rest):
         unit = (m.group("unit") or "t").lower()
-        factor = 1.0 if unit.startswith("k") else 1000.0
-        return "mass", "kg", factor, end + m.end()
+        return "mass", "kg", _mass_factor(unit), end + m.end()
     if m := _MONEY_AFTER.match(rest):
         return "money", "USD", 1.0, end + m.end()
     if _LENGTH.match(rest):
@@ -261,6 +303,25 @@ def _unit_after(sentence: str, end: int, money: bool) -> tuple[str, str, float, 
     if _DURATION.match(rest) or re.match(r"^-year-old", rest):
         return "duration", "", 1.0, end
     return "count", "", 1.0, end
+
+
+def _mass_factor(unit: str) -> float:
+    """Kilograms per unit: "kg" 1, "tons" 1000, "grams" 0.001."""
+    unit = unit.lower()
+    if unit.startswith("k"):
+        return 1.0
+    if unit.startswith("g"):
+        return 0.001
+    return 1000.0
+
+
+def _compound_mass(sentence: str, end: int) -> tuple[float, int]:
+    """Kilograms added by the parts after a mass ("96 kg 611 g" after "3 tons"), new end."""
+    extra = 0.0
+    while m := _MASS_PART.match(sentence[end:]):
+        extra += float(m.group("n")) * _mass_factor(m.group("unit"))
+        end += m.end()
+    return extra, end
 
 
 def find_figures(sentence: str, skip: list[tuple[int, int]] | None = None) -> list[Figure]:
@@ -290,10 +351,12 @@ def find_figures(sentence: str, skip: list[tuple[int, int]] | None = None) -> li
         # A range: "300,000-400,000", "20 to 30 per cent", "between 2,000 and 4,000".
         nxt = raws[i + 1] if i + 1 < len(raws) else None
         joined = None
-        if nxt is not None and not _FROM.search(before):
+        if nxt is not None and (_BETWEEN.search(before) or not _FROM.search(before)):
             gap = sentence[end : nxt.start]
             gap_money = re.sub(r"\\?\$", "", gap)
-            between = _BETWEEN.search(before) and re.fullmatch(r"\s+and\s+", gap_money)
+            between = _BETWEEN.search(before) and re.fullmatch(
+                r"\s+(?:and|to)\s+(?:over\s+|more\s+than\s+)?", gap_money
+            )
             if between or (_RANGE_SEP.fullmatch(gap_money) and nxt.value >= raw.value):
                 joined = nxt
         if joined is not None:
@@ -302,6 +365,9 @@ def find_figures(sentence: str, skip: list[tuple[int, int]] | None = None) -> li
             if raw.scale == 1.0 and joined.scale != 1.0:
                 low_value *= joined.scale
         measure, unit, factor, end = _unit_after(sentence, end, money)
+        extra = 0.0
+        if measure == "mass" and joined is None:
+            extra, end = _compound_mass(sentence, end)
         years = raw.is_year_like and (joined is None or joined.is_year_like)
         if measure == "count" and years:
             i += 1
@@ -314,6 +380,8 @@ def find_figures(sentence: str, skip: list[tuple[int, int]] | None = None) -> li
         if q:
             start = q.start("q")
         low, high, value, approx = _shape(low_value, high_value, qualifier, factor)
+        if extra:
+            low, high, value = (None if v is None else v + extra for v in (low, high, value))
         figures.append(
             Figure(
                 start=start,
@@ -329,6 +397,8 @@ def find_figures(sentence: str, skip: list[tuple[int, int]] | None = None) -> li
             )
         )
         i += 2 if joined is not None else 1
+        while i < len(raws) and raws[i].start < end:  # parts of a compound mass
+            i += 1
     return sorted(figures + fractions, key=lambda f: f.start)
 
 

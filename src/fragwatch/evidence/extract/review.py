@@ -47,12 +47,13 @@ CANDIDATE_COLUMNS = [
     "note",
     "start",
     "end",
+    "confidence",
 ]
 RECORDS = ("observation", "event")
 # Columns that only one kind of record may fill.
 ONLY_OBSERVATION = ("quantity", "period", "value", "low", "high", "unit")
 ONLY_EVENT = ("kind", "date", "fatalities", "incident_id", "description")
-OPTIONAL = {"note", "start", "end", "incident_id", "description"}
+OPTIONAL = {"note", "start", "end", "incident_id", "description", "confidence"}
 
 
 @dataclass(frozen=True)
@@ -113,6 +114,7 @@ def candidate_records(rows: list[tuple[Candidate, Source]]) -> list[dict[str, st
             note=c.note,
             start=str(c.start),
             end=str(c.end),
+            confidence=f"{c.confidence:.2f}",
         )
         if c.record == "observation":
             record.update(
@@ -131,10 +133,32 @@ def candidate_records(rows: list[tuple[Candidate, Source]]) -> list[dict[str, st
     return records
 
 
-def _csv(rows: list[dict[str, str]], columns: list[str]) -> str:
+# A cell a spreadsheet would run as a formula ("=HYPERLINK(...)" quoted from a report), or one
+# that already starts with the escape, is written behind an apostrophe, which spreadsheets show
+# as text; reading it back drops exactly that apostrophe, so quotes stay verbatim. Plain numbers
+# ("-65") are left as they are.
+_FORMULA_START = ("=", "+", "-", "@", "\t", "\r", "'")
+_PLAIN_NUMBER = re.compile(r"[+-]?\d+(?:\.\d+)?")
+
+
+def formula_safe(cell: str) -> str:
+    """The cell as written to a review CSV: never a live formula."""
+    if cell.startswith(_FORMULA_START) and not _PLAIN_NUMBER.fullmatch(cell):
+        return "'" + cell
+    return cell
+
+
+def unescaped(cell: str) -> str:
+    """The original text of a cell ``formula_safe`` wrote."""
+    return cell[1:] if cell.startswith("'") else cell
+
+
+def _csv(rows: list[dict[str, str]], columns: list[str], *, safe: bool = False) -> str:
     buffer = io.StringIO(newline="")
     writer = csv.DictWriter(buffer, fieldnames=columns, lineterminator="\n")
     writer.writeheader()
+    if safe:
+        rows = [{k: formula_safe(v) for k, v in row.items()} for row in rows]
     writer.writerows(rows)
     return buffer.getvalue()
 
@@ -180,7 +204,7 @@ def write_candidates(
     try:
         shutil.rmtree(partial_dir, ignore_errors=True)
         write_sources_folder(partial_dir, sources)
-        partial_csv.write_text(_csv(candidate_records(rows), CANDIDATE_COLUMNS), "utf-8")
+        partial_csv.write_text(_csv(candidate_records(rows), CANDIDATE_COLUMNS, safe=True), "utf-8")
         if folder.exists():
             shutil.rmtree(folder)
         partial_dir.rename(folder)
@@ -224,7 +248,7 @@ def read_reviewed(path: Path) -> Reviewed:
             table[column] = ""
     if table.empty:
         raise EvidenceError("no candidates left to add (every row was deleted?)", where=ref.file)
-    table = table.apply(lambda col: col.str.strip())
+    table = table.apply(lambda col: col.str.strip().map(unescaped))
     lines = {"observation": [], "event": []}
     keep = {"observation": [], "event": []}
     spans: list[tuple[int, str, str, int, int]] = []

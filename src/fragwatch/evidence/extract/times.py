@@ -48,6 +48,18 @@ _MAY_AFTER = (
     + "|(?<=-))"
 )
 ORDINALS = {"first": 1, "1st": 1, "second": 2, "2nd": 2, "third": 3, "3rd": 3, "fourth": 4}
+COUNTS = {
+    "three": 3,
+    "3": 3,
+    "six": 6,
+    "6": 6,
+    "nine": 9,
+    "9": 9,
+    "twelve": 12,
+    "12": 12,
+}
+WEEKDAYS = {name: i for i, name in enumerate(calendar.day_name)}
+_THIS_YEAR = r"(?P<rel>this|the\s+current(?:\s+calendar)?|last|the\s+previous)\s+year"
 
 # (name, pattern); earlier patterns win where spans overlap.
 PATTERNS: list[tuple[str, re.Pattern]] = [
@@ -80,6 +92,26 @@ PATTERNS: list[tuple[str, re.Pattern]] = [
         ),
     ),
     (
+        # "the first six months of 2024", "in 10 months of 2009", "first five months of the
+        # current calendar year": a half or a quarter when it is one, else the year.
+        "months_of",
+        re.compile(
+            r"(?i:\b(?:(?:the\s+)?(?:first|past|last)\s+)?(?P<count>[\w]+)\s+months\s+of\s+)"
+            rf"(?:(?i:{_THIS_YEAR})|{_YEAR}\b)"
+        ),
+    ),
+    (
+        # "January-June 2024", "January - June", "January-September 2006".
+        "month_span",
+        re.compile(
+            rf"\b(?P<month>{_ANY_MONTH})\s*[-–—]\s*(?P<month2>{_ANY_MONTH})"
+            rf"(?:,?\s+(?i:of\s+)?{_YEAR}\b)?"
+        ),
+    ),
+    # "1Q23" (first quarter of 2023), "4M22" (four months of 2022).
+    ("short_quarter", re.compile(r"\b(?P<q>[1-4])Q(?P<yy>\d{2})\b")),
+    ("short_months", re.compile(r"\b(?P<m>1[01]|[1-9])M(?P<yy>\d{2})\b")),
+    (
         "month_year",
         re.compile(rf"(?:\b{_PART}[- ]?\s*)?\b(?P<month>{_ANY_MONTH}),?\s+(?i:of\s+)?{_YEAR}\b"),
     ),
@@ -97,6 +129,9 @@ PATTERNS: list[tuple[str, re.Pattern]] = [
             r"(?<!\bthe\s)(?<!\bthis\s)\b(?i:(?P<rel>last|this))\s+(?i:(?P<unit>year|month))\b"
         ),
     ),
+    ("weekday", re.compile(rf"\b(?P<wd>{'|'.join(calendar.day_name)})\b")),
+    ("day_word", re.compile(r"\b(?i:(?P<word>yesterday|today))\b")),
+    ("week", re.compile(r"\b(?i:(?P<rel>last|this|earlier\s+this|past))\s+(?i:week)\b")),
     (
         "year_range",
         re.compile(
@@ -160,12 +195,15 @@ def nested(a: str, b: str) -> bool:
     return (a0 <= b0 and b1 <= a1) or (b0 <= a0 and a1 <= b1)
 
 
-def fallback_period(published: date) -> str:
+def fallback_period(published: date, news: bool = False) -> str:
     """The period of a figure that names none: the year a quarter before publication.
 
     A report out in January 2016 that says "remittances are 40 per cent of GDP" describes 2015;
-    one out in June 2015 describes 2015.
+    one out in June 2015 describes 2015. A news item (``news``) tells of its own days: a seizure
+    or an attack it does not date is of the month it was published.
     """
+    if news:
+        return f"{published.year}-{published.month:02d}"
     month = published.month - 3
     return str(published.year - 1 if month < 1 else published.year)
 
@@ -245,6 +283,37 @@ def _resolve(
     if name == "quarter":
         quarter = ORDINALS[groups["n"].lower()] if groups.get("n") else int(groups["q"])
         return made(f"{year}-Q{quarter}")
+    if name == "months_of":
+        n = COUNTS.get(groups["count"].lower())
+        rel = (groups.get("rel") or "").lower()
+        y = int(year) if year else reference.year - (rel in ("last", "the previous"))
+        how = "stated" if year else f"relative to {reference.isoformat()}"
+        period = {3: f"{y}-Q1", 6: f"{y}-H1"}.get(n or 0, str(y))
+        return made(period, how, explicit=bool(year))
+    if name == "month_span":
+        m1, m2 = _month_number(groups["month"]), _month_number(groups["month2"])
+        y = int(year) if year else reference.year - (m2 > reference.month)
+        spans = {(1, 6): "H1", (7, 12): "H2", (1, 3): "Q1", (4, 6): "Q2", (7, 9): "Q3"}
+        spans[(10, 12)] = "Q4"
+        part = spans.get((m1, m2))
+        how = "stated" if year else f"relative to {reference.isoformat()}"
+        return made(f"{y}-{part}" if part else str(y), how, explicit=bool(year))
+    if name == "short_quarter":
+        return made(f"20{groups['yy']}-Q{groups['q']}")
+    if name == "short_months":
+        return made(f"20{groups['yy']}")
+    if name == "weekday":
+        back = (reference.weekday() - WEEKDAYS[groups["wd"]]) % 7
+        day = date.fromordinal(reference.toordinal() - back)
+        return made(day.isoformat(), f"relative to {reference.isoformat()}", explicit=False)
+    if name == "day_word":
+        back = 1 if groups["word"].lower() == "yesterday" else 0
+        day = date.fromordinal(reference.toordinal() - back)
+        return made(day.isoformat(), f"relative to {reference.isoformat()}", explicit=False)
+    if name == "week":
+        back = 7 if groups["rel"].lower() in ("last", "past") else 0
+        day = date.fromordinal(reference.toordinal() - back)
+        return made(f"{day.year}-{day.month:02d}", f"relative to {reference.isoformat()}", False)
     if name == "relative":
         unit, rel = groups["unit"].lower(), groups["rel"].lower()
         how = f"relative to {reference.isoformat()}"
@@ -276,6 +345,16 @@ def _resolve(
         if candidate <= reference:
             period = f"{context_year}-{month:02d}" + (f"-{day:02d}" if day else "")
             return made(period, "year from earlier in the paragraph", explicit=False)
+    # A date up to three weeks ahead is a coming one ("declared September 19 a day of mourning",
+    # the day before), not last year's: found, but not usable as a period.
+    if name != "last_month_name":
+        try:
+            ahead = date(reference.year, month, day or 1)
+        except ValueError:
+            return None
+        if reference < ahead and (ahead - reference).days <= 21:
+            period = f"{reference.year}-{month:02d}" + (f"-{day:02d}" if day else "")
+            return made(period, f"relative to {reference.isoformat()}", explicit=False)
     latest = _latest(month, day, reference, strictly_before=name == "last_month_name")
     if latest is None:
         return None

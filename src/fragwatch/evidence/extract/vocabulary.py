@@ -99,6 +99,9 @@ class QuantityRule:
     minimum: float | None
     maximum: float | None
     path: str
+    # "report": always filed under the report's country (militants massed on its border are
+    # its threat wherever they stand); "text": the country the sentence gives.
+    file_under: str = "text"
 
     def accepts(self, measure: str, point: float, span: Span, country: re.Pattern | None) -> bool:
         if measure not in self.measures:
@@ -119,6 +122,20 @@ class EventRule:
     exclude: tuple[Clause, ...]
     foreign: str  # "skip": a sentence naming other countries but not this one is not about it
     path: str
+    # Words that make a sentence stating a death toll an event of this kind ("killing at least
+    # 15 people" near "suicide"), and which kind wins when several fit one sentence.
+    toll: tuple[re.Pattern, ...] = ()
+    priority: int = 0
+
+    def toll_at(self, sentence: str) -> int | None:
+        """Where the sentence first has one of this kind's toll words (None: nowhere, or a
+        sentence-wide exclusion holds)."""
+        starts = [m.start() for p in self.toll if (m := p.search(sentence))]
+        if not starts:
+            return None
+        if any(c.scope == "sentence" and c.matches(sentence, None) for c in self.exclude):
+            return None
+        return min(starts)
 
     def fire(self, sentence: str, paragraph: str, country: re.Pattern | None) -> list[re.Match]:
         """Each place the sentence triggers this rule (one sentence may tell of two events).
@@ -149,6 +166,46 @@ _ACTOR = (
 
 
 @dataclass(frozen=True)
+class Mention:
+    """A country named in a sentence. ``weak`` when named as an origin, a route, a neighbour or
+    a news agency rather than as the subject: "from Russia", "of Afghan origin", "the border
+    with Tajikistan", "Russia's RIA news agency", "U.S. dollars"."""
+
+    start: int
+    end: int
+    code: str
+    weak: bool
+    subject: bool  # the sentence's subject: its opening words, "X's", "Kyrgyz migrants"
+
+
+_WEAK_BEFORE = re.compile(
+    r"(?:\b(?:from|via|through|bordering|against|destined\s+for|bound\s+for|outlawed\s+in"
+    r"|banned\s+in|transit\s+(?:through|via))\s+(?:the\s+)?(?:[\w-]+\s+){0,2}"
+    r"|\b(?:border|borders|frontier|clash(?:es)?|fighting|conflict|war|talks|cooperation|relations)"
+    r"\s+with\s+(?:the\s+)?"
+    # Where migrants live or arrive is not whose migrants they are: "Kyrgyzstanis live in Russia".
+    r"|\b(?:live|living|lives|work|working|works|employed|reside|residing|resides|stay|staying"
+    r"|migrants|workers|arrived|arriving)\s+in\s+(?:the\s+)?"
+    # Nor where they went or fought: "339 individuals had gone to Syria from Kyrgyzstan".
+    r"|\b(?:gone|went|go|going|travel+ed|travel+ing|left|headed|fled|flee|sent|joined)\s+(?:to|for|into)"
+    r"\s+(?:the\s+)?|\bfighting\s+(?:in|for|with|alongside)\s+(?:the\s+)?)$",
+    re.I,
+)
+_WEAK_AFTER = re.compile(
+    r"^(?:(?:-[A-Z][\w-]*)?\s+(?:border|borders|frontier)\b|\s+origin\b|-?(?:bound|born)\b|\s*(?:\$|dollars?\b|drugs\b|heroin\b|opiates?\b)"
+    r"|(?:’s|'s)?\s+(?:[A-Z][\w-]+\s+){0,2}(?:news\s+agency|new\s+agency|Interfax|TASS|RIA|Novosti"
+    r"|Sputnik|Izvestia|Kommersant|media|newspaper))",
+)
+_CAPITAL = re.compile(r"(?<![\w])[A-Z]")
+_OPENING = re.compile(r"(?:^|[–—:]\s|\(AP\)\s—\s)\W*(?:(?:In|On|At|in|the|The)\s+)?$")
+_SUBJECT_AFTER = re.compile(
+    r"^(?:’s|'s|\s+(?:[\w-]+\s+){0,2}(?:migrants?|citizens|nationals|workers|authorities|government"
+    r"|police|forces|troops|army|officials|ministry|Ministry|families|refugees|people|president"
+    r"|President|economy|side)\b)"
+)
+
+
+@dataclass(frozen=True)
 class Vocabulary:
     quantities: tuple[QuantityRule, ...]
     events: tuple[EventRule, ...]
@@ -158,6 +215,67 @@ class Vocabulary:
 
     def country_pattern(self, iso3: str) -> re.Pattern | None:
         return self.countries.get(iso3)
+
+    def any_country(self) -> re.Pattern:
+        """One pattern for every country's names, each in a group named by its code."""
+        pattern = self.__dict__.get("_any")
+        if pattern is None:
+            pattern = re.compile(
+                "|".join(f"(?P<{code}>{p.pattern})" for code, p in self.countries.items())
+            )
+            object.__setattr__(self, "_any", pattern)
+        return pattern
+
+    def _index(self) -> dict[str, list[tuple[str, str]]]:
+        """Names by their first three characters, longest first (a dict look-up per capital
+        letter is far faster than one regular expression with every name)."""
+        index = self.__dict__.get("_names_index")
+        if index is None:
+            index = {}
+            for code, pattern in self.countries.items():
+                body = pattern.pattern.removeprefix(r"\b(?:").removesuffix(r")(?![\w])")
+                for name in body.split("|"):
+                    plain = re.sub(r"\\(.)", r"\1", name)
+                    index.setdefault(plain[:3], []).append((plain, code))
+            for names in index.values():
+                names.sort(key=lambda item: -len(item[0]))
+            object.__setattr__(self, "_names_index", index)
+        return index
+
+    def mentions(self, text: str) -> list[Mention]:
+        """Every country the text names, in order, each marked weak or subject."""
+        index = self._index()
+        found = []
+        end = 0
+        for cap in _CAPITAL.finditer(text):
+            start = cap.start()
+            if start < end:
+                continue
+            hit = next(
+                (
+                    (start + len(name), code)
+                    for name, code in index.get(text[start : start + 3], ())
+                    if text.startswith(name, start)
+                    and not (
+                        start + len(name) < len(text)
+                        and (text[start + len(name)].isalnum() or text[start + len(name)] == "_")
+                    )
+                ),
+                None,
+            )
+            if hit is None:
+                continue
+            stop, code = hit
+            end = stop
+            before, after = text[max(0, start - 120) : start], text[stop : stop + 80]
+            weak = bool(_WEAK_BEFORE.search(before[-40:]) or _WEAK_AFTER.match(after))
+            # A country's name opening the sentence (after a dateline or "In") is its subject:
+            # "Kyrgyzstan said that ...", "DUSHANBE, May 18, Asia-Plus – Tajik police ...".
+            head = text[:start] if start <= 120 else "x" + before
+            opening = bool(_OPENING.search(head))
+            subject = not weak and (opening or bool(_SUBJECT_AFTER.match(after)))
+            found.append(Mention(start, stop, code, weak, subject))
+        return found
 
     def about_other_country(self, text: str, iso3: str) -> bool:
         """Whether a sentence tells of events in or by another country and never names this one:
@@ -261,7 +379,17 @@ class _File:
 
 def _quantity_rule(path: Path) -> QuantityRule:
     f = _File(path)
-    allowed = {"quantity", "label", "measures", "unit", "min", "max", "require", "exclude"}
+    allowed = {
+        "quantity",
+        "label",
+        "measures",
+        "unit",
+        "min",
+        "max",
+        "require",
+        "exclude",
+        "file_under",
+    }
     f.check_keys(f.data, allowed)
     quantity = f.string(f.data, "quantity")
     if not CODE.fullmatch(quantity):
@@ -290,12 +418,22 @@ def _quantity_rule(path: Path) -> QuantityRule:
         minimum=bounds[0],
         maximum=bounds[1],
         path=str(path),
+        file_under=_file_under(f),
     )
+
+
+def _file_under(f: _File) -> str:
+    value = f.data.get("file_under", "text")
+    if value not in ("text", "report"):
+        raise f.fail(f"'{value}' is not one of text, report", "file_under", str(value))
+    return value
 
 
 def _event_rule(path: Path) -> EventRule:
     f = _File(path)
-    f.check_keys(f.data, {"kind", "label", "triggers", "foreign", "require", "exclude"})
+    f.check_keys(
+        f.data, {"kind", "label", "triggers", "foreign", "require", "exclude", "toll", "priority"}
+    )
     kind = f.string(f.data, "kind")
     if not CODE.fullmatch(kind):
         raise f.fail(f"'{kind}' is not an event kind (lower_case_with_underscores)", "kind")
@@ -305,6 +443,10 @@ def _event_rule(path: Path) -> EventRule:
     foreign = f.data.get("foreign", "skip")
     if foreign not in FOREIGN:
         raise f.fail(f"'{foreign}' is not one of {', '.join(FOREIGN)}", "foreign", str(foreign))
+    priority = f.data.get("priority", 0)
+    if not isinstance(priority, int) or isinstance(priority, bool):
+        raise f.fail("must be a whole number", "priority")
+    toll = f.patterns(f.data["toll"], "toll") if "toll" in f.data else ()
     return EventRule(
         kind=kind,
         label=f.string(f.data, "label"),
@@ -313,6 +455,8 @@ def _event_rule(path: Path) -> EventRule:
         exclude=f.clauses("exclude"),
         foreign=foreign,
         path=str(path),
+        toll=toll,
+        priority=priority,
     )
 
 

@@ -1,0 +1,87 @@
+"""Extraction measured on real published passages: the corpus, its split, and the frozen figures.
+
+The floors are the figures docs/extraction.md records for the frozen test part (rounded down),
+so a change that loses a figure there fails here; the corpus checks keep the protocol honest
+(enough passages, mostly not about Tajikistan, every one attributed, no site in both parts).
+"""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from fragwatch.evidence.extract.candidates import extract_candidates
+from fragwatch.evidence.extract.corpus import evaluate_corpus, load_corpus
+from fragwatch.evidence.extract.vocabulary import load_vocabulary
+
+from .conftest import REPO
+
+CORPUS = REPO / "tests" / "fixtures" / "extraction_corpus"
+
+
+@pytest.fixture(scope="module")
+def vocabulary():
+    return load_vocabulary()
+
+
+def lines(part: str) -> list[dict]:
+    return [json.loads(line) for line in (CORPUS / f"{part}.jsonl").read_text("utf-8").splitlines()]
+
+
+def test_the_corpus_is_real_attributed_and_split_by_site():
+    tune, test = lines("tune"), lines("test")
+    rows = tune + test
+    assert len(rows) >= 200
+    assert sum(1 for r in rows if r["country"] != "TJK") > len(rows) / 2
+    for r in rows:
+        assert r["url"].startswith("http"), r["id"]
+        assert r["publisher"], r["id"]
+        assert r["date"], r["id"]
+        assert 0 < len(r["text"]) < 1200, r["id"]
+    assert not {r["source"] for r in tune} & {r["source"] for r in test}
+    assert 0.35 <= len(test) / len(rows) <= 0.45
+
+
+def run(vocabulary):
+    def extract(passage):
+        return extract_candidates(
+            passage.text,
+            published=passage.published,
+            country=passage.country or None,
+            vocabulary=vocabulary,
+        )
+
+    return extract
+
+
+def test_candidates_quote_exact_spans_of_the_passages(vocabulary):
+    for passage in load_corpus(CORPUS / "tune.jsonl"):
+        for c in run(vocabulary)(passage):
+            assert passage.text[c.start : c.end] == c.quote
+            assert "\n" not in c.quote
+            assert 0 < c.confidence < 1
+
+
+def test_recall_and_precision_on_the_frozen_part(vocabulary):
+    result = evaluate_corpus(load_corpus(CORPUS / "test.jsonl"), run(vocabulary))
+    numeric = result.table("observation").loc["= all"]
+    events = result.table("event").loc["= all"]
+    tolls = result.table("event").loc["= death tolls"]
+    assert numeric["recall"] >= 0.70
+    assert numeric["precision"] >= 0.79
+    assert events["recall"] >= 0.73
+    assert events["precision"] >= 0.88
+    assert tolls["recall"] >= 0.70
+    assert tolls["precision"] >= 0.87
+    assert result.country_accuracy >= 0.95
+
+
+def test_bad_corpus_line_is_located(tmp_path):
+    from fragwatch.errors import EvidenceError
+
+    path = tmp_path / "bad.jsonl"
+    path.write_text('{"id": "x1", "date": "2020-01-01", "text": "t"}\n{"id": "x2"}\n', "utf-8")
+    with pytest.raises(EvidenceError) as caught:
+        load_corpus(path)
+    assert f"{path}:2" in caught.value.one_line()
