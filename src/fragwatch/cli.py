@@ -447,6 +447,8 @@ def _register_commands() -> None:
         report,
         scenario,
         service,
+        users,
+        web,
     )
 
     for command in (
@@ -462,6 +464,8 @@ def _register_commands() -> None:
         analysis.backtest,
         analysis.sensitivity,
         calibration.calibrate,
+        users.users,
+        web.web,
     ):
         cli.add_command(command)
     evidence.add_command(extract.add)
