@@ -108,11 +108,12 @@ def check_csrf(request: Request, sent: str | None) -> None:
 
 
 class LoginLimiter:
-    """At most ``attempts`` failed logins per client address and per user name in ``window``
-    seconds; a blocked login is refused before its password is checked."""
+    """Failed logins are limited per user name (``per_user`` in ``window`` seconds) and per
+    client address (``per_address``, higher: a desk shares one proxy address). A blocked login
+    is refused before its password is checked."""
 
-    def __init__(self, attempts: int = 5, window: float = 300.0) -> None:
-        self.attempts = attempts
+    def __init__(self, per_user: int = 5, per_address: int = 30, window: float = 300.0) -> None:
+        self.limits = {"user": per_user, "ip": per_address}
         self.window = window
         self._failures: dict[str, deque[float]] = defaultdict(deque)
         self._lock = threading.Lock()
@@ -130,7 +131,7 @@ class LoginLimiter:
             waits = [
                 found[0] + self.window - now
                 for key in keys
-                if len(found := self._recent(key, now)) >= self.attempts
+                if len(found := self._recent(key, now)) >= self.limits[key.split(":", 1)[0]]
             ]
         return int(max(waits)) + 1 if waits else 0
 
