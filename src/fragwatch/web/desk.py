@@ -533,7 +533,8 @@ def _since(before: Assessment, now: Assessment, change: pd.DataFrame) -> dict:
             f"Since {before.as_of.date()} the score {verb} from {before.score:.1f} to "
             f"{now.score:.1f} ({delta:+.1f} points)"
         )
-        top = moved.head(2)
+        # The indicators that pushed the way the score went, largest first.
+        top = moved[moved["delta"] * delta > 0].head(2)
         if len(top):
             parts = [
                 f"{row['name']} ({row['delta']:+.1f}, {REASONS.get(row['reason'], row['reason'])})"
