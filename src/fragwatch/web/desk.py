@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import math
 import threading
+import time
 from collections import OrderedDict
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -41,24 +42,76 @@ world_ranking: Callable[[Evidence, ModelSpec, pd.Timestamp], list[dict]] | None 
 
 
 class _Cache:
-    """A small thread-safe LRU: views are shared by every request thread."""
+    """A small thread-safe LRU shared by every request thread. One thread computes a missing
+    view while the others asking for the same key wait for it (no stampede after a write)."""
 
-    def __init__(self, size: int = 256) -> None:
+    def __init__(self, size: int = 256, refresh_seconds: float = 2.0) -> None:
         self._items: OrderedDict = OrderedDict()
+        # A view is recomputed at most this often, however often the store changes.
+        self.refresh_seconds = refresh_seconds
         self._size = size
         self._lock = threading.Lock()
+        self._making: dict = {}
 
     def get(self, key, make):
         with self._lock:
             if key in self._items:
                 self._items.move_to_end(key)
                 return self._items[key]
-        value = make()
-        with self._lock:
-            self._items[key] = value
-            while len(self._items) > self._size:
-                self._items.popitem(last=False)
+            gate = self._making.setdefault(key, threading.Lock())
+        with gate:
+            with self._lock:
+                if key in self._items:
+                    return self._items[key]
+            try:
+                value = make()
+                with self._lock:
+                    self._items[key] = value
+                    while len(self._items) > self._size:
+                        self._items.popitem(last=False)
+            finally:
+                with self._lock:
+                    self._making.pop(key, None)
         return value
+
+    def fresh(self, key, stamp: Callable[[], tuple], make):
+        """The view ``key``, recomputed when ``stamp()`` (what the store looks like) moved.
+
+        While one background thread recomputes, readers get the previous view, and a view
+        younger than ``refresh_seconds`` is served without even asking for the stamp: during
+        a catch-up that writes every few hundred ms a page may be a couple of seconds behind,
+        but no reader waits behind the writes. Only the first view of a key is made inline.
+        """
+        with self._lock:
+            entry = self._items.get(key)
+            if entry is not None:
+                self._items.move_to_end(key)
+                if key in self._making or time.monotonic() - entry[2] < self.refresh_seconds:
+                    return entry[1]
+        if entry is None:
+            return self.get(("first", key), lambda: self._store(key, stamp(), make()))[1]
+        now_at = stamp()
+        with self._lock:
+            if now_at == entry[0]:  # nothing changed: the view is good for another while
+                self._items[key] = (now_at, entry[1], time.monotonic())
+                return entry[1]
+            if key in self._making:
+                return entry[1]
+            self._making[key] = None
+        threading.Thread(target=self._refresh, args=(key, now_at, make), daemon=True).start()
+        return entry[1]
+
+    def _store(self, key, stamp, value):
+        with self._lock:
+            self._items[key] = (stamp, value, time.monotonic())
+        return (stamp, value)
+
+    def _refresh(self, key, stamp, make) -> None:
+        try:
+            self._store(key, stamp, make())
+        finally:
+            with self._lock:
+                self._making.pop(key, None)
 
 
 def _num(x: float | None, digits: int = 2) -> float | None:
@@ -106,8 +159,7 @@ class Desk:
     # -- overview -------------------------------------------------------------------------------
 
     def overview(self, *, band: str = "", query: str = "", sort: str = "score") -> dict:
-        key = ("overview", self._stamp(), date.today())
-        rows = self._cache.get(key, self._overview_rows)
+        rows = self._cache.fresh(("overview", date.today()), self._stamp, self._overview_rows)
         shown = [
             r
             for r in rows
@@ -230,8 +282,8 @@ class Desk:
         country = country.upper()
         if country not in self.evidence.countries:
             raise LookupError(country)
-        key = ("country", country, since, self._stamp(), date.today())
-        return self._cache.get(key, lambda: self._country(country, since))
+        key = ("country", country, since, date.today())
+        return self._cache.fresh(key, self._stamp, lambda: self._country(country, since))
 
     def _country(self, country: str, since: str | None) -> dict:
         from fragwatch.store.alerts import firings
