@@ -163,12 +163,17 @@ def main() -> None:
         run = dict(cwd=folder, env=env, check=True, capture_output=True, text=True)
         subprocess.run(fragwatch(folder, monthly, "run-once", "--now", "2016-02-02T00:00"), **run)
         users = [f"user{i:02d}" for i in range(args.clients)]
-        for user in users:
-            subprocess.run(
-                fragwatch(folder, monthly, "users", "add", user, "--role", "reader",
-                          "--password-stdin"), input=PASSWORD, **run,
-            )  # fmt: skip
+        subprocess.run(
+            fragwatch(folder, monthly, "users", "add", users[0], "--role", "reader",
+                      "--password-stdin"), input=PASSWORD, **run,
+        )  # fmt: skip
         db = folder / "var" / "fragwatch.db"
+        with sqlite3.connect(db) as conn:  # the others share the first one's hash (same password)
+            conn.executemany(
+                "INSERT INTO web_users (name, role, password_hash, created_at)"
+                " SELECT ?, role, password_hash, created_at FROM web_users WHERE name = ?",
+                [(user, users[0]) for user in users[1:]],
+            )
         port = free_port()
         web = subprocess.Popen(
             fragwatch(folder, monthly, "web", "--port", str(port)),

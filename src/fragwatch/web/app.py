@@ -9,6 +9,7 @@ the ``alerts`` command uses, with an audit record in the same transaction.
 from __future__ import annotations
 
 import mimetypes
+import threading
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Annotated
@@ -17,6 +18,7 @@ from fastapi import Depends, FastAPI, Form, HTTPException, Request
 from fastapi.responses import FileResponse, HTMLResponse, JSONResponse, RedirectResponse, Response
 from fastapi.staticfiles import StaticFiles
 from fastapi.templating import Jinja2Templates
+from markupsafe import Markup
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.middleware.sessions import SessionMiddleware
 
@@ -85,6 +87,26 @@ def create_app(desk: Desk, *, secret_key: str, https: bool = False) -> FastAPI:
             **data,
         }
         return templates.TemplateResponse(request, name, context, status_code=code)
+
+    rendered: dict[int, tuple[dict, Markup]] = {}
+    rendered_lock = threading.Lock()
+
+    def country_main(view: dict) -> Markup:
+        """The country page's content, rendered once per computed view (views are cached and
+        shared, so the same object comes back until the store moves)."""
+        with rendered_lock:
+            found = rendered.get(id(view))
+            if found is not None and found[0] is view:
+                return found[1]
+        chart = history_svg(view["history"], view["bands"], view["firings"])
+        html = Markup(
+            templates.get_template("country_main.html").render(view=view, chart=chart)
+        )  # autoescaped when rendered
+        with rendered_lock:
+            if len(rendered) > 64:
+                rendered.clear()
+            rendered[id(view)] = (view, html)
+        return html
 
     def wants_json(request: Request) -> bool:
         return request.url.path.startswith("/api/")
@@ -178,8 +200,7 @@ def create_app(desk: Desk, *, secret_key: str, https: bool = False) -> FastAPI:
     def country_page(request: Request, code: str, since: str | None = None):
         user = reader(request)
         view = _country(desk, code, since)
-        chart = history_svg(view["history"], view["bands"], view["firings"])
-        return page(request, "country.html", user, view=view, chart=chart)
+        return page(request, "country.html", user, view=view, main=country_main(view))
 
     @app.get("/alerts", response_class=HTMLResponse, include_in_schema=False)
     def alerts_page(request: Request):
@@ -409,5 +430,5 @@ def _evidence(desk, country, what, kind_of_row, source, text, page_no) -> dict:
     )  # fmt: skip
     view["filter"] = {"country": country, "what": what, "type": kind_of_row, "source": source,
                       "text": text, "page_no": page_no}  # fmt: skip
-    view["countries"] = desk.evidence.countries
+    view["countries"] = desk.known_countries
     return view

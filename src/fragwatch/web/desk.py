@@ -138,6 +138,9 @@ class Desk:
     review_queue: object = None
     _cache: _Cache = field(default_factory=_Cache)
 
+    def __post_init__(self) -> None:
+        self.known_countries = list(self.evidence.countries)  # a property that scans the tables
+
     # -- stamps: what a cached view depends on --------------------------------------------------
 
     def _stamp(self) -> tuple:
@@ -280,7 +283,7 @@ class Desk:
 
     def country(self, country: str, since: str | None = None) -> dict:
         country = country.upper()
-        if country not in self.evidence.countries:
+        if country not in self.known_countries:
             raise LookupError(country)
         key = ("country", country, since, date.today())
         return self._cache.fresh(key, self._stamp, lambda: self._country(country, since))
