@@ -19,6 +19,7 @@ from fastapi.responses import FileResponse, HTMLResponse, JSONResponse, Redirect
 from fastapi.staticfiles import StaticFiles
 from fastapi.templating import Jinja2Templates
 from markupsafe import Markup
+from starlette.concurrency import run_in_threadpool
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.middleware.sessions import SessionMiddleware
 
@@ -44,6 +45,37 @@ REPORT_POLICY = (
 )
 
 
+class SecurityHeaders:
+    """Plain ASGI middleware (Starlette's ``BaseHTTPMiddleware`` costs a task and a stream per
+    request): the policy and hardening headers on every response that does not set its own."""
+
+    HEADERS = (
+        (b"content-security-policy", PAGE_POLICY.encode()),
+        (b"x-content-type-options", b"nosniff"),
+        (b"referrer-policy", b"no-referrer"),
+        (b"x-frame-options", b"DENY"),
+        (b"cache-control", b"no-store"),
+    )
+
+    def __init__(self, app) -> None:
+        self.app = app
+
+    async def __call__(self, scope, receive, send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+
+        async def with_headers(message) -> None:
+            if message["type"] == "http.response.start":
+                headers = list(message.get("headers", []))
+                present = {name.lower() for name, _ in headers}
+                headers += [(k, v) for k, v in self.HEADERS if k not in present]
+                message = {**message, "headers": headers}
+            await send(message)
+
+        await self.app(scope, receive, with_headers)
+
+
 def create_app(desk: Desk, *, secret_key: str, https: bool = False) -> FastAPI:
     """The application over ``desk``; ``secret_key`` signs the session cookies."""
     app = FastAPI(
@@ -65,15 +97,7 @@ def create_app(desk: Desk, *, secret_key: str, https: bool = False) -> FastAPI:
         https_only=https,
     )
 
-    @app.middleware("http")
-    async def headers(request: Request, call_next):
-        response = await call_next(request)
-        response.headers.setdefault("Content-Security-Policy", PAGE_POLICY)
-        response.headers["X-Content-Type-Options"] = "nosniff"
-        response.headers["Referrer-Policy"] = "no-referrer"
-        response.headers["X-Frame-Options"] = "DENY"
-        response.headers.setdefault("Cache-Control", "no-store")
-        return response
+    app.add_middleware(SecurityHeaders)
 
     app.mount("/static", StaticFiles(directory=HERE / "static"), name="static")
     templates = Jinja2Templates(directory=HERE / "templates")
@@ -190,17 +214,23 @@ def create_app(desk: Desk, *, secret_key: str, https: bool = False) -> FastAPI:
     # -- pages ----------------------------------------------------------------------------------
 
     @app.get("/", response_class=HTMLResponse, include_in_schema=False)
-    def overview_page(request: Request, band: str = "", q: str = "", sort: str = "score"):
+    async def overview_page(request: Request, band: str = "", q: str = "", sort: str = "score"):
+        # Async: a cached view is served on the event loop without a hop to a worker thread;
+        # only a view not computed yet is made in one.
         user = reader(request)
-        return page(
-            request, "overview.html", user, view=desk.overview(band=band, query=q, sort=sort)
-        )
+        view = desk.overview(band=band, query=q, sort=sort, cached_only=True)
+        if view is None:
+            view = await run_in_threadpool(desk.overview, band=band, query=q, sort=sort)
+        return page(request, "overview.html", user, view=view)
 
     @app.get("/country/{code}", response_class=HTMLResponse, include_in_schema=False)
-    def country_page(request: Request, code: str, since: str | None = None):
+    async def country_page(request: Request, code: str, since: str | None = None):
         user = reader(request)
-        view = _country(desk, code, since)
-        return page(request, "country.html", user, view=view, main=country_main(view))
+        view = _country(desk, code, since, cached_only=True)
+        if view is None:
+            view = await run_in_threadpool(_country, desk, code, since)
+        main = country_main(view)
+        return page(request, "country.html", user, view=view, main=main)
 
     @app.get("/alerts", response_class=HTMLResponse, include_in_schema=False)
     def alerts_page(request: Request):
@@ -389,7 +419,7 @@ def create_app(desk: Desk, *, secret_key: str, https: bool = False) -> FastAPI:
         return desk.reports()
 
     @app.get("/healthz", include_in_schema=False)
-    def healthz() -> Response:
+    async def healthz() -> Response:
         return Response("ok\n", media_type="text/plain")
 
     return app
@@ -414,9 +444,9 @@ def _local(target: str) -> str:
     return target if target.startswith("/") and not target.startswith("//") else "/"
 
 
-def _country(desk: Desk, code: str, since: str | None) -> dict:
+def _country(desk: Desk, code: str, since: str | None, cached_only: bool = False) -> dict | None:
     try:
-        return desk.country(code, since or None)
+        return desk.country(code, since or None, cached_only=cached_only)
     except LookupError:
         raise HTTPException(404, f"no evidence for country '{code.upper()}'") from None
 

@@ -74,13 +74,14 @@ class _Cache:
                     self._making.pop(key, None)
         return value
 
-    def fresh(self, key, stamp: Callable[[], tuple], make):
+    def fresh(self, key, stamp: Callable[[], tuple], make, *, cached_only: bool = False):
         """The view ``key``, recomputed when ``stamp()`` (what the store looks like) moved.
 
         While one background thread recomputes, readers get the previous view, and a view
         younger than ``refresh_seconds`` is served without even asking for the stamp: during
         a catch-up that writes every few hundred ms a page may be a couple of seconds behind,
-        but no reader waits behind the writes. Only the first view of a key is made inline.
+        but no reader waits behind the writes. Only the first view of a key is made inline
+        (with ``cached_only``, None is returned instead, for a caller that must not block).
         """
         with self._lock:
             entry = self._items.get(key)
@@ -89,6 +90,8 @@ class _Cache:
                 if key in self._making or time.monotonic() - entry[2] < self.refresh_seconds:
                     return entry[1]
         if entry is None:
+            if cached_only:
+                return None
             return self.get(("first", key), lambda: self._store(key, stamp(), make()))[1]
         now_at = stamp()
         with self._lock:
@@ -161,8 +164,15 @@ class Desk:
 
     # -- overview -------------------------------------------------------------------------------
 
-    def overview(self, *, band: str = "", query: str = "", sort: str = "score") -> dict:
-        rows = self._cache.fresh(("overview", date.today()), self._stamp, self._overview_rows)
+    def overview(
+        self, *, band: str = "", query: str = "", sort: str = "score", cached_only: bool = False
+    ) -> dict | None:
+        """The overview; with ``cached_only``, None when it has not been computed yet."""
+        rows = self._cache.fresh(
+            ("overview", date.today()), self._stamp, self._overview_rows, cached_only=cached_only
+        )
+        if rows is None:
+            return None
         shown = [
             r
             for r in rows
@@ -281,12 +291,16 @@ class Desk:
 
     # -- country --------------------------------------------------------------------------------
 
-    def country(self, country: str, since: str | None = None) -> dict:
+    def country(
+        self, country: str, since: str | None = None, *, cached_only: bool = False
+    ) -> dict | None:
+        """A country's view; with ``cached_only``, None when it has not been computed yet."""
         country = country.upper()
         if country not in self.known_countries:
             raise LookupError(country)
         key = ("country", country, since, date.today())
-        return self._cache.fresh(key, self._stamp, lambda: self._country(country, since))
+        make = lambda: self._country(country, since)  # noqa: E731
+        return self._cache.fresh(key, self._stamp, make, cached_only=cached_only)
 
     def _country(self, country: str, since: str | None) -> dict:
         from fragwatch.store.alerts import firings

@@ -1,8 +1,8 @@
 """Who is asking and what they may do: sessions, API tokens, roles, CSRF, login rate limit.
 
 - A browser logs in and gets a signed session cookie (HttpOnly, SameSite=Strict, Secure under
-  TLS) holding the user name and a CSRF token. The user and role are read from the store on
-  every request, so a removed user is out at once.
+  TLS) holding the user name and a CSRF token. The user and role are read from the store (at
+  most a second old), so a removed user is out within a second.
 - A read-only client sends ``Authorization: Bearer <token>`` (``fragwatch users token``); a
   token can read everything its user can read and write nothing, whatever the user's role.
 - Every form that writes carries the session's CSRF token; it is compared in constant time.
@@ -63,12 +63,42 @@ def principal(request: Request) -> Principal | None:
     name = request.session.get(SESSION_USER)
     if not name:
         return None
-    with read_connection(engine) as conn:
-        user = get_user(conn, name)
+    user = _USERS.get(name, lambda: _lookup(engine, name))
     if user is None:  # removed since the login
         request.session.clear()
         return None
     return Principal(user.name, user.role)
+
+
+class _Recent:
+    """Users looked up in the last ``seconds``: a page view then costs no query for its user.
+    A removed user or a changed role takes effect within that time."""
+
+    def __init__(self, seconds: float = 1.0) -> None:
+        self.seconds = seconds
+        self._found: dict[str, tuple[float, object]] = {}
+        self._lock = threading.Lock()
+
+    def get(self, name: str, lookup):
+        now = time.monotonic()
+        with self._lock:
+            hit = self._found.get(name)
+        if hit is not None and now - hit[0] < self.seconds:
+            return hit[1]
+        found = lookup()
+        with self._lock:
+            if len(self._found) > 10_000:
+                self._found.clear()
+            self._found[name] = (now, found)
+        return found
+
+
+_USERS = _Recent()
+
+
+def _lookup(engine, name: str):
+    with read_connection(engine) as conn:
+        return get_user(conn, name)
 
 
 def reader(request: Request) -> Principal:
