@@ -9,6 +9,7 @@ from __future__ import annotations
 import ipaddress
 import os
 import secrets
+import sys
 from pathlib import Path
 
 import click
@@ -90,6 +91,9 @@ def web(obj, host, port, tls_cert, tls_key, insecure_http, secret_file):
     from fragwatch.web.app import create_app
 
     app = create_app(desk, secret_key=secret, https=tls)
+    # Views are recomputed in a background thread while the event loop serves pages; a shorter
+    # GIL switch interval (default 5 ms) lets the loop's short steps in between sooner.
+    sys.setswitchinterval(0.001)
     scheme = "https" if tls else "http"
     click.echo(f"fragwatch web desk on {scheme}://{host}:{port}/ (Ctrl-C stops it)", err=True)
     uvicorn.run(
