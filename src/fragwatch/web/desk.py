@@ -79,7 +79,7 @@ class _Cache:
 
         While one background thread recomputes, readers get the previous view, and a view
         younger than ``refresh_seconds`` is served without even asking for the stamp: during
-        a catch-up that writes every few hundred ms a page may be a couple of seconds behind,
+        a catch-up that writes every few hundred ms a page may be a few seconds behind,
         but no reader waits behind the writes. Only the first view of a key is made inline
         (with ``cached_only``, None is returned instead, for a caller that must not block).
         """
