@@ -289,3 +289,14 @@ def test_login_redirects_only_to_this_site(desk):
         form = {"username": "rita", "password": PASSWORD, "csrf_token": token}
         answer = client.post("/login", data={**form, "next": "//evil.example/"})
     assert answer.headers["location"] == "/"
+
+
+def test_the_openapi_document_describes_the_read_api(desk):
+    with desk.client("rita") as client:
+        document = client.get("/api/openapi.json").json()
+        assert client.get("/api/docs").status_code == 404  # its viewer would load a CDN
+    paths = set(document["paths"])
+    assert {"/api/overview", "/api/countries/{code}", "/api/alerts", "/api/evidence",
+            "/api/scenarios", "/api/reports", "/api/me"} <= paths  # fmt: skip
+    assert all(set(document["paths"][p]) == {"get"} for p in paths)
+    assert not any(p.startswith(("/alerts", "/login")) for p in paths)
