@@ -560,6 +560,8 @@ def _register_commands() -> None:
         "rank": "rank:rank",
         "validate": "validate:validate",
         "review": "feeds:review",
+        "users": "users:users",
+        "web": "web:web",
     }
     cli.lazy.update(lazy)
     evidence.lazy["add"] = "extract:add"

@@ -19,7 +19,14 @@ from dataclasses import dataclass
 from sqlalchemy import Connection, Engine, func, insert, inspect, select
 
 from fragwatch.store.errors import StoreError
-from fragwatch.store.schema import metadata, schema_version, utcnow
+from fragwatch.store.schema import (
+    metadata,
+    schema_version,
+    utcnow,
+    web_audit,
+    web_tokens,
+    web_users,
+)
 
 
 @dataclass(frozen=True)
@@ -29,13 +36,23 @@ class Migration:
     apply: Callable[[Connection], None]
 
 
+# The tables each step creates, frozen by name: step 1 must not create what a later step adds.
+_VERSION_1 = ("assessments", "alert_state", "silences", "outbox")
+_WEB_TABLES = (web_users, web_tokens, web_audit)
+
+
 def _create_tables(conn: Connection) -> None:
-    tables = [t for t in metadata.sorted_tables if t is not schema_version]
+    tables = [metadata.tables[name] for name in _VERSION_1]
     metadata.create_all(conn, tables=tables, checkfirst=False)
+
+
+def _create_web_tables(conn: Connection) -> None:
+    metadata.create_all(conn, tables=list(_WEB_TABLES), checkfirst=False)
 
 
 MIGRATIONS: tuple[Migration, ...] = (
     Migration(1, "create assessments, alert_state, silences and outbox", _create_tables),
+    Migration(2, "create web_users, web_tokens and web_audit (the web desk)", _create_web_tables),
 )
 
 

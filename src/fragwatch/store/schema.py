@@ -178,3 +178,42 @@ outbox = Table(
     CheckConstraint(f"state IN {OUTBOX_STATES!r}", name="state"),
     Index(None, "state", "next_attempt_at"),  # the sender's "due rows" query
 )
+
+
+# -- the web desk (schema version 2): its users, read-only API tokens and the audit trail ------
+
+WEB_ROLES = ("reader", "analyst", "officer", "admin")
+
+web_users = Table(
+    "web_users",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("name", String(100), nullable=False, unique=True),
+    Column("role", String(16), nullable=False),
+    # An argon2 hash (PHC string, salt and parameters included); never the password.
+    Column("password_hash", Text, nullable=False),
+    Column("created_at", UTCDateTime, nullable=False),
+    CheckConstraint(f"role IN {WEB_ROLES!r}", name="role"),
+)
+
+web_tokens = Table(
+    "web_tokens",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("user_name", String(100), nullable=False),
+    # SHA-256 of the token: the token itself is shown once and never stored.
+    Column("token_hash", DIGEST, nullable=False, unique=True),
+    Column("created_at", UTCDateTime, nullable=False),
+)
+
+web_audit = Table(
+    "web_audit",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("at", UTCDateTime, nullable=False),
+    Column("who", String(200), nullable=False),
+    Column("action", String(64), nullable=False),  # e.g. alert.ack, silence.add, user.add
+    Column("target", Text, nullable=False, default=""),
+    Column("detail", Text, nullable=False, default=""),
+    Index(None, "at"),
+)

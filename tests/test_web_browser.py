@@ -1,0 +1,212 @@
+"""The web desk in a real browser: Debian's headless Chromium driven by Selenium through
+/usr/bin/chromedriver, against ``fragwatch web`` running in a subprocess on a loopback port.
+
+An officer logs in, reads the overview and a country, acknowledges one alert, silences
+another and runs a scenario; an analyst runs a scenario; the archive shows a written report.
+Every page is checked at phone width (390 px: no horizontal scroll) and desktop width
+(1280 px), and screenshots of both are kept in tests/artifacts/ (ignored by git). The hostile
+evidence layered on the embedded base must stay text: no script runs, no handler exists.
+"""
+
+from __future__ import annotations
+
+import sqlite3
+
+import pytest
+
+from .conftest import REPO
+from .report_helpers import HOSTILE_QUOTE
+from .test_report_browser import CHROMEDRIVER, CHROMIUM, FLAGS
+from .web_helpers import PASSWORD, make_service, start_web, stop_web
+
+ARTIFACTS = REPO / "tests" / "artifacts" / "web"
+WIDTHS = {"phone": 390, "desktop": 1280}
+
+
+@pytest.fixture(scope="module")
+def desk(tmp_path_factory):
+    folder = tmp_path_factory.mktemp("webbrowser") / "service"
+    settings = make_service(folder, report=True)
+    running = start_web(folder, settings)
+    yield running
+    stop_web(running)
+
+
+@pytest.fixture
+def browser(tmp_path):
+    from selenium import webdriver
+    from selenium.webdriver.chrome.service import Service
+
+    options = webdriver.ChromeOptions()
+    options.binary_location = str(CHROMIUM)
+    flags = [f for f in FLAGS if not f.startswith("--window-size")]
+    for flag in (*flags, "--window-size=1280,900", f"--user-data-dir={tmp_path / 'profile'}"):
+        options.add_argument(flag)
+    driver = webdriver.Chrome(service=Service(str(CHROMEDRIVER)), options=options)
+    driver.set_page_load_timeout(120)
+    yield driver
+    driver.quit()
+
+
+def log_in(browser, desk, user: str) -> None:
+    from selenium.webdriver.common.by import By
+
+    browser.get(desk.url + "/login")
+    browser.find_element(By.ID, "username").send_keys(user)
+    browser.find_element(By.ID, "password").send_keys(PASSWORD)
+    browser.find_element(By.ID, "login").click()
+    assert browser.current_url.rstrip("/") == desk.url, browser.current_url
+
+
+def inert(browser) -> None:
+    """Nothing from evidence ran or became an element with a handler."""
+    assert "pwned" not in browser.title
+    assert browser.execute_script("return document.scripts.length") == 0
+    handlers = browser.execute_script(
+        "return Array.from(document.querySelectorAll('*')).filter("
+        "e => Array.from(e.attributes).some(a => a.name.startsWith('on'))).length"
+    )
+    assert handlers == 0
+
+
+def check_widths(browser, name: str) -> None:
+    """At each width: no horizontal scroll on a phone; a full-page screenshot kept."""
+    ARTIFACTS.mkdir(parents=True, exist_ok=True)
+    for label, width in WIDTHS.items():
+        browser.set_window_size(width, 900)
+        # The layout viewport is the window here (headless, scrollbars hidden).
+        scroll, client = browser.execute_script(
+            "return [document.documentElement.scrollWidth, document.documentElement.clientWidth]"
+        )
+        if label == "phone":
+            assert scroll <= client, f"{name}: {scroll} px wide in a {client} px viewport"
+        height = browser.execute_script("return document.documentElement.scrollHeight")
+        browser.set_window_size(width, min(int(height) + 20, 12000))
+        shot = ARTIFACTS / f"{name}-{width}.png"
+        assert browser.save_screenshot(str(shot))
+        assert shot.stat().st_size > 5_000
+    browser.set_window_size(1280, 900)
+
+
+def test_an_officer_works_the_desk_in_a_browser(desk, browser):
+    from selenium.webdriver.common.by import By
+    from selenium.webdriver.support.ui import Select
+
+    log_in(browser, desk, "olga")
+
+    # Overview: the watched country with its score, band, interval and trend.
+    card = browser.find_element(By.CSS_SELECTOR, '#overview .card[data-country="TJK"]')
+    text = card.text
+    assert "TJK" in text
+    assert "as of 2016-02-01" in text
+    assert "90%" in text
+    assert "coverage" in text
+    inert(browser)
+    check_widths(browser, "overview")
+
+    # Country: history chart with bands and alert marks, what changed, evidence quotes.
+    card.click()
+    assert browser.current_url.endswith("/country/TJK")
+    headline = browser.find_element(By.ID, "headline").text
+    assert "as of 2016-02-01" in headline
+    assert "90% interval" in headline
+    assert len(browser.find_elements(By.CSS_SELECTOR, "svg.chart polyline")) >= 1
+    assert len(browser.find_elements(By.CSS_SELECTOR, "svg.chart .alert-mark")) >= 1
+    # A year before 2016-02-01 the score was withheld (too little fresh evidence): say so.
+    assert browser.find_element(By.ID, "since").text.startswith("On 2015-02-01 the score was")
+    browser.get(desk.url + "/country/TJK?since=2015-12-31")
+    since = browser.find_element(By.ID, "since").text
+    assert since.startswith("Since 2015-12-31 the score rose from")
+    assert "mostly through" in since
+    body = browser.find_element(By.TAG_NAME, "body").text
+    assert HOSTILE_QUOTE in body  # shown as the text it is
+    inert(browser)
+    check_widths(browser, "country-TJK")
+
+    # Alerts: acknowledge one firing alert, silence another.
+    browser.find_element(By.LINK_TEXT, "Alerts").click()
+    firing = browser.find_elements(By.CSS_SELECTOR, "section.alert.state-firing")
+    assert len(firing) >= 2
+    first, second = firing[0], firing[1]
+    acked = (first.get_attribute("data-rule"), first.get_attribute("data-subject"))
+    silenced = (second.get_attribute("data-rule"), second.get_attribute("data-subject"))
+    first.find_element(By.CSS_SELECTOR, "button.ack").click()
+    assert "Acknowledged" in browser.find_element(By.CSS_SELECTOR, ".flash").text
+    sections = {
+        (s.get_attribute("data-rule"), s.get_attribute("data-subject")): s
+        for s in browser.find_elements(By.CSS_SELECTOR, "section.alert")
+    }
+    assert "acknowledged by web:olga" in sections[acked].text
+    form = sections[silenced].find_element(By.CSS_SELECTOR, "form.silence")
+    Select(form.find_element(By.NAME, "duration")).select_by_value("3d")
+    form.find_element(By.NAME, "comment").send_keys("seen, <b>briefed</b> the desk")
+    form.find_element(By.CSS_SELECTOR, "button.silence-button").click()
+    assert "Silenced" in browser.find_element(By.CSS_SELECTOR, ".flash").text
+    row = browser.find_element(By.CSS_SELECTOR, ".silence-row")
+    assert f"{silenced[0]} {silenced[1]}" in row.text
+    assert "seen, <b>briefed</b> the desk" in row.text
+    inert(browser)
+    check_widths(browser, "alerts")
+
+    with sqlite3.connect(desk.database) as db:
+        ack = db.execute(
+            "SELECT acked_by FROM alert_state WHERE rule = ? AND subject = ?", acked
+        ).fetchone()
+        silence = db.execute("SELECT rule_pattern, subject_pattern, created_by FROM silences")
+        audit = db.execute(
+            "SELECT who, action FROM web_audit WHERE who LIKE 'web:%' AND action NOT LIKE 'login%'"
+        ).fetchall()
+        silence = silence.fetchall()
+    assert ack == ("web:olga",)
+    assert silence == [(*silenced, "web:olga")]
+    assert audit == [("web:olga", "alert.ack"), ("web:olga", "silence.add")]
+
+    # End the silence again.
+    browser.find_element(By.CSS_SELECTOR, "button.unsilence").click()
+    assert "removed" in browser.find_element(By.CSS_SELECTOR, ".flash").text
+    assert not browser.find_elements(By.CSS_SELECTOR, ".silence-row")
+
+    # Scenario beside the baseline; nothing written, nothing queued.
+    with sqlite3.connect(desk.database) as db:
+        before = db.execute("SELECT count(*), max(computed_at) FROM assessments").fetchone()
+        mails = db.execute("SELECT count(*) FROM outbox").fetchone()
+    browser.find_element(By.LINK_TEXT, "Scenarios").click()
+    Select(browser.find_element(By.ID, "scenario")).select_by_value("remittance-collapse")
+    browser.find_element(By.ID, "run").click()
+    result = browser.find_element(By.ID, "result").text
+    assert "Baseline" in result
+    assert "Scenario" in result
+    assert "TJK" in result
+    inert(browser)
+    check_widths(browser, "scenario")
+    with sqlite3.connect(desk.database) as db:
+        assert db.execute("SELECT count(*), max(computed_at) FROM assessments").fetchone() == before
+        assert db.execute("SELECT count(*) FROM outbox").fetchone() == mails
+
+
+def test_evidence_reports_and_a_reader_without_actions(desk, browser):
+    from selenium.webdriver.common.by import By
+
+    log_in(browser, desk, "rita")
+    browser.get(desk.url + "/evidence?country=TJK&text=Militants+attacked")
+    rows = browser.find_elements(By.CSS_SELECTOR, "#evidence .evidence-row")
+    assert len(rows) == 1
+    assert HOSTILE_QUOTE in rows[0].text
+    inert(browser)
+    check_widths(browser, "evidence")
+
+    browser.get(desk.url + "/alerts")
+    assert not browser.find_elements(By.CSS_SELECTOR, "button.ack")
+    assert not browser.find_elements(By.CSS_SELECTOR, "form.silence")
+
+    browser.get(desk.url + "/reports")
+    link = browser.find_element(By.CSS_SELECTOR, "#reports a")
+    assert link.text == "TJK-2016-01-31"
+    link.click()
+    assert browser.title.startswith("TJK risk report as of 2016-01-31")
+    images = browser.execute_script(
+        "return Array.from(document.images).map(i => i.complete && i.naturalWidth > 0)"
+    )
+    assert images
+    assert all(images)
+    inert(browser)
