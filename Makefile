@@ -49,6 +49,7 @@ bench: $(STAMP)
 	cd bench && ../$(BIN)/python bench_uncertainty.py
 	cd bench && ../$(BIN)/python bench_acled.py
 	cd bench && ../$(BIN)/python bench_validate.py
+	cd bench && ../$(BIN)/python bench_rank.py
 
 clean:
 	rm -rf $(VENV) .pytest_cache .ruff_cache build dist
