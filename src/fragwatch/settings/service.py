@@ -307,11 +307,7 @@ def _origin(path: Path, text: str, data: dict, loc: tuple, bad: object, override
     # file and environment values: name the section in the file.
     if value is not _MISSING and (value == bad or isinstance(bad, dict)):
         line = line_of(text, loc)
-        place = f"{path}:{line}" if line else str(path)
-        given = _variables_under(loc) if isinstance(bad, dict) or not loc else []
-        if given:  # the section mixes the file and the environment: name both
-            place += f" with environment variable(s) {', '.join(given)} (or .env)"
-        return place
+        return f"{path}:{line}" if line else str(path)
     if not loc or isinstance(bad, dict):
         given = _variables_under(loc)
         if given:
@@ -361,4 +357,8 @@ def load_settings(config_dir: Path, explicit: Path | None = None, **overrides: o
         where = _origin(path, text, data if text else {}, loc, first.get("input"), overrides)
         message = "unknown key" if first["type"] == "extra_forbidden" else first["msg"]
         message = message.removeprefix("Value error, ")
+        given = _variables_under(loc) if isinstance(first.get("input"), dict) or not loc else []
+        if given and not where.startswith("environment"):
+            # The section mixes the file and the environment: name the variables too.
+            message += f" (with environment variable(s) {', '.join(given)} or .env)"
         raise ConfigError(message, where=f"{where}: field '{field}'") from None
