@@ -5,8 +5,9 @@ backfill is one summary of the past periods plus the current period's mail; a re
 happens while a country alert inhibits the indicator alert still arrives; and every mail is
 dated when it is sent, not in the period it is about.
 
-The shipped rules on the embedded data, assessed monthly: 2016-02-01 is the month the score
-jumps from 53.4 to 68.8 (score-high, band-change and score-jump all fire); remittances-dependence
+The shipped rules, with the score levels set where Tajikistan's score moves (score-high at 40, a
+jump of 8), on the embedded data, assessed monthly for TJK: 2016-02-01 is the month the score
+jumps from 36.2 to 45.5 (score-high, band-change and score-jump all fire); remittances-dependence
 fires from 2014 and clears on 2016-07-01 while score-high is still firing.
 """
 
@@ -31,6 +32,24 @@ from .test_report_mail import over_78
 MONTHLY = "0 6 1 * *"
 
 
+def rules_dir(tmp_path: Path) -> Path:
+    """The shipped alert rules with the score levels set where Tajikistan's score moves under
+    the model (36 -> 45 on 2016-02-01): score-high at 40 (clears below 38), a jump of 8."""
+    folder = tmp_path / "rules"
+    folder.mkdir(exist_ok=True)
+    text = (REPO / "config" / "alerts.toml").read_text(encoding="utf-8")
+    text = text.replace("fire = 60\nclear = 55", "fire = 40\nclear = 38", 1)
+    text = text.replace(
+        'kind = "jump"\nseverity = "high"\nfire = 10',
+        'kind = "jump"\nseverity = "high"\nfire = 8',
+        1,
+    )
+    assert "fire = 40\nclear = 38" in text
+    assert "fire = 8" in text
+    (folder / "alerts.toml").write_text(text, encoding="utf-8")
+    return folder
+
+
 def service(tmp_path: Path, port: int, backfill: date | None = None):
     spec = load_model_spec(MODEL_TOML)
     settings = load_settings(
@@ -38,10 +57,13 @@ def service(tmp_path: Path, port: int, backfill: date | None = None):
         database_url=f"sqlite:///{tmp_path / 'fragwatch.db'}",
         smtp={"host": "127.0.0.1", "port": port, "security": "none"},
         schedule={"assess_cron": MONTHLY, "backfill_from": backfill},
+        countries=["TJK"],
     )
-    rules = load_alert_rules(REPO / "config", set(spec.indicators))
+    rules = load_alert_rules(rules_dir(tmp_path), set(spec.indicators))
     grouping = load_grouping(REPO / "config")
-    return build_service(settings, spec, rules, lambda: load_evidence([]), grouping)
+    return build_service(
+        settings, spec, rules, lambda: load_evidence([], countries=["TJK"]), grouping
+    )
 
 
 def at(day: str) -> datetime:
@@ -95,14 +117,14 @@ def test_one_change_of_the_score_is_one_mail_listing_every_alert_most_severe_fir
 def test_a_backfill_is_one_summary_and_the_current_periods_mail(tmp_path, start_server):
     handler = Recorder()
     svc = service(tmp_path, start_server(handler).port, backfill=date(2014, 1, 1))
-    messages = run(svc, "2019-12-15", handler)
+    messages = run(svc, "2016-08-15", handler)
     assert [m["X-Fragwatch-Kind"] for m in messages][1:] == ["summary"]
-    current, summary = messages  # the newest period first
-    assert current["X-Fragwatch-Period"] == "2019-12-01"
-    assert "catch-up summary 2014-01-01 to 2019-11-01" in summary["Subject"]
+    current, summary = messages  # the newest period first (score-high still firing)
+    assert current["X-Fragwatch-Period"] == "2016-08-01"
+    assert "catch-up summary 2014-01-01 to 2016-07-01" in summary["Subject"]
     listed = text(summary)
     # Every past transition, dated by its period, in one place.
-    for line in ("2014-01-01\n", "2016-02-01\n", "2016-07-01\n", "2019-03-01\n"):
+    for line in ("2014-01-01\n", "2016-02-01\n", "2016-07-01\n"):
         assert line in listed
     assert "RESOLVED remittances-dependence" in listed
     assert over_78(listed) == []
