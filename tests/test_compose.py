@@ -35,8 +35,15 @@ INJECT = "\r\nBcc: evil@example.org\nX-Injected: 1"
 
 
 @pytest.fixture(scope="module")
-def rules(spec) -> dict[str, Rule]:
-    return {r.name: r for r in load_alert_rules(REPO / "config", set(spec.indicators))}
+def rules(spec, tmp_path_factory) -> dict[str, Rule]:
+    """The shipped rules, score-high set where Tajikistan's score is in early 2016 (45.5 on
+    2016-01-31 under the two-layer model): fires at 40, clears below 38."""
+    folder = tmp_path_factory.mktemp("rules")
+    text = (REPO / "config" / "alerts.toml").read_text(encoding="utf-8")
+    text = text.replace("fire = 60\nclear = 55", "fire = 40\nclear = 38", 1)
+    assert "fire = 40\nclear = 38" in text
+    (folder / "alerts.toml").write_text(text, encoding="utf-8")
+    return {r.name: r for r in load_alert_rules(folder, set(spec.indicators))}
 
 
 @pytest.fixture(scope="module")
@@ -219,7 +226,7 @@ def test_reminder_threads_under_the_firing_mail(evidence, rules, at):
 def test_resolved_mail_says_it_cleared_with_the_value_now_and_threads(evidence, rules, at):
     rule = rules["score-high"]
     state, first = fired(rule, at("2016-01-31"), at("2015-12-31"))
-    now, before = at("2016-10-31"), at("2016-07-31")
+    now, before = at("2018-12-31"), at("2016-12-31")
     assert now.score < rule.clear <= before.score  # the run that clears it
     _, mail = fired(rule, now, before, T0 + timedelta(days=274), state)
     assert mail.note.kind == "resolved"
@@ -268,7 +275,7 @@ def test_a_score_alert_near_its_level_is_marked_not_robust(evidence, spec, rules
     now, before = at("2016-01-31"), at("2015-12-31")
     # Fire at the median of the draws: about half of them fall short of it.
     interval, _ = assessment_interval(spec, now)
-    rule = replace(rules["score-high"], fire=round(interval.median, 1), clear=50)
+    rule = replace(rules["score-high"], fire=round(interval.median, 1), clear=35)
     _, mail = fired(rule, now, before)
     sure = _certain(spec, rule, now)
     assert sure.fire_share < spec.uncertainty.robust_share
@@ -280,7 +287,7 @@ def test_a_score_alert_near_its_level_is_marked_not_robust(evidence, spec, rules
 def test_a_resolved_alert_carries_no_robust_mark(evidence, spec, rules, at):
     high = rules["score-high"]
     state, _ = fired(high, at("2016-01-31"), at("2015-12-31"))
-    now, before = at("2016-10-31"), at("2016-07-31")
+    now, before = at("2018-12-31"), at("2016-12-31")
     _, resolved = fired(high, now, before, T0 + timedelta(days=274), state)
     msg = compose(replace(resolved, certainty=_certain(spec, high, now)), evidence)
     assert "robust" not in msg["Subject"]
@@ -312,7 +319,8 @@ def test_an_indicator_alert_is_judged_over_its_own_evidence_range(evidence, spec
     )
 
 
-@pytest.mark.parametrize(("day", "previous"), [("2019-04-30", "2019-01-31"), ("2009-12-31", None)])
+# Before the open-data layer covers enough (Tajikistan is scored from 1997 on).
+@pytest.mark.parametrize(("day", "previous"), [("1993-01-01", "1992-07-31"), ("1991-07-01", None)])
 def test_a_withheld_score_renders_as_withheld(evidence, rules, at, day, previous):
     now, before = at(day), at(previous) if previous else None
     assert pd.isna(now.score)
@@ -355,7 +363,7 @@ def test_a_job_failure_without_an_assessment_renders(evidence):
 
 def test_header_injection_from_rule_and_reading_adds_no_header(evidence, at):
     rule = Rule(
-        "score-high" + INJECT, "score_above", "critical", fire=60, clear=55,
+        "score-high" + INJECT, "score_above", "critical", fire=40, clear=38,
         description="Entered the high band." + INJECT,
     )  # fmt: skip
     now = at("2016-01-31")

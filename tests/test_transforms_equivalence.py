@@ -33,9 +33,9 @@ QUANTITIES = {
     "inflation": ("percent", 0.5, 40.0),
     "unemployment": ("percent", 1.0, 30.0),
     "political_stability": ("index", 0.1, 2.5),
-    "civil_liberties": ("index", 0.05, 0.95),
+    "civil_liberties": ("index", 0.05, 0.8),
     "cso_repression": ("index", 0.1, 3.0),
-    "physical_integrity": ("index", 0.05, 0.95),
+    "physical_integrity": ("index", 0.05, 0.8),
     "homicide_rate": ("per 100,000", 0.2, 60.0),
     "refugees_abroad": ("persons", 0.0, 5e5),
     "infant_mortality": ("per 1,000 live births", 2.0, 90.0),
@@ -55,7 +55,7 @@ EVENT_KINDS = [
     "loss_of_seats",
     "opposition_arrests",
     "forced_resignations",
-    "not_scored_kind",
+    "extremist_propaganda",  # known, read by no indicator
 ]
 
 
@@ -110,7 +110,8 @@ def synthetic_evidence(base: Evidence, n_countries: int = 6, seed: int = 0) -> E
         country = _country_code(c)
         for quantity, (unit, lo, hi) in QUANTITIES.items():
             for _ in range(rng.integers(0, 12)):
-                period = _period(rng, int(rng.integers(1996, 2025)))
+                # Years to 2022: a figure and its revisions are all published by today.
+                period = _period(rng, int(rng.integers(1996, 2023)))
                 published = _start(period) + pd.Timedelta(days=int(rng.integers(0, 900)))
                 copies = 1 + (rng.random() < 0.25) + (rng.random() < 0.1)
                 for copy in range(copies):
@@ -257,10 +258,12 @@ def _ref_window_max(grid, obs, window_days):
 def _ref_decayed(grid, evidence, severity, half_life_days, fatality_factor, staleness_days):
     obs, events, sources = evidence.observations, evidence.events, evidence.sources
     reports = sources.index[sources["kind"] != "dataset"]
+    # Watching: reports, and an event data set for the kinds this indicator counts.
+    watching = events["source_id"].isin(reports) | events["kind"].isin(list(severity))
     published = pd.concat(
         [
             obs.loc[obs["source_id"].isin(reports), ["country", "published"]],
-            events.loc[events["source_id"].isin(reports), ["country", "published"]],
+            events.loc[watching, ["country", "published"]],
         ]
     )
     last = _ref_pairs(grid, published).groupby(KEY)["published"].max()
