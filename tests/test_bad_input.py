@@ -636,28 +636,34 @@ MODEL_CASES = [
     ),
     BadModel(
         "unknown-indicator",
-        append("[indicators.gdp_growth]\nweight = 1.0\n"),
-        "[indicators.gdp_growth]",
-        "indicators.gdp_growth",
-        ("unknown indicator", "gdp_growth"),
+        append("[indicators.gdp_grwoth]\nweight = 1.0\n"),
+        "[indicators.gdp_grwoth]",
+        "indicators.gdp_grwoth",
+        ("unknown indicator", "gdp_grwoth"),
     ),
     BadModel(
         "goalposts-lo-equals-hi",
-        replace_once("goalposts = [0, 50]", "goalposts = [50, 50]"),
+        in_section(
+            "indicators.remittances_gdp", "weight = 1.0", "weight = 1.0\ngoalposts = [50, 50]"
+        ),
         "goalposts = [50, 50]",
         "indicators.remittances_gdp.goalposts",
         ("lo below hi",),
     ),
     BadModel(
         "goalposts-lo-above-hi",
-        replace_once("goalposts = [0, 50]", "goalposts = [50, 0]"),
+        in_section(
+            "indicators.remittances_gdp", "weight = 1.0", "weight = 1.0\ngoalposts = [50, 0]"
+        ),
         "goalposts = [50, 0]",
         "indicators.remittances_gdp.goalposts",
         ("lo below hi",),
     ),
     BadModel(
         "goalposts-three-numbers",
-        replace_once("goalposts = [0, 50]", "goalposts = [0, 25, 50]"),
+        in_section(
+            "indicators.remittances_gdp", "weight = 1.0", "weight = 1.0\ngoalposts = [0, 25, 50]"
+        ),
         "goalposts = [0, 25, 50]",
         "indicators.remittances_gdp.goalposts",
     ),
@@ -721,13 +727,20 @@ MODEL_CASES = [
     ),
     BadModel(
         "staleness-days-zero",
-        in_section("indicators.remittances_gdp", "staleness_days = 1095", "staleness_days = 0"),
+        in_section(
+            "indicators.remittances_gdp", "weight = 1.0", "weight = 1.0\nstaleness_days = 0"
+        ),
         "staleness_days = 0",
         "indicators.remittances_gdp.staleness_days",
     ),
     BadModel(
         "negative-severity",
-        replace_once("opposition_ban = 3", "opposition_ban = -3"),
+        in_section(
+            "indicators.opposition_repression",
+            "half_life_days = 365\n",
+            "half_life_days = 365\n\n[indicators.opposition_repression.severity]\n"
+            "opposition_ban = -3\n",
+        ),
         "opposition_ban = -3",
         "indicators.opposition_repression.severity.opposition_ban",
     ),
@@ -735,8 +748,8 @@ MODEL_CASES = [
         "parameter-the-indicator-does-not-have",
         in_section(
             "indicators.remittances_gdp",
-            "staleness_days = 1095",
-            "staleness_days = 1095\nhalf_life_days = 30",
+            "weight = 1.0",
+            "weight = 1.0\nhalf_life_days = 30",
         ),
         "half_life_days = 30",
         "indicators.remittances_gdp.half_life_days",
@@ -745,8 +758,8 @@ MODEL_CASES = [
     BadModel(
         "dimension-with-no-weight",
         replace_once("social = 1.0\n", ""),
-        "[indicators.migrant_returns]",
-        "indicators.migrant_returns.dimension",
+        "[indicators.refugees_abroad]",
+        "indicators.refugees_abroad.dimension",
         ("social", "[dimensions]"),
     ),
     BadModel(
@@ -858,7 +871,7 @@ def test_bad_model_in_default_config_dir(work: Path, tmp_path: Path) -> None:
         CONFIG,
         file="model.toml",
         line=expected_line(text, "weight = -1.5"),
-        field="indicators.opposition_repression.weight",
+        field="indicators.political_stability.weight",
     )
     assert snapshot(tmp_path) == before
 
