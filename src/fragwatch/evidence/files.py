@@ -225,7 +225,8 @@ def _concat_checked(frames: list[pd.DataFrame], id_col: str, parts: list) -> pd.
         sizes = np.cumsum([len(f) for f in frames])
         part = int(np.searchsorted(sizes, at, side="right"))
         pos = at - (int(sizes[part - 1]) if part else 0)
-        first = int(np.searchsorted(sizes, ids.get_indexer([dup])[0], side="right"))
+        first_at = int(np.flatnonzero(ids.to_numpy(dtype=object) == dup)[0])
+        first = int(np.searchsorted(sizes, first_at, side="right"))
         raise EvidenceError(
             f"id '{dup}' is already defined in {parts[first][1].file}",
             where=location(parts[part][1].file, parts[part][1].line_of(pos), id_col),
