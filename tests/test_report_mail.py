@@ -57,6 +57,8 @@ def smtp_env(tmp_path: Path, port: int) -> dict[str, str]:
         FRAGWATCH_SMTP__SECURITY="none",
         FRAGWATCH_SMTP__SENDER=SENDER,
         FRAGWATCH_RECIPIENTS__REPORT_READERS=json.dumps(READERS),
+        # Tajikistan alone (the shipped config watches it and its five neighbours).
+        FRAGWATCH_COUNTRIES=json.dumps(["TJK"]),
     )
     return env
 
@@ -89,9 +91,10 @@ def test_the_report_arrives_as_text_and_html_with_every_chart_inline(
     assert sorted(rcpt_tos) == sorted(READERS)
     msg = parse(raw)
     (now,) = assess(evidence, spec, ["TJK"], pd.Timestamp("2016-01-31"))
+    (then,) = assess(evidence, spec, ["TJK"], pd.Timestamp("2015-01-31"))
     assert msg["Subject"] == (
         f"[fragwatch] TJK risk report as of 2016-01-31: {now.score:.1f} ({now.band}),"
-        " previously withheld"
+        f" {now.score - then.score:+.1f}"
     )
     assert msg["From"] == SENDER
     assert [a.strip() for a in msg["To"].split(",")] == READERS
@@ -172,9 +175,11 @@ def make_service(tmp_path: Path, port: int, **extra):
         smtp={"host": "127.0.0.1", "port": port, "security": "none", "sender": SENDER},
         recipients={"report_readers": READERS},
         report={"dir": tmp_path / "var" / "reports"},
-        **extra,
+        **{"countries": ["TJK"], **extra},
     )
-    return build_service(settings, load_model_spec(MODEL_TOML), [], lambda: load_evidence([]))
+    return build_service(
+        settings, load_model_spec(MODEL_TOML), [], lambda: load_evidence([], countries=["TJK"])
+    )
 
 
 def at(day: str, hour: int = 9) -> datetime:
@@ -225,11 +230,12 @@ def test_a_report_period_is_sent_once_and_downtime_sends_only_the_latest_missed_
 
 
 def test_no_report_readers_no_report(tmp_path):
-    # The shipped config has no report readers: the job does nothing and writes nothing.
+    # Without report readers the job does nothing and writes nothing.
     settings = load_settings(
         REPO / "config",
         database_url=f"sqlite:///{tmp_path / 'fragwatch.db'}",
         report={"dir": tmp_path / "reports"},
+        recipients={"report_readers": []},
     )
     svc = build_service(settings, load_model_spec(MODEL_TOML), [], lambda: load_evidence([]))
     run = report_job(at("2016-02-03"), svc)
@@ -257,7 +263,7 @@ def test_run_once_queues_the_current_report_with_the_alerts(tmp_path, start_serv
     assert kinds == ["firing", "report"]
     report = next(parse(r) for _, _, r in recorder.received if b"risk report" in r)
     # The report read the alert state the assess job had just written for its date.
-    assert "score-high" in report.get_body(("html",)).get_content()
+    assert "remittances-dependence" in report.get_body(("html",)).get_content()
 
     second = fragwatch(tmp_path, env, "run-once", "--now", "2016-02-08T08:30")
     assert second.returncode == 0, second.stderr
