@@ -109,9 +109,12 @@ def test_a_zip_archive_is_read_through_its_one_csv(ws):
     assert table["event_id"].str.startswith("ucdp-ged-23.1-").all()  # version from the name
     # The scratch copy of the member is not left in the library.
     (batch,) = ws.batches()
+    # (index.json and matches.parquet: what the batch records for reading by question)
     assert sorted(p.name for p in (ws.library / batch).iterdir()) == [
         "batch.json",
         "events.parquet",
+        "index.json",
+        "matches.parquet",
         "sources.csv",
     ]
     # Warnings name the member inside the archive.
