@@ -133,7 +133,8 @@ def test_extract_review_add_explain(work, tmp_path):
         "[tjk-remittances_gdp-2016-monitor-2017-03] \u201cRemittances to Tajikistan fell to"
         " 26.7 per cent of GDP in 2016, the central bank said.\u201d"
     ) in out
-    assert "Remittance share of GDP [remittances_gdp]: 26.7 percent of GDP" in out
+    # The line now names the layer the reading came from.
+    assert "Remittance share of GDP [remittances_gdp] (reports): 26.7 percent of GDP" in out
     assert "[tjk-border_raid-2017-02-12-monitor-2017-03]" in out
     assert "tjk-armed_attack-2017-02-12-monitor-2017-03" not in out
 
