@@ -10,6 +10,7 @@ import fcntl
 import json
 import math
 import os
+import re
 import shutil
 import sqlite3
 import subprocess
@@ -114,7 +115,11 @@ def test_two_cycles_at_once_deliver_each_message_once(tmp_path: Path) -> None:
     assessed = [out for (out, _), _ in results if out.startswith("assessed ")]
     assert len(assessed) == 1, results  # the other one found the period done
     mails = list((tmp_path / "var" / "outbox").glob("*.eml"))
-    assert len(mails) == 1, mails
+    # Exactly what the one cycle that ran delivered (alerts and the weekly reports), once each.
+    delivered = int(re.search(r"delivered (\d+) message", assessed[0]).group(1))
+    assert len(mails) == delivered, mails
+    ids = [m.read_text(errors="replace").split("Message-ID:", 1)[1].split()[0] for m in mails]
+    assert len(set(ids)) == len(ids)
 
 
 def test_json_output_is_strict_json() -> None:
