@@ -37,6 +37,19 @@ def spec():
     return load_model_spec(MODEL_TOML)
 
 
+@pytest.fixture(scope="session")
+def strict_spec(tmp_path_factory):
+    """The default model with a 75% minimum coverage, as a desk that wants report evidence
+    before it trusts a score may set it: once the 2015 report events age out, open data alone
+    (about 70% of the weight) no longer suffices and Tajikistan's score is withheld."""
+    text = MODEL_TOML.read_text(encoding="utf-8")
+    strict = text.replace("min_coverage = 0.5", "min_coverage = 0.75", 1)
+    assert strict != text
+    path = tmp_path_factory.mktemp("strict") / "model.toml"
+    path.write_text(strict, encoding="utf-8")
+    return load_model_spec(path)
+
+
 def run_cli(
     *args: str, cwd: Path = REPO, env: dict[str, str] | None = None
 ) -> subprocess.CompletedProcess:

@@ -25,29 +25,12 @@ from fragwatch.settings import load_model_spec
 from fragwatch.settings.alerts import load_alert_rules, load_grouping
 from fragwatch.settings.service import load_settings
 
+from .alert_levels import tajik_rules_dir
 from .conftest import MODEL_TOML, REPO, run_cli
 from .smtp_server import Recorder
 from .test_report_mail import over_78
 
 MONTHLY = "0 6 1 * *"
-
-
-def rules_dir(tmp_path: Path) -> Path:
-    """The shipped alert rules with the score levels set where Tajikistan's score moves under
-    the model (36 -> 45 on 2016-02-01): score-high at 40 (clears below 38), a jump of 8."""
-    folder = tmp_path / "rules"
-    folder.mkdir(exist_ok=True)
-    text = (REPO / "config" / "alerts.toml").read_text(encoding="utf-8")
-    text = text.replace("fire = 60\nclear = 55", "fire = 40\nclear = 38", 1)
-    text = text.replace(
-        'kind = "jump"\nseverity = "high"\nfire = 10',
-        'kind = "jump"\nseverity = "high"\nfire = 8',
-        1,
-    )
-    assert "fire = 40\nclear = 38" in text
-    assert "fire = 8" in text
-    (folder / "alerts.toml").write_text(text, encoding="utf-8")
-    return folder
 
 
 def service(tmp_path: Path, port: int, backfill: date | None = None):
@@ -59,7 +42,7 @@ def service(tmp_path: Path, port: int, backfill: date | None = None):
         schedule={"assess_cron": MONTHLY, "backfill_from": backfill},
         countries=["TJK"],
     )
-    rules = load_alert_rules(rules_dir(tmp_path), set(spec.indicators))
+    rules = load_alert_rules(tajik_rules_dir(tmp_path / "rules"), set(spec.indicators))
     grouping = load_grouping(REPO / "config")
     return build_service(
         settings, spec, rules, lambda: load_evidence([], countries=["TJK"]), grouping

@@ -35,8 +35,8 @@ def test_markup_and_footnote_markers_are_removed_for_display_only(evidence):
 
 def test_a_data_row_reads_as_a_person_would_write_it(evidence):
     obs = evidence.observations
-    row = obs.loc["tjk-remittances_gdp-2015-wdi"]
-    assert is_data_row(row["quote"])  # stored verbatim: "tjk,2015,27.3..."
+    row = obs.loc["wdi-2025-remittances:TJK:remittances_gdp:2015"]
+    assert is_data_row(row["quote"])  # stored verbatim: "TJK,2015,27.30656"
     source = evidence.sources.loc[row["source_id"]]
     text = data_row_text(
         title=source["title"], publisher=source["publisher"], release=source["published"].year,

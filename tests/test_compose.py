@@ -26,7 +26,7 @@ from fragwatch.scoring.explain import attribute_change
 from fragwatch.scoring.uncertainty import alert_share, assessment_interval
 from fragwatch.settings.alerts import load_alert_rules
 
-from .conftest import REPO
+from .alert_levels import tajik_rules_dir
 
 SENDER = "fragwatch@alerts.example.org"
 TO = ["officer@example.org", "watch-desk@example.org"]
@@ -38,11 +38,7 @@ INJECT = "\r\nBcc: evil@example.org\nX-Injected: 1"
 def rules(spec, tmp_path_factory) -> dict[str, Rule]:
     """The shipped rules, score-high set where Tajikistan's score is in early 2016 (45.5 on
     2016-01-31 under the two-layer model): fires at 40, clears below 38."""
-    folder = tmp_path_factory.mktemp("rules")
-    text = (REPO / "config" / "alerts.toml").read_text(encoding="utf-8")
-    text = text.replace("fire = 60\nclear = 55", "fire = 40\nclear = 38", 1)
-    assert "fire = 40\nclear = 38" in text
-    (folder / "alerts.toml").write_text(text, encoding="utf-8")
+    folder = tajik_rules_dir(tmp_path_factory.mktemp("rules"))
     return {r.name: r for r in load_alert_rules(folder, set(spec.indicators))}
 
 

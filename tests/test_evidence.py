@@ -11,7 +11,7 @@ import pytest
 
 from fragwatch.evidence.files import default_evidence_dir
 from fragwatch.evidence.periods import parse_periods
-from fragwatch.evidence.quotes import quote_problems, require_verbatim_quotes
+from fragwatch.evidence.quotes import quote_problems, require_verbatim_quotes, shipped_rows
 
 from .conftest import REPO
 
@@ -20,7 +20,11 @@ SHARED = REPO.parent / "shared"
 
 def test_every_quote_appears_verbatim_in_its_source(evidence):
     assert quote_problems(evidence).empty
-    assert require_verbatim_quotes(evidence) == len(evidence.observations) + len(evidence.events)
+    # Every report row is checked against its text; the open-data rows are checked against
+    # their shipped release files by digest instead (test_open_layer).
+    report_rows = len(evidence.observations) + len(evidence.events) - shipped_rows(evidence)
+    assert report_rows > 100
+    assert require_verbatim_quotes(evidence) == report_rows
 
 
 def test_stored_texts_are_the_original_files_byte_for_byte():
