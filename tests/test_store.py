@@ -48,9 +48,10 @@ def engine(db_url):
 
 @pytest.fixture(scope="module")
 def assessed(evidence, spec):
-    """Real assessments of TJK: withheld (2009), elevated (2015) and high (2016)."""
+    """Real assessments of TJK: withheld (1995: too little open data yet), moderate (2015)
+    and elevated (2016)."""
     out = {}
-    for day in ("2009-12-31", "2015-12-31", "2016-01-31"):
+    for day in ("1995-12-31", "2015-12-31", "2016-01-31"):
         (a,) = assess(evidence, spec, ["TJK"], pd.Timestamp(day))
         out[day] = a
     return out
@@ -221,7 +222,7 @@ def test_a_changed_model_starts_its_own_series(engine, assessed, save):
 def test_last_assessed_and_history_return_what_was_saved(engine, assessed, spec):
     with engine.begin() as conn:
         # Saved out of order: history sorts by period.
-        for day in ("2016-01-31", "2009-12-31", "2015-12-31"):
+        for day in ("2016-01-31", "1995-12-31", "2015-12-31"):
             save_assessment(conn, assessed[day], computed_at=T0)
 
     with engine.connect() as conn:
@@ -232,19 +233,19 @@ def test_last_assessed_and_history_return_what_was_saved(engine, assessed, spec)
         assert history(conn, "UZB").empty
 
     assert list(frame["as_of"]) == [
-        pd.Timestamp(d) for d in ("2009-12-31", "2015-12-31", "2016-01-31")
+        pd.Timestamp(d) for d in ("1995-12-31", "2015-12-31", "2016-01-31")
     ]
-    withheld, elevated, high = (assessed[d] for d in ("2009-12-31", "2015-12-31", "2016-01-31"))
+    withheld, moderate, elevated = (assessed[d] for d in ("1995-12-31", "2015-12-31", "2016-01-31"))
     assert pd.isna(frame["score"].iloc[0])  # a withheld score is stored as NULL, read as NaN
-    assert frame["band"].tolist() == [withheld.band, elevated.band, high.band]
-    assert frame["score"].iloc[1:].tolist() == pytest.approx([elevated.score, high.score])
+    assert frame["band"].tolist() == [withheld.band, moderate.band, elevated.band]
+    assert frame["score"].iloc[1:].tolist() == pytest.approx([moderate.score, elevated.score])
     assert frame["coverage"].tolist() == pytest.approx(
-        [withheld.coverage, elevated.coverage, high.coverage]
+        [withheld.coverage, moderate.coverage, elevated.coverage]
     )
     assert frame["evidence_digest"].tolist() == [
         withheld.evidence_digest,
+        moderate.evidence_digest,
         elevated.evidence_digest,
-        high.evidence_digest,
     ]
     assert set(frame["model_digest"]) == {spec.digest}
     assert (frame["computed_at"] == pd.Timestamp(T0)).all()
