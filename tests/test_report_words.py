@@ -29,15 +29,17 @@ def flat(text: str) -> str:
 
 def test_a_year_of_repression_and_returns_is_called_deteriorated(evidence, spec):
     data, built = report(evidence, spec, "2016-01-31", "2015-01-31")
-    assert pd.isna(data.previous.score)  # withheld on 2015-01-31: the last score before it
-    earlier = data.history[(data.history.index <= data.since) & data.history["score"].notna()]
-    reference = float(earlier["score"].iloc[-1])
+    reference = data.previous.score  # open data scored Tajikistan on 2015-01-31 too
+    assert not pd.isna(reference)
     assert reference < data.interval.low  # outside the interval: a real move
     assert built.view["headline"]["trend"] == DETERIORATED
     text = flat(built.text)
     assert text.startswith("FRAGWATCH RISK REPORT")
-    assert f"Deteriorated: the score rose from {reference:.1f}" in text
-    assert f"the last score before {data.since.date()} (withheld then)" in text
+    assert (
+        f"Deteriorated: the score rose from {reference:.1f} ({data.previous.band})"
+        f" on {data.since.date()} to {data.now.score:.1f} ({data.now.band})"
+    ) in text
+    assert "(withheld then)" not in text
     html = Sections(built.html(lambda c: c.filename))
     assert html.keys.count(f"data-trend={DETERIORATED}") == 1
 
