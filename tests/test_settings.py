@@ -12,7 +12,7 @@ import pytest
 from fragwatch.errors import ConfigError
 from fragwatch.settings.service import load_settings
 
-from .conftest import REPO, run_cli
+from .conftest import REPO, WATCHED, run_cli
 
 GOOD = (REPO / "config" / "fragwatch.toml").read_text(encoding="utf-8")
 
@@ -37,7 +37,7 @@ def config(tmp_path, monkeypatch):
 def test_shipped_settings_load_with_file_outbox(config):
     settings = load_settings(config)
     assert settings.smtp.host is None  # no SMTP: mail goes to .eml files
-    assert settings.countries == ["TJK"]
+    assert settings.countries == WATCHED  # Tajikistan and its neighbours
     assert settings.recipients.watch_officer == "watch-officer@localhost"
 
 
@@ -70,7 +70,7 @@ def test_a_named_settings_file_that_is_missing_is_an_error(config):
             "fragwatch.toml:16: field 'recipients.watch_officer'",
             "not an e-mail address",
         ),
-        ('countries = ["TJK"]', 'countries = ["Tajikistan"]', "field 'countries'", "ISO3"),
+        ('countries = ["TJK", ', 'countries = ["Tajikistan", ', "field 'countries'", "ISO3"),
         (
             "port = 587",
             'port = 587\npassword = "hunter2"',
@@ -91,6 +91,7 @@ def test_a_named_settings_file_that_is_missing_is_an_error(config):
 )
 def test_bad_settings_fail_with_one_located_line(config, old, new, where, words):
     path = config / "fragwatch.toml"
+    assert old in GOOD  # the mistake is really made in the shipped file
     path.write_text(GOOD.replace(old, new, 1), encoding="utf-8")
     result = run_cli("--config-dir", str(config), "config", "check", cwd=config.parent)
     assert result.returncode == 3, result.stderr
