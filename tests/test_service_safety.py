@@ -24,19 +24,23 @@ from .conftest import REPO
 from .smtp_server import PASSWORD, USER, Recorder, authenticator, free_port
 
 MONTHLY = "0 6 1 * *"  # periods on the first of each month, 06:00 UTC
-NOW = "2026-11-22T12:00"  # on a fresh store the shipped rules fire 'stale-evidence' (25%)
+# On a fresh store the shipped rules fire one alert for Tajikistan on this day: remittances of
+# 48% of GDP (2024), above the 40% of 'remittances-dependence' (to the officer).
+NOW = "2026-11-22T12:00"
+RULE = "remittances-dependence"
 OFFICER = "watch-officer@localhost"
 WRONG = "Wr0ng-pa55word-Xyzzy"
 
 
 @pytest.fixture
 def home(tmp_path: Path) -> Path:
-    """A working folder holding config/ (the shipped files, assessed monthly) and nothing else."""
+    """A working folder holding config/ (the shipped files, assessed monthly, watching Tajikistan
+    alone with no report readers: every mail is an alert) and nothing else."""
     shutil.copytree(REPO / "config", tmp_path / "config")
     settings = tmp_path / "config" / "fragwatch.toml"
-    text = settings.read_text(encoding="utf-8")
-    assert 'assess_cron = "0 6 * * *"' in text
-    settings.write_text(text.replace('"0 6 * * *"', f'"{MONTHLY}"', 1), encoding="utf-8")
+    edit(settings, 'assess_cron = "0 6 * * *"', f'assess_cron = "{MONTHLY}"')
+    edit(settings, 'countries = ["TJK", "KGZ", "UZB", "AFG", "KAZ", "TKM"]', 'countries = ["TJK"]')
+    edit(settings, 'report_readers = ["report-readers@localhost"]', "report_readers = []")
     return tmp_path
 
 
@@ -191,7 +195,7 @@ def test_alert_arrives_over_starttls_with_auth(home, starttls_server, ca_file):
     assert rcpt_tos == [OFFICER]
     message = parse(raw)
     assert message["To"] == OFFICER
-    assert "stale-evidence FIRING" in message["Subject"]
+    assert f"{RULE} FIRING" in message["Subject"]
     assert not (home / "var" / "outbox").exists()  # sent by SMTP, not written as files
 
 
@@ -279,7 +283,7 @@ def test_server_down_then_up_delivers_the_alert_once_after_the_backoff(home, sta
     assert again.returncode == 0, again.stderr
     ((_, rcpt_tos, raw),) = handler.received
     assert rcpt_tos == [OFFICER]
-    assert "stale-evidence FIRING" in parse(raw)["Subject"]
+    assert f"{RULE} FIRING" in parse(raw)["Subject"]
 
 
 # -- 5: header injection from config text ---------------------------------------------------
@@ -300,8 +304,8 @@ def test_rule_text_cannot_add_headers_or_recipients(home, start_server):
     alerts = home / "config" / "alerts.toml"
     edit(
         alerts,
-        'description = "Less than half of the model\'s weight has fresh evidence."',
-        r'description = "Desk note\r\nBcc: evil@example.org"',
+        'description = "Remittances reached 40% of GDP: exposure to a downturn',
+        r'description = "Desk note\r\nBcc: evil@example.org',
     )
     handler = Recorder()
     port = start_server(handler).port
@@ -320,6 +324,6 @@ def test_rule_text_cannot_add_headers_or_recipients(home, start_server):
         "content-transfer-encoding", "mime-version",
     }  # fmt: skip
     assert message["To"] == OFFICER
-    assert message["X-Fragwatch-Rule"] == "stale-evidence"
+    assert message["X-Fragwatch-Rule"] == RULE
     for name, value in message.items():
         assert "evil@example.org" not in str(value), name
