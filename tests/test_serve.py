@@ -37,6 +37,7 @@ def service_env(tmp_path: Path, port: int, backfill: str, **extra: str) -> dict[
         FRAGWATCH_SMTP__PORT=str(port),
         FRAGWATCH_SMTP__SECURITY="none",
         FRAGWATCH_SMTP__TIMEOUT_SECONDS="5",
+        FRAGWATCH_COUNTRIES='["TJK"]',  # one country's long weekly history
         FRAGWATCH_SCHEDULE__ASSESS_CRON=WEEKLY,
         FRAGWATCH_SCHEDULE__BACKFILL_FROM=backfill,
         FRAGWATCH_SCHEDULE__DELIVER_EVERY_SECONDS="0.5",
@@ -187,11 +188,21 @@ def test_crash_at_random_points_loses_no_alert_and_duplicates_keep_their_message
     messages = [parse(content) for _, _, content in handler.received]
     ids = [m["Message-ID"] for m in messages]
     assert set(ids) == expected  # none missing, none that an uninterrupted run would not send
-    # A duplicate is a resend of the same message: the same alert never has two Message-IDs.
+    # A duplicate is a resend of the same message: the same alert (or the same weekly report)
+    # never has two Message-IDs.
     ids_per_alert = defaultdict(set)
     for m in messages:
         ids_per_alert[
-            (m["X-Fragwatch-Kind"], m["X-Fragwatch-Subject"], m["X-Fragwatch-Period"])
+            tuple(
+                m[h]
+                for h in (
+                    "X-Fragwatch-Kind",
+                    "X-Fragwatch-Subject",
+                    "X-Fragwatch-Period",
+                    "X-Fragwatch-Country",
+                    "X-Fragwatch-As-Of",
+                )
+            )  # fmt: skip
         ].add(m["Message-ID"])
     assert all(len(v) == 1 for v in ids_per_alert.values())
     duplicates = len(ids) - len(set(ids))
