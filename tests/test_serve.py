@@ -77,6 +77,15 @@ def catching_up(log: Path) -> int:
     return log.read_text(errors="replace").count("catching up") if log.exists() else 0
 
 
+def serving(log: Path) -> int:
+    """How many starts have reached the scheduler (signal handlers installed)."""
+    return (
+        log.read_text(errors="replace").count("fragwatch.scheduler: serving:")
+        if log.exists()
+        else 0
+    )
+
+
 def wait_for(condition, timeout: float, what: str) -> None:
     deadline = time.monotonic() + timeout
     while not condition():
@@ -148,8 +157,9 @@ def test_crash_at_random_points_loses_no_alert_and_duplicates_keep_their_message
     tmp_path, start_server
 ):
     # A catch-up is written in one transaction: a kill during it loses the catch-up's work
-    # (never an alert), so the span is kept to what one start can finish on a busy machine.
-    backfill = "2014-01-01"
+    # (never an alert), so the span is kept to what one start can finish on a busy machine:
+    # 67 weekly periods, about 4 s of assessing after 3 s of start-up.
+    backfill = "2025-09-01"
     now = datetime.now(UTC)
     expected = expected_message_ids(tmp_path, now, backfill)
     # The scenario really makes alerts fire: the backfill's summary of the past periods, and
@@ -166,7 +176,7 @@ def test_crash_at_random_points_loses_no_alert_and_duplicates_keep_their_message
     for _ in range(20):
         before = stored_periods(tmp_path)
         proc = start_serve(tmp_path, env, log)
-        time.sleep(rng.uniform(1.0, 4.0))  # start-up, mid-catch-up, mid-send
+        time.sleep(rng.uniform(1.0, 12.0))  # start-up, mid-catch-up, mid-send
         proc.send_signal(signal.SIGKILL)
         proc.wait(timeout=10)
         kills += 1
@@ -176,10 +186,14 @@ def test_crash_at_random_points_loses_no_alert_and_duplicates_keep_their_message
     def received_ids() -> set[str]:
         return {parse(content)["Message-ID"] for _, _, content in handler.received}
 
+    starts = serving(log)
     proc = start_serve(tmp_path, env, log)
     try:
+        # Mail may all have arrived before this start: wait until it serves (and has sent
+        # what it finds due) before asking it to stop.
+        wait_for(lambda: serving(log) > starts, 120, "the last start to serve")
         wait_for(lambda: expected <= received_ids(), 600, "every expected alert")
-        time.sleep(1.0)  # a late duplicate would show now
+        time.sleep(2.0)  # a late duplicate would show now
         proc.send_signal(signal.SIGTERM)
         assert proc.wait(timeout=30) == 0
     finally:
@@ -190,20 +204,10 @@ def test_crash_at_random_points_loses_no_alert_and_duplicates_keep_their_message
     assert set(ids) == expected  # none missing, none that an uninterrupted run would not send
     # A duplicate is a resend of the same message: the same alert (or the same weekly report)
     # never has two Message-IDs.
+    headers = ("Kind", "Subject", "Period", "Country", "As-Of")
     ids_per_alert = defaultdict(set)
     for m in messages:
-        ids_per_alert[
-            tuple(
-                m[h]
-                for h in (
-                    "X-Fragwatch-Kind",
-                    "X-Fragwatch-Subject",
-                    "X-Fragwatch-Period",
-                    "X-Fragwatch-Country",
-                    "X-Fragwatch-As-Of",
-                )
-            )  # fmt: skip
-        ].add(m["Message-ID"])
+        ids_per_alert[tuple(m[f"X-Fragwatch-{h}"] for h in headers)].add(m["Message-ID"])
     assert all(len(v) == 1 for v in ids_per_alert.values())
     duplicates = len(ids) - len(set(ids))
 
