@@ -21,6 +21,7 @@ from pathlib import Path
 import pandas as pd
 from sqlalchemy import Engine, func, select
 
+from fragwatch.alerts.lifecycle import replay
 from fragwatch.errors import UsageError
 from fragwatch.evidence import Evidence
 from fragwatch.reports.view import BAND_COLOURS, REASONS, safe_url
@@ -28,6 +29,7 @@ from fragwatch.scoring.assessment import Assessment, assess
 from fragwatch.scoring.explain import attribute_change
 from fragwatch.scoring.spec import ModelSpec
 from fragwatch.scoring.uncertainty import assessment_interval
+from fragwatch.store.assessments import stored_series
 from fragwatch.store.engine import read_connection
 from fragwatch.store.schema import alert_state, assessments, outbox, silences
 
@@ -318,13 +320,18 @@ class Desk:
         make = lambda: self._country(country, since)  # noqa: E731
         return self._cache.fresh(key, self._stamp, make, cached_only=cached_only)
 
-    def _country(self, country: str, since: str | None) -> dict:
-        from fragwatch.store.alerts import firings
+    def _firings(self, conn, country: str) -> list[tuple[str, str, datetime]]:
+        """(rule, subject, period) of every firing of the country's alerts over its stored
+        runs, replayed as the service stepped them (the alert state keeps only the latest)."""
+        runs = stored_series(conn, country, self.spec.digest, date.today())
+        period = lambda a: a.as_of.to_pydatetime().replace(tzinfo=UTC)  # noqa: E731
+        return replay(list(self.rules), runs, period).firings
 
+    def _country(self, country: str, since: str | None) -> dict:
         with read_connection(self.engine) as conn:
             hist = self._history(conn, [country])
             now = self._latest(conn, country)
-            fired = firings(conn, country)
+            fired = self._firings(conn, country)
         stored = now is not None
         if now is None:
             (now,) = self._live([country], pd.Timestamp.today().normalize())
