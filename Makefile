@@ -31,8 +31,8 @@ browser:
 
 ## test: lint, then the whole test suite
 test: $(STAMP) browser
-	$(BIN)/ruff check src tests bench
-	$(BIN)/ruff format --check src tests bench
+	$(BIN)/ruff check src tests bench tools
+	$(BIN)/ruff format --check src tests bench tools
 	$(BIN)/pytest -q
 
 ## property: the readers' property tests at full size (10,000 generated inputs each)

@@ -22,16 +22,24 @@ from pathlib import Path
 FIRST_YEAR = 1989
 ROOT = Path(__file__).resolve().parents[1]
 OUT = ROOT / "src" / "fragwatch" / "evidence" / "data" / "open"
-BUNDLE_FILES = {  # shipped file -> path in the bundle
-    "wdi_selected_vintage2018-08-01.csv.gz": "wdi_world_development_indicators/wdi_selected_vintage2018-08-01.csv",
-    "wdi_selected_vintage2026-07-01.csv.gz": "wdi_world_development_indicators/wdi_selected_vintage2026-07-01.csv",
-    "wdi_BX.TRF.PWKR.DT.GD.ZS_vintage2025.csv.gz": "wdi_remittances_pct_gdp_open_numbers/wdi_BX.TRF.PWKR.DT.GD.ZS_vintage2025.csv",
-    "ucdp_orgviolence_cy_v25_1.csv.gz": "ucdp_organized_violence_country_year/ucdp_orgviolence_cy_v25_1.csv",
-    "wgi_estimates_2023update.csv.gz": "wgi_worldwide_governance_indicators/wgi_estimates_2023update.csv",
-    "wgi_estimates_2024update.csv.gz": "wgi_worldwide_governance_indicators/wgi_estimates_2024update.csv",
-    "vdem_v14_selected_1970_2023.csv.gz": "vdem_v14_civil_liberties/vdem_v14_selected_1970_2023.csv",
-    "unhcr_by_origin_1990_2024.csv.gz": "unhcr_forcibly_displaced/unhcr_by_origin_1990_2024.csv",
-}
+BUNDLE_FILES = {  # shipped file -> (folder, file) in the bundle
+    "wdi_selected_vintage2018-08-01.csv.gz": (
+        "wdi_world_development_indicators", "wdi_selected_vintage2018-08-01.csv"),
+    "wdi_selected_vintage2026-07-01.csv.gz": (
+        "wdi_world_development_indicators", "wdi_selected_vintage2026-07-01.csv"),
+    "wdi_BX.TRF.PWKR.DT.GD.ZS_vintage2025.csv.gz": (
+        "wdi_remittances_pct_gdp_open_numbers", "wdi_BX.TRF.PWKR.DT.GD.ZS_vintage2025.csv"),
+    "ucdp_orgviolence_cy_v25_1.csv.gz": (
+        "ucdp_organized_violence_country_year", "ucdp_orgviolence_cy_v25_1.csv"),
+    "wgi_estimates_2023update.csv.gz": (
+        "wgi_worldwide_governance_indicators", "wgi_estimates_2023update.csv"),
+    "wgi_estimates_2024update.csv.gz": (
+        "wgi_worldwide_governance_indicators", "wgi_estimates_2024update.csv"),
+    "vdem_v14_selected_1970_2023.csv.gz": (
+        "vdem_v14_civil_liberties", "vdem_v14_selected_1970_2023.csv"),
+    "unhcr_by_origin_1990_2024.csv.gz": (
+        "unhcr_forcibly_displaced", "unhcr_by_origin_1990_2024.csv"),
+}  # fmt: skip
 
 
 COUNTRIES = ROOT / "src" / "fragwatch" / "evidence" / "loaders" / "countries.csv"
@@ -63,7 +71,7 @@ def main(bundle: Path) -> None:
     datasets = tomllib.loads(toml_text)["dataset"]
     codes = country_codes()
     for dataset in datasets:
-        source = bundle / BUNDLE_FILES[dataset["file"]]
+        source = bundle.joinpath(*BUNDLE_FILES[dataset["file"]])
         text = excerpt(source.read_text(encoding="utf-8"), codes)
         digest = hashlib.sha256(text.encode("utf-8")).hexdigest()
         with gzip.GzipFile(OUT / dataset["file"], "wb", mtime=0) as out:
@@ -73,7 +81,7 @@ def main(bundle: Path) -> None:
             + re.escape(dataset["id"])
             + r'"\n(?:(?!\[\[dataset\]\]).*\n)*?sha256 = )"[0-9a-f]*"'
         )
-        toml_text, n = block.subn(lambda m: m.group(1) + f'"{digest}"', toml_text)
+        toml_text, n = block.subn(lambda m, d=digest: m.group(1) + f'"{d}"', toml_text)
         assert n == 1, dataset["id"]
         print(f"{dataset['id']}: {text.count(chr(10)) - 1} rows, sha256 {digest[:12]}")
     declarations.write_text(toml_text, encoding="utf-8")
