@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import fnmatch
 from dataclasses import dataclass, replace
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from typing import Literal
 
 from fragwatch.alerts.rules import Reading, Rule
@@ -135,12 +135,17 @@ class Replayed:
     firings: list[tuple[str, str, datetime]]  # (rule, subject, period) of every firing, in order
 
 
-def replay(rules: list[Rule], runs: list, at) -> Replayed:
+def run_period(assessment) -> datetime:
+    """The period time of a stored run: its as-of date at midnight UTC."""
+    return assessment.as_of.to_pydatetime().replace(tzinfo=UTC)
+
+
+def replay(rules: list[Rule], runs: list, at=run_period) -> Replayed:
     """Step every rule over a country's runs (assessments, oldest first), as the service did.
 
-    ``at(assessment)`` gives the period's time. Rules are evaluated with the run before each
-    one, so a report as of a past date sees the alerts that were active then, and only those:
-    the store's alert state is today's.
+    ``at(assessment)`` gives the period's time (default: its as-of date, UTC). Rules are
+    evaluated with the run before each one, so a report as of a past date sees the alerts that
+    were active then, and only those: the store's alert state is today's.
     """
     from fragwatch.alerts.rules import evaluate
 

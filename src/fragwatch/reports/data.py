@@ -12,7 +12,6 @@ from __future__ import annotations
 import math
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
-from datetime import UTC
 from typing import TYPE_CHECKING
 
 import numpy as np
@@ -289,7 +288,7 @@ def _replay(
     from fragwatch.store.assessments import stored_series
 
     runs = stored_series(conn, country, spec.digest, as_of.date())
-    replayed = replay(list(rules), runs, lambda a: a.as_of.to_pydatetime().replace(tzinfo=UTC))
+    replayed = replay(list(rules), runs)
     return _Replay(replayed, runs[-1].as_of if runs else None)
 
 

@@ -324,8 +324,7 @@ class Desk:
         """(rule, subject, period) of every firing of the country's alerts over its stored
         runs, replayed as the service stepped them (the alert state keeps only the latest)."""
         runs = stored_series(conn, country, self.spec.digest, date.today())
-        period = lambda a: a.as_of.to_pydatetime().replace(tzinfo=UTC)  # noqa: E731
-        return replay(list(self.rules), runs, period).firings
+        return replay(list(self.rules), runs).firings
 
     def _country(self, country: str, since: str | None) -> dict:
         with read_connection(self.engine) as conn:
