@@ -361,3 +361,48 @@ def test_rules_generalise_to_other_phrasings(vocabulary):
         ("remittances_gdp", "2014-H2", pytest.approx(100 / 3), None, None, None),
         ("armed_clash", "2012-07", None, None, None, 47.0),
     ]
+
+
+def test_a_list_of_countries_and_figures_keeps_each_pair(vocabulary):
+    """Names with small words inside go on with the list, and the next item's country is not
+    the figure's own noun: "Colombia (4.9 million), Yemen (4.3 million)"."""
+    text = (
+        "At the end of 2021 the largest displaced populations were in Syria (6.9 million),"
+        " the Democratic Republic of the Congo (5.3 million), Colombia (4.8 million) and Yemen"
+        " (4.2 million).\n"
+    )
+    found = extract_candidates(
+        text, published=date(2022, 6, 1), country=None, vocabulary=vocabulary
+    )
+    got = {(c.what, c.country, c.value) for c in found if c.record == "observation"}
+    assert got == {
+        ("displaced_people", "SYR", 6.9e6),
+        ("displaced_people", "COD", 5.3e6),
+        ("displaced_people", "COL", 4.8e6),
+        ("displaced_people", "YEM", 4.2e6),
+    }
+
+
+def test_a_news_line_that_points_back_keeps_the_year_before(vocabulary):
+    text = (
+        "In 2019, customs officers broke up 30 smuggling rings, the agency said.\n\n"
+        "The total weight of the drugs seized was 412 kg, including 95 kg of heroin.\n"
+    )
+    found = extract_candidates(
+        text, published=date(2020, 2, 10), country="KGZ", vocabulary=vocabulary
+    )
+    got = {(c.what, c.when, c.value) for c in found if c.record == "observation"}
+    assert got == {("drug_seizures", "2019", 412.0), ("heroin_seizures", "2019", 95.0)}
+
+
+def test_a_toll_added_in_the_next_sentence_adds_to_the_event(vocabulary):
+    text = (
+        "During a riot in a prison in Vahdat, guards killed at least 21 inmates."
+        " Three more died in hospital.\n"
+    )
+    found = extract_candidates(
+        text, published=date(2019, 5, 20), country="TJK", vocabulary=vocabulary
+    )
+    events = [c for c in found if c.record == "event"]
+    assert [(c.what, c.when, c.fatalities) for c in events] == [("riot", "2019-05", 24.0)]
+    assert events[0].quote == text.strip()

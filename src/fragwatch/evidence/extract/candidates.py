@@ -29,9 +29,11 @@ from __future__ import annotations
 import itertools
 import re
 from collections import Counter
+from collections.abc import Iterable
 from dataclasses import dataclass, replace
 from datetime import date
 
+from fragwatch.evidence.extract.learned import NONE, FigureContext, QuantityModel
 from fragwatch.evidence.extract.numbers import Figure, find_figures
 from fragwatch.evidence.extract.sentences import Paragraph, Sentence, paragraphs
 from fragwatch.evidence.extract.times import (
@@ -41,7 +43,13 @@ from fragwatch.evidence.extract.times import (
     find_times,
     nested,
 )
-from fragwatch.evidence.extract.vocabulary import EventRule, Mention, Span, Vocabulary
+from fragwatch.evidence.extract.vocabulary import (
+    EventRule,
+    Mention,
+    QuantityRule,
+    Span,
+    Vocabulary,
+)
 
 # A text shorter than this is a news item rather than a report (see fallback_period).
 NEWS_LENGTH = 4000
@@ -67,6 +75,8 @@ class Candidate:
     confidence: float = 0.5
     placed: str = "stated"  # how the country was found: stated, previous sentence, report
     carried: bool = False  # the quantity or kind was read from the sentence before
+    learned: float | None = None  # the context model's probability of the quantity, if asked
+    proposed: bool = False  # no rule took the figure: the context model named its quantity
 
 
 def guess_country(text: str, vocabulary: Vocabulary) -> str | None:
@@ -191,8 +201,10 @@ def _country_at(
             # place named after another figure is that figure's.
             if place and any(e <= m.start and s != start for s, e in others):
                 distance += 100
-        elif m.start - end <= 3:
-            distance = -80  # the figure's own noun: "12,000 Tajik migrants", "330 Kyrgyz citizens"
+        elif m.start - end <= 3 and not sentence[end : m.start].strip():
+            # The figure's own noun: "12,000 Tajik migrants", "330 Kyrgyz citizens"; not the
+            # next item of a list: "Colombia (4.9 million), Yemen (4.3 million)".
+            distance = -80
         else:
             distance = m.start - end + (-40 if place else 25)
         between = sentence[min(m.end, end) : max(m.start, start)]
@@ -322,12 +334,18 @@ class _Place:
 
 
 def extract_candidates(
-    text: str, *, published: date, country: str | None, vocabulary: Vocabulary
+    text: str,
+    *,
+    published: date,
+    country: str | None,
+    vocabulary: Vocabulary,
+    model: QuantityModel | None = None,
 ) -> list[Candidate]:
     """Candidate observations and events in ``text``, in text order, without duplicates.
 
     ``country`` is the report's country, used for what the text does not place itself; None:
-    the country the text names most.
+    the country the text names most. ``model``: the context model that proposes quantities
+    for figures no rule takes and vetoes unlikely ones (see ``learned``); None: rules only.
     """
     default = (country or "").upper() or guess_country(text, vocabulary) or ""
     news = len(text) < NEWS_LENGTH
@@ -376,17 +394,62 @@ def extract_candidates(
             )
             # Every date hides its digits from the figure finder, usable or not.
             figures = find_figures(sentence.text, [(t.start, t.end) for t in inside])
-            observations, statistics = _observations(place, figures, vocabulary)
+            observations, statistics = _observations(place, figures, vocabulary, model)
             found += observations
             recent = [rule for n, rule in recent_kinds if number - n <= 2]
             events, told = _events(place, figures, vocabulary, recent, statistics)
-            found += events
+            found += _more_dead(found, events, place, text)
             recent_kinds += [(number, rule) for rule in told]
             previous, previous_mentions, previous_line = sentence, mentions, line
             usable = [t for t in place.times if t.usable]
             if usable:
                 last_time = TimeRef(0, 0, usable[-1].text, usable[-1].period, "the sentence before")
     return _deduplicated(found)
+
+
+# A sentence that adds to the toll the one before told: "... security forces killed at least 25
+# inmates. Also killed two employees of local law enforcement."
+_ADDS = re.compile(r"^\W*(?:Also|In\s+addition|Additionally)\b|^\W*\w+\s+(?:more|others?)\b", re.I)
+
+
+def _more_dead(
+    found: list[Candidate], events: list[Candidate], place: _Place, text: str
+) -> list[Candidate]:
+    """The sentence's events, except a toll that adds to the event of the sentence before:
+    that event's fatalities grow by it instead (and its quote takes both sentences when they
+    are on one line)."""
+    prev = place.previous
+    if prev is None or not _ADDS.match(place.sentence.text):
+        return events
+    kept = []
+    for e in events:
+        target = next(
+            (
+                n
+                for n in range(len(found) - 1, -1, -1)
+                if found[n].record == "event"
+                and found[n].what == e.what
+                and found[n].start == prev.start
+                and found[n].fatalities is not None
+            ),
+            None,
+        )
+        if not (e.carried and e.fatalities is not None and target is not None):
+            kept.append(e)
+            continue
+        k = found[target]
+        start, quote = k.start, k.quote
+        if place.same_line:
+            quote = text[k.start : place.sentence.end]
+        found[target] = replace(
+            k,
+            fatalities=k.fatalities + e.fatalities,
+            quote=quote,
+            start=start,
+            end=place.sentence.end if place.same_line else k.end,
+            note=k.note + f"; {e.fatalities:g} more dead in the sentence after",
+        )
+    return kept
 
 
 def _placed(
@@ -425,7 +488,11 @@ _CHANGE_BEFORE = re.compile(
 # People helped rather than counted: "IOM has assisted 10,641 of them".
 _PART_BEFORE = re.compile(r"\b(?:assist(?:ed|ance\s+to)?|helped|support\s+to)\s+$", re.I)
 # A list that goes on after a figure: "Ukraine (8 million), Syria (7.6 million), Ethiopia (".
-_LIST_GAP = re.compile(r"^\s*\)?[,;]?\s*(?:and\s+)?(?:the\s+)?(?:[A-Z][\w’'.-]*\s*){1,5}\(\s*$")
+# Names may have small words inside: "the Democratic Republic of the Congo (5.2 million)".
+_LIST_GAP = re.compile(
+    r"^\s*\)?[,;]?\s*(?:and\s+)?(?:the\s+)?[A-Z][\w’'.-]*\s*"
+    r"(?:(?:[A-Z][\w’'.-]*|of|the|and)\s*){0,6}\(\s*$"
+)
 
 
 _GOES_ON = re.compile(
@@ -444,7 +511,7 @@ def _is_change(sentence: str, figure: Figure) -> bool:
 
 
 def _observations(
-    place: _Place, figures: list[Figure], vocabulary: Vocabulary
+    place: _Place, figures: list[Figure], vocabulary: Vocabulary, model: QuantityModel | None
 ) -> tuple[list[Candidate], set[int]]:
     """The sentence's observations, and where its accepted figures start (they are statistics,
     not an event's death toll)."""
@@ -498,16 +565,24 @@ def _observations(
             and _LIST_GAP.match(text[before.end : after.start])
         ):
             accepted[after.start] = list(accepted[before.start])
+    rules = {r.quantity: r for r in vocabulary.quantities}
+    learned, proposed = (
+        _judged(model, place, figures, accepted, joined, rules, vocabulary)
+        if model
+        else ({}, set())
+    )
     chosen = {f.start: f for f in figures if f.start in accepted}
     by_order = _respectively(place.mentions, list(chosen.values()), text)
-    rules = {r.quantity: r for r in vocabulary.quantities}
     for start, quantities in accepted.items():
         figure = chosen[start]
         times = _outside_asides(place.times, text, figure.start, figure.end)
         when_ref = _figure_time(times, figure.start, figure.end, text, figures)
         carried_any = any(carried for _, carried in quantities)
-        if when_ref is None and place.previous_time is not None and carried_any:
-            # A sentence that goes on from the one before goes on in its time too.
+        points_back = place.news and bool(_GOES_ON.match(text))
+        if when_ref is None and place.previous_time is not None and (carried_any or points_back):
+            # A sentence that goes on from the one before goes on in its time too; in a news
+            # item, so does one that points back to it: "In 2015, ... were destroyed. [new
+            # line] The total weight of seized illicit drugs was 335.855 kg".
             when_ref = place.previous_time
         stated_here = figure.measure in ("money", "percent", "share")
         period, how, dated = _dating(
@@ -523,6 +598,9 @@ def _observations(
             )
             note = f"extracted: {_describe(figure)}; period from {how}; country {where}"
             note += f" ({how_placed})" if how_placed != "stated" else ""
+            p = learned.get(start, {}).get(quantity)
+            if start in proposed:
+                note += f"; no rule took it: the context model reads it so (p={p:.2f})"
             if carried:
                 note += "; the quantity is named in the sentence before"
                 if place.same_line and prev is not None:
@@ -546,9 +624,85 @@ def _observations(
                     dated=dated,
                     placed=how_placed,
                     carried=carried,
+                    learned=p,
+                    proposed=start in proposed,
                 )
             )
     return [replace(c, confidence=confidence(c)) for c in found], set(accepted)
+
+
+def _hints(
+    rules: Iterable[QuantityRule], figure: Figure, span: Span, anywhere: re.Pattern | None
+) -> tuple[str, ...]:
+    """What each rule of the figure's measure sees, for the context model: how many of its
+    required clauses hold, and whether one of its exclusions does."""
+    hints = []
+    for rule in rules:
+        if figure.measure not in rule.measures:
+            continue
+        held = sum(c.matches(span.scope(c), anywhere) for c in rule.require)
+        if rule.require and held == len(rule.require):
+            hints.append(f"{rule.quantity}:all")
+        elif held:
+            hints.append(f"{rule.quantity}:some")
+        if any(c.matches(span.scope(c), anywhere) for c in rule.exclude):
+            hints.append(f"{rule.quantity}:excluded")
+    return tuple(hints)
+
+
+def _judged(
+    model: QuantityModel,
+    place: _Place,
+    figures: list[Figure],
+    accepted: dict[int, list[tuple[str, bool]]],
+    joined: str,
+    rules: dict[str, QuantityRule],
+    vocabulary: Vocabulary,
+) -> tuple[dict[int, dict[str, float]], set[int]]:
+    """Let the context model veto the rules' unlikely quantities and propose one for a figure
+    no rule took (changing ``accepted``): its probabilities for each figure, and where it
+    proposed."""
+    probabilities: dict[int, dict[str, float]] = {}
+    proposed: set[int] = set()
+    text = place.sentence.text
+    anywhere = vocabulary.any_country()
+    for figure in figures:
+        if figure.measure == "points" or _is_change(text, figure):
+            continue
+        span = Span(text, place.paragraph.text, figure.start, figure.end)
+        context = FigureContext(
+            text, figure, joined, _hints(rules.values(), figure, span, anywhere)
+        )
+        p = model.probabilities(context)
+        # Only quantities of the figure's measure are open to it: a mass is no remittance.
+        p = {q: v for q, v in p.items() if q == NONE or figure.measure in rules[q].measures}
+        total = sum(p.values())
+        if not total:
+            continue
+        p = {q: v / total for q, v in p.items()}
+        probabilities[figure.start] = p
+        if figure.start in accepted:
+            kept = [(q, c) for q, c in accepted[figure.start] if p.get(q, 1.0) >= model.veto]
+            if kept:
+                accepted[figure.start] = kept
+            else:
+                del accepted[figure.start]
+            continue
+        best = max(p, key=lambda q: p[q])
+        rule = rules.get(best)
+        if best == NONE or rule is None or p[best] < model.propose:
+            continue
+        point = next(v for v in (figure.value, figure.low, figure.high) if v is not None)
+        # The rule's own limits still hold: its measures and its plausible range.
+        if figure.measure not in rule.measures:
+            continue
+        if (rule.minimum is not None and point < rule.minimum) or (
+            rule.maximum is not None and point > rule.maximum
+        ):
+            continue
+        accepted[figure.start] = [(best, False)]
+        proposed.add(figure.start)
+    return probabilities, proposed
 
 
 def _events(
@@ -655,12 +809,14 @@ def _events(
 def confidence(c: Candidate) -> float:
     """How sure a candidate is, 0..1, from what the text states outright: a date of its own
     (+0.15), its country named in the sentence (+0.15), the quantity or kind named in the
-    sentence itself rather than read from the one before (-0.2 otherwise), a death toll stated
-    for an event (+0.1). A reviewer should read the low ones first."""
+    sentence itself rather than read from the one before (-0.2 otherwise), the quantity read by
+    the context model where no rule fired (-0.15), a death toll stated for an event (+0.1). A
+    reviewer should read the low ones first."""
     score = 0.55
     score += 0.15 if c.dated in ("stated", "quoted item") else (0.05 if c.dated else 0.0)
     score += 0.15 if c.placed == "stated" else (0.0 if c.placed == "previous sentence" else -0.05)
     score -= 0.2 if c.carried else 0.0
+    score -= 0.15 if c.proposed else 0.0
     if c.record == "event" and c.fatalities is not None:
         score += 0.1
     return round(min(max(score, 0.05), 0.99), 2)
