@@ -137,6 +137,12 @@ def _show(c, source_id: str) -> str:
     help="With --evaluate: measure on a labelled corpus file (JSON lines) instead.",
 )
 @click.option("--details", is_flag=True, help="With --corpus: list misses and false candidates.")
+@click.option(
+    "--learned",
+    is_flag=True,
+    help="Also let the context model (trained on the corpus's tune part) name the quantity of a"
+    " figure no rule takes, when it is sure (off by default: see docs/extraction.md).",
+)
 @click.pass_obj
 def extract(
     obj,
@@ -157,6 +163,7 @@ def extract(
     evaluate,
     corpus_paths,
     details,
+    learned,
 ):
     """Find figures and events in report files (text, HTML, PDF): candidate evidence to review.
 
@@ -164,15 +171,20 @@ def extract(
     --out writes (delete wrong rows, correct the rest), then: fragwatch evidence add FILE.
     """
     vocabulary = _vocabulary(obj, vocabulary_dirs)
+    model = None
+    if learned:
+        from fragwatch.evidence.extract.learned import load_model
+
+        model = load_model()
     if corpus_paths and not evaluate:
         raise UsageError("--corpus goes with --evaluate", where="--corpus")
     if evaluate:
         if files:
             raise UsageError("--evaluate reads the curated evidence base, not FILES", where="FILES")
         if corpus_paths:
-            _evaluate_corpus(corpus_paths, vocabulary, details)
+            _evaluate_corpus(corpus_paths, vocabulary, details, model)
         else:
-            _evaluate(obj, vocabulary)
+            _evaluate(obj, vocabulary, model)
         return
     if not files:
         raise UsageError("name at least one report file or folder", where="FILES")
@@ -232,7 +244,9 @@ def extract(
             note="as given to fragwatch extract --published",
         )
         sources.append(source)
-        found = extract_candidates(doc.text, published=when, country=iso3, vocabulary=vocabulary)
+        found = extract_candidates(
+            doc.text, published=when, country=iso3, vocabulary=vocabulary, model=model
+        )
         # Surest first; the reviewer reads down to where the doubtful ones begin.
         found = sorted(
             (c for c in found if c.confidence >= min_confidence),
@@ -266,7 +280,7 @@ def extract(
     )
 
 
-def _evaluate(obj, vocabulary) -> None:
+def _evaluate(obj, vocabulary, model=None) -> None:
     """Recall and precision against the embedded curated base (and --evidence paths).
 
     The local library is left out on purpose: it holds candidates accepted from this very
@@ -277,10 +291,10 @@ def _evaluate(obj, vocabulary) -> None:
 
     evidence = load_evidence(obj.evidence_paths, include_default=obj.include_default)
     quantities, kinds = _indicator_inputs(obj)
-    click.echo(format_report(evaluate(evidence, vocabulary), quantities, kinds))
+    click.echo(format_report(evaluate(evidence, vocabulary, model), quantities, kinds))
 
 
-def _evaluate_corpus(paths: tuple[Path, ...], vocabulary, details: bool) -> None:
+def _evaluate_corpus(paths: tuple[Path, ...], vocabulary, details: bool, model=None) -> None:
     """Recall and precision on labelled passages of real text (tests/fixtures/...)."""
     from fragwatch.evidence.extract.candidates import extract_candidates
     from fragwatch.evidence.extract.corpus import (
@@ -301,6 +315,7 @@ def _evaluate_corpus(paths: tuple[Path, ...], vocabulary, details: bool) -> None
             published=passage.published,
             country=passage.country or None,
             vocabulary=vocabulary,
+            model=model,
         )
 
     result = evaluate_corpus(passages, run)

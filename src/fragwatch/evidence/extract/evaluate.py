@@ -17,6 +17,7 @@ import pandas as pd
 
 from fragwatch.evidence.base import Evidence
 from fragwatch.evidence.extract.candidates import Candidate, extract_candidates, guess_country
+from fragwatch.evidence.extract.learned import QuantityModel
 from fragwatch.evidence.extract.times import nested
 from fragwatch.evidence.extract.vocabulary import Vocabulary
 from fragwatch.evidence.units import UNITS
@@ -124,8 +125,11 @@ def text_sources(evidence: Evidence) -> pd.DataFrame:
     return sources[(sources["kind"] != "dataset") & sources.index.isin(list(evidence.texts))]
 
 
-def evaluate(evidence: Evidence, vocabulary: Vocabulary) -> Evaluation:
-    """Extract every text source of ``evidence`` again and match with its curated rows."""
+def evaluate(
+    evidence: Evidence, vocabulary: Vocabulary, model: QuantityModel | None = None
+) -> Evaluation:
+    """Extract every text source of ``evidence`` again and match with its curated rows
+    (``model``: with the context model, see ``learned``)."""
     sources = text_sources(evidence)
     curated: list[Item] = []
     obs = evidence.observations[evidence.observations["source_id"].isin(sources.index)]
@@ -153,7 +157,7 @@ def evaluate(evidence: Evidence, vocabulary: Vocabulary) -> Evaluation:
         country = guess_country(text, vocabulary) or ""
         published = row["published"].date()
         for c in extract_candidates(
-            text, published=published, country=country, vocabulary=vocabulary
+            text, published=published, country=country, vocabulary=vocabulary, model=model
         ):
             # The curated base records the report's country only: a neighbour's figure the
             # extractor files under the neighbour is neither a match nor a false candidate.

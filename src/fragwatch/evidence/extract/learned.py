@@ -100,11 +100,11 @@ class QuantityModel:
     def to_json(self) -> dict:
         return {
             "classes": list(self.classes),
-            "intercept": [round(v, 6) for v in self.intercept],
+            "intercept": [round(v, 4) for v in self.intercept],
             "propose": self.propose,
             "veto": self.veto,
             "weights": {
-                name: [round(idf, 6), [round(c, 6) for c in coefficients]]
+                name: [round(idf, 4), [round(c, 4) for c in coefficients]]
                 for name, (idf, coefficients) in sorted(self.weights.items())
             },
         }
