@@ -4,8 +4,10 @@ The folder is built from real text: one report per source site of the extraction
 (tests/fixtures/extraction_corpus, 94 sites, their passages joined) plus the five seed reports
 and the README's example report. Both extractors run as whole processes on the same folder,
 alternating, with the progress bar on; the baseline is the `main` branch's source, unpacked by
-`git archive main src` into a temporary folder and put first on PYTHONPATH. Target: the new
-extractor under 30 s for the 100 reports. Run from the repository root:
+`git archive main src` into a temporary folder and put first on PYTHONPATH. The same command
+with `--learned` (the context model scores every figure) is timed against this extractor's
+rules alone in the same runs. Target: the new extractor under 30 s for the 100 reports. Run
+from the repository root:
 
     .venv/bin/python bench/bench_extract.py [--runs 3]
 """
@@ -50,10 +52,11 @@ def build_folder(folder: Path) -> int:
     return n
 
 
-def once(folder: Path, env: dict[str, str]) -> float:
+def once(folder: Path, env: dict[str, str], *extra: str) -> float:
     command = [
         sys.executable, "-m", "fragwatch.cli", "extract", str(folder),
         "--source-id", "bench", "--published", "2020-01-01", "--country", "TJK", "--progress",
+        *extra,
     ]  # fmt: skip
     start = time.perf_counter()
     subprocess.run(command, cwd=REPO, check=True, env=env, stdout=subprocess.DEVNULL)
@@ -78,15 +81,19 @@ def main() -> None:
         new_env = {**os.environ, **config}
         old_env = {**new_env, "PYTHONPATH": str(old / "src")}
         once(folder, new_env), once(folder, old_env)  # warm the file cache
-        new_times, old_times = [], []
+        new_times, old_times, learned_times = [], [], []
         for _ in range(args.runs):
             old_times.append(once(folder, old_env))
             new_times.append(once(folder, new_env))
+            learned_times.append(once(folder, new_env, "--learned"))
     new, base = statistics.median(new_times), statistics.median(old_times)
+    learned = statistics.median(learned_times)
     print(f"machine: {platform.processor() or platform.machine()}, {os.cpu_count()} cpu(s)")
     print(f"{count} reports; median over {args.runs} runs, whole process with the progress bar")
     print(f"extractor on main (baseline): {base:.2f} s")
     print(f"this extractor:               {new:.2f} s  (ratio {new / base:.2f}; target < 30 s)")
+    ratio = learned / new
+    print(f"with --learned:               {learned:.2f} s  (ratio {ratio:.2f} to rules alone)")
 
 
 if __name__ == "__main__":
