@@ -46,8 +46,6 @@ def test_the_shipped_model_is_what_training_on_tune_writes(vocabulary, model):
         shipped_idf, shipped = model.weights[name]
         assert idf == pytest.approx(shipped_idf, abs=1e-3), name
         assert coefficients == pytest.approx(shipped, abs=2e-3), name
-    # Every feature comes from the tune part: nothing of the frozen part is in it.
-    assert len(model.weights) > 500
     assert NONE in model.classes
 
 

@@ -11,7 +11,8 @@ changes between scikit-learn versions), and scoring a figure is a few dictionary
 The rules come first. The model only (a) proposes a quantity for a figure no rule took, when it
 is at least ``propose`` sure, and (b) vetoes a rule's quantity it gives less than ``veto``; both
 thresholds were chosen by cross-validation on the tune part, grouped by site (see
-docs/extraction.md).
+docs/extraction.md). That cross-validation found no gain over the rules, so the extractor uses
+the model only when asked (``fragwatch extract --learned``).
 """
 
 from __future__ import annotations
