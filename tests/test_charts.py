@@ -14,7 +14,7 @@ import pytest
 from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.dates import num2date
 
-from fragwatch.reports.charts import _short, draw_charts, history_figure
+from fragwatch.reports.charts import _short, draw_charts, history_figure, indicators_figure
 from fragwatch.reports.data import gather
 
 
@@ -117,3 +117,19 @@ def test_no_axis_label_of_the_history_is_cut(evidence, spec):
     for ax in history_figure(data).axes:
         label = ax.get_ylabel()
         assert label.replace("\n", " ") == "fragility score (0-100)"
+
+
+def test_every_unit_label_of_the_indicator_panels_is_whole(evidence, spec):
+    data = gather(evidence, spec, "TJK", pd.Timestamp("2016-01-31"), pd.Timestamp("2015-01-31"))
+    fig = indicators_figure(data)
+    drawn = [ax for ax in fig.axes if ax.get_visible()]
+    units = [
+        str(data.indicators.at[c, "unit"])
+        for c in data.indicators.index
+        if data.raw["value"][c].notna().any()
+    ]
+    assert len(drawn) == len(units)
+    assert "percent of population" in units  # the label that used to read "percent of popula..."
+    shown = [" ".join(ax.get_ylabel().split()) for ax in drawn]
+    assert shown == units
+    assert all(len(line) <= 18 for ax in drawn for line in ax.get_ylabel().split("\n"))

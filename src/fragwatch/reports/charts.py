@@ -317,14 +317,32 @@ def _change(data: ReportData) -> Chart:
     return _png(fig, "change", alt)
 
 
-def _indicators(data: ReportData) -> Chart:
-    value, low, high = data.raw["value"], data.raw["low"], data.raw["high"]
-    every = data.indicators
+def _panels(data: ReportData) -> tuple[pd.DataFrame, list[str]]:
+    """The indicators drawn (those with evidence in the window) and the names of the rest."""
+    value, every = data.raw["value"], data.indicators
     # A panel per indicator with evidence in the window; the others are named, not drawn
     # empty (a withheld report would otherwise show a wall of blank charts).
     seen = [c for c in every.index if c in value.columns and value[c].notna().any()]
     ind = every.loc[seen] if seen else every.iloc[:1]
-    empty = [str(every.at[c, "name"]) for c in every.index if c not in seen]
+    return ind, [str(every.at[c, "name"]) for c in every.index if c not in seen]
+
+
+def _indicators(data: ReportData) -> Chart:
+    ind, empty = _panels(data)
+    value = data.raw["value"]
+    alt = (
+        f"Raw values of the {len(ind)} indicators with evidence over time with their goalposts: "
+        + "; ".join(_latest(value[code], row) for code, row in ind.iterrows())
+        + "."
+        + (f" No evidence in this window: {', '.join(empty)}." if empty else "")
+    )
+    return _png(indicators_figure(data), "indicators", alt)
+
+
+def indicators_figure(data: ReportData) -> Figure:
+    """A panel per indicator: its raw value over time, its range, its goalposts."""
+    value, low, high = data.raw["value"], data.raw["low"], data.raw["high"]
+    ind, empty = _panels(data)
     cols = 2
     rows = math.ceil(len(ind) / cols)
     fig = Figure(figsize=(INCHES, 0.5 + 1.5 * rows), layout="constrained")
@@ -368,13 +386,7 @@ def _indicators(data: ReportData) -> Chart:
     fig.legend(handles, ["raw value (band: reported range)", "fragile goalpost",
                          "calm goalpost", f"previous report ({data.since.date()})"],
                loc="outside lower center", ncols=4, fontsize=6.5, frameon=False)  # fmt: skip
-    alt = (
-        f"Raw values of the {len(ind)} indicators with evidence over time with their goalposts: "
-        + "; ".join(_latest(value[code], row) for code, row in ind.iterrows())
-        + "."
-        + (f" No evidence in this window: {', '.join(empty)}." if empty else "")
-    )
-    return _png(fig, "indicators", alt)
+    return fig
 
 
 def _short(unit: str) -> str:
