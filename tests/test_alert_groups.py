@@ -111,6 +111,12 @@ def test_a_backfill_is_one_summary_and_the_current_periods_mail(tmp_path, start_
         assert line in listed
     assert "RESOLVED remittances-dependence" in listed
     assert over_78(listed) == []
+    # The HTML part says the same, period by period, for a client that shows HTML.
+    assert summary.get_content_type() == "multipart/alternative"
+    html = summary.get_body(("html",)).get_content()
+    for period in ("2014-01-01", "2016-02-01", "2016-07-01"):
+        assert f'data-period="{period}"' in html
+    assert 'data-alert="RESOLVED remittances-dependence TJK:remittances_gdp"' in html
     assert over_78(text(current)) == []
 
 

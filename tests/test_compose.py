@@ -7,6 +7,7 @@ import email.policy
 import re
 from dataclasses import replace
 from datetime import UTC, datetime, timedelta
+from html import escape
 
 import pandas as pd
 import pytest
@@ -21,6 +22,7 @@ from fragwatch.delivery.compose import (
     top_movers,
 )
 from fragwatch.delivery.message import message_id
+from fragwatch.reports.citations import clean_quote
 from fragwatch.scoring.assessment import assess
 from fragwatch.scoring.explain import attribute_change
 from fragwatch.scoring.uncertainty import alert_share, assessment_interval
@@ -130,9 +132,11 @@ def test_firing_body_has_score_reading_evidence_quote_and_clear_level(evidence, 
     assert f"{now.score - before.score:+.1f}" in body
     code, quotes = top_mover_quotes(evidence, now, before)
     movers = flat(section(body, "TOP MOVERS"))
-    shown = [f"\u201c{flat(q)}\u201d" for q in quotes if f"\u201c{flat(q)}\u201d" in movers]
+    # The mover names its sources by number; the quotes are under their source, verbatim.
+    assert movers.index(f"[{code}]") < movers.index("evidence: [1]")
+    listed = flat(body[body.index("SOURCES AND QUOTES") : body.index("TO ACT")])
+    shown = [f"\u201c{flat(q)}\u201d" for q in quotes if f"\u201c{flat(q)}\u201d" in listed]
     assert shown  # verbatim, in curly quotes
-    assert movers.index(f"[{code}]") < movers.index(shown[0])  # under its indicator
     clears = section(body, "WHAT WOULD CLEAR IT")
     assert f"below {rule.clear:g}" in clears
     assert f"fragwatch alerts ack {rule.name} {now.country}" in body
@@ -152,6 +156,41 @@ def test_quotes_name_their_source_publisher_date_and_url(evidence, rules, at):
         assert flat(c["publisher"]) in body
         assert str(c["published"].date()) in body
         assert c["url"] in body
+
+
+def test_a_source_behind_several_movers_is_listed_once_with_all_its_quotes(evidence, rules, at):
+    now, before = at("2016-01-31"), at("2015-12-31")
+    _, mail = fired(rules["score-high"], now, before)
+    msg = compose(mail, evidence)
+    body = flat(text_of(msg))
+    movers = top_movers(now, before, top=3)
+    ids = [i for cite in movers["cite_ids"] for i in cite]
+    rows = evidence.citations(ids)
+    by_source = rows.groupby("source_id")["id"].nunique()
+    assert (by_source > 1).any()  # one briefing backs more than one mover or quote
+    html = msg.get_body(("html",)).get_content()
+    for source_id in by_source.index:
+        source = evidence.sources.loc[source_id]
+        title, url = flat(source["title"]), source["url"]
+        # Title, link and one publication date once in each part, however many quotes.
+        assert body.count(title) == 1, title
+        assert html.count(escape(source["title"], quote=False)) == 1, title
+        assert body.count(url) == 1
+        head = body.index(title)
+        assert body[head:].index(f"published {source['published'].date()}") < 200
+    dates = re.findall(r"published (\d{4}-\d{2}-\d{2})", body)
+    assert sorted(dates) == sorted(
+        str(evidence.sources.at[s, "published"].date()) for s in by_source.index
+    )
+    # Each quote under its source: after the source's title, before the next source's.
+    heads = sorted(body.index(flat(evidence.sources.at[s, "title"])) for s in by_source.index)
+    for _, row in rows.drop_duplicates("quote").head(3).iterrows():
+        quote = flat(clean_quote(row["quote"])[0])
+        if quote not in body:
+            continue  # beyond the three newest of its mover
+        start = body.index(flat(evidence.sources.at[row["source_id"], "title"]))
+        after = [h for h in heads if h > start]
+        assert start < body.index(quote) < (after[0] if after else len(body))
 
 
 def test_an_indicator_rule_puts_its_indicator_first_and_clears_in_its_unit(evidence, rules, at):

@@ -5,7 +5,8 @@ page is no wider than the window. Screenshots of each width are kept in tests/ar
 
 The report is the one for 2016-01-31 (every indicator scored, the widest tables) written by the
 real command; the alert mail is the group of 2016-02-01 (score-high, band-change, score-jump and
-remittances-dependence) composed from the embedded data.
+remittances-dependence) composed from the embedded data. The catch-up summary is the one the
+service sends after a backfill of Tajikistan from 2014, taken from the real SMTP server.
 """
 
 from __future__ import annotations
@@ -14,11 +15,12 @@ import os
 import subprocess
 import sys
 from dataclasses import replace
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 from pathlib import Path
 
 import pandas as pd
 import pytest
+from selenium.webdriver.common.by import By
 
 from fragwatch.alerts.lifecycle import AlertState, step
 from fragwatch.alerts.rules import evaluate
@@ -27,6 +29,7 @@ from fragwatch.scoring.assessment import assess
 from fragwatch.settings.alerts import load_alert_rules
 
 from .conftest import REPO
+from .smtp_server import Recorder
 from .test_report_browser import ARTIFACTS, browser  # noqa: F401 (the fixture)
 
 WIDTHS = (390, 1200)
@@ -111,3 +114,28 @@ def test_an_alert_mail_has_no_horizontal_scroll(tmp_path, browser, width, eviden
     text = browser.execute_script("return document.body.innerText")
     assert "SCORE-HIGH FIRING" in text
     assert "fragwatch alerts ack score-high TJK" in text
+
+
+def test_the_catch_up_summary_has_no_horizontal_scroll(tmp_path, browser, start_server):  # noqa: F811
+    # The summary as the service sends it: a backfill of Tajikistan from 2014, delivered
+    # through the real SMTP server on 127.0.0.1; its HTML part is what the phone shows.
+    from .test_alert_groups import run, service
+
+    handler = Recorder()
+    svc = service(tmp_path, start_server(handler).port, backfill=date(2014, 1, 1))
+    (summary,) = [m for m in run(svc, "2016-08-15", handler) if m["X-Fragwatch-Kind"] == "summary"]
+    assert summary.get_content_type() == "multipart/alternative"
+    page = tmp_path / "summary.html"
+    page.write_text(summary.get_body(("html",)).get_content(), encoding="utf-8")
+    for width in WIDTHS:
+        scroll, inner = fits(browser, page, width, f"summary-TJK-2014-01-01-{width}px.png")
+        assert inner == width
+        assert scroll <= inner
+        text = browser.execute_script("return document.body.innerText")
+        # Each past period is a section of its own; the resolution and what still fires.
+        assert browser.find_elements(By.CSS_SELECTOR, '[data-period="2016-02-01"]')
+        assert "RESOLVED" in text
+        assert "remittances-dependence" in text
+        still = browser.find_element(By.CSS_SELECTOR, "[data-still-firing]").text
+        assert "score-high" in still
+        assert "remittances-dependence" not in still  # it cleared on 2016-07-01

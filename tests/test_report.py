@@ -105,17 +105,28 @@ def test_the_change_since_2015_is_attributed_to_the_indicators_that_moved_with_e
             quotes = _as_shown(evidence.citations(row["new_evidence_ids"]))
             cited = html.text[f"data-change-evidence={code}"]
             assert [q for q in quotes if any(f in cited for f in q)], f"{code}: none shown"
-        # ... and in full under "Evidence cited", every quote behind the value now.
+        # ... and in full under its source, every quote behind the value now.
         ids = list(now.table.set_index("code").at[code, "evidence_ids"])
-        listed = html.text[f"data-evidence={code}"]
-        assert all(any(f in listed for f in q) for q in _as_shown(evidence.citations(ids))), code
+        cited = evidence.citations(ids)
+        for shown, title in zip(_as_shown(cited), cited["source_title"], strict=True):
+            listed = source_block(html, title)
+            assert any(f in listed for f in shown), code
+
+
+def source_block(html: Sections, title: str) -> str:
+    """The text listed under the one source of ``title`` in "Sources and quotes"."""
+    (block,) = [
+        html.text[k] for k in html.keys if k.startswith("data-source=") and title in html.text[k]
+    ]
+    return block
 
 
 def _as_shown(citations: pd.DataFrame) -> list[tuple[str, ...]]:
     """Each quote as the reader may see it: without markup (clean_quote), the stored one
-    verbatim; a data row as a person cites it ("<release>: <value> <unit> in <year>")."""
+    verbatim; a data row as a person cites it ("<release>: <value> <unit> in <year>", the
+    release as the data set declares it: "World Bank WGI, 2023 update")."""
     return [
-        (f" release: {v:,.1f}", f" release: {v:,.0f}") if is_data_row(q) else (clean_quote(q)[0],)
+        (f": {v:,.1f}", f": {v:,.0f}") if is_data_row(q) else (clean_quote(q)[0],)
         for q, v in zip(citations["quote"], citations["value"], strict=True)
     ]
 
@@ -134,10 +145,10 @@ def test_evidence_text_with_markup_is_shown_as_text_never_as_markup(tmp_path):
     assert "<script>" not in raw
     # The text itself is there, escaped, for the reader to see.
     assert "&lt;script&gt;document.title=&#39;pwned-script&#39;&lt;/script&gt;" in raw
-    assert HOSTILE_QUOTE in html.text["data-evidence=armed_violence"]
-    assert HOSTILE_PUBLISHER in html.text["data-evidence=armed_violence"]
-    # The full title once, in the source list.
-    assert any(HOSTILE_TITLE in html.text[k] for k in html.keys if k.startswith("data-source="))
+    # The full title once, in the source list, its quote and publisher under it.
+    listed = source_block(html, HOSTILE_TITLE)
+    assert HOSTILE_QUOTE in listed
+    assert HOSTILE_PUBLISHER in listed
     # The URL stays one attribute value: its quote cannot open another attribute.
     links = [a["href"] for t, a in html.elements if t == "a" and "example.org" in a["href"]]
     assert links

@@ -113,7 +113,7 @@ def test_the_report_arrives_as_text_and_html_with_every_chart_inline(
     assert html_part.get_content_type() == "text/html"
     text, html = text_part.get_content(), html_part.get_content()
     assert "WHAT CHANGED SINCE 2015-01-31" in text
-    assert "EVIDENCE CITED" in text
+    assert "SOURCES AND QUOTES" in text
     assert "What changed since 2015-01-31" in html
     # Readable in mutt and on a phone: 78 columns, only an unbreakable URL may be longer.
     assert over_78(text) == []

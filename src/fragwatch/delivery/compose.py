@@ -9,8 +9,9 @@ a CR/LF in a rule name, a description, a subject or an error text can never star
 from __future__ import annotations
 
 import math
+import re
 import shlex
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
 from email.message import EmailMessage
 from email.utils import format_datetime
@@ -201,12 +202,16 @@ def format_movers(
     change: pd.DataFrame | None = None,
     total: float = math.nan,
     was_withheld: bool = False,
+    cited: Cited | None = None,
 ) -> list[str]:
-    """Lines for ``top_movers``: value before -> after, points, why in plain words, quotes.
+    """Lines for ``top_movers``: value before -> after, points, why in plain words, and the
+    sources of its evidence by number; the quotes go into ``cited``, listed under their
+    source once (``sources_section``).
 
     With ``change`` (``attribute_change``) each mover says why it moved; one that moved
     against the score's change (``total`` points) says so, so it never reads as the cause.
     """
+    cited = Cited() if cited is None else cited
     lines: list[str] = []
     for rank, (code, row) in enumerate(movers.iterrows(), start=1):
         lines.append(f"  {rank}. {row['name']} [{code}]: {_mover_values(row)}")
@@ -221,7 +226,7 @@ def format_movers(
             # Evidence too old to count is not quoted as if it explained the value now.
             lines.append("     no fresh evidence: left out of the score")
         else:
-            lines.extend(_quotes(evidence, row["cite_ids"]))
+            lines.extend(_evidence_refs(evidence, row["cite_ids"], str(row["name"]), cited))
     return lines
 
 
@@ -243,57 +248,106 @@ def _mover_points(row: pd.Series, scored: bool) -> str:
     return f"{moved} points ({row['reason']})"
 
 
-def _quote_line(evidence: Evidence, row: pd.Series) -> str:
-    """A data row as a figure ('World Bank WDI, 2025 release: ...'), a quote without markup."""
+@dataclass
+class Cited:
+    """The sources a mail quotes, numbered in order of first mention, each with its quotes:
+    a source is listed once, with its one publication date, however many movers it backs."""
+
+    refs: dict[str, int] = field(default_factory=dict)  # source id -> number
+    quotes: dict[str, list[dict]] = field(default_factory=dict)  # source id -> quotes
+
+    def add(self, source_id: str, line: str, said: str, supports: str) -> int:
+        ref = self.refs.setdefault(source_id, len(self.refs) + 1)
+        rows = self.quotes.setdefault(source_id, [])
+        same = next((r for r in rows if r["line"] == line), None)
+        if same is None:
+            rows.append({"line": line, "said": [said] if said else [], "supports": [supports]})
+        else:
+            if said and said not in same["said"]:
+                same["said"].append(said)
+            if supports not in same["supports"]:
+                same["supports"].append(supports)
+        return ref
+
+
+def _quote_line(evidence: Evidence, row: pd.Series) -> tuple[str, str]:
+    """A data row as a figure ('World Bank WDI, 2025 release: ...'), a quote without markup;
+    and, for a quote, the figure it gives with its period ('' for a data row: it is one)."""
     quote = str(row["quote"])
     obs = evidence.observations
     src = evidence.sources
+    observed = row["id"] in obs.index and not _missing(obs.at[row["id"], "value"])
     if (
-        row["id"] in obs.index
+        observed
         and row["source_id"] in src.index
         and src.at[row["source_id"], "kind"] == "dataset"
         and citations.is_data_row(quote)
-        and not _missing(obs.at[row["id"], "value"])
     ):
         o, s = obs.loc[row["id"]], src.loc[row["source_id"]]
         published = s["published"]
-        return "     " + citations.data_row_text(
+        return citations.data_row_text(
             title=str(s["title"]), publisher=str(s["publisher"]),
             release=None if pd.isna(published) else published.year,
             value=float(o["value"]), unit=str(o["unit"]), quantity=str(o["quantity"]),
             period=str(o["period"]), citation=_text(s.get("citation")),
-        )  # fmt: skip
+        ), ""  # fmt: skip
     shown, cleaned = citations.clean_quote(quote)
-    return f"     \u201c{shown}\u201d" + (" (markup removed for display)" if cleaned else "")
+    line = f"\u201c{shown}\u201d" + (" (markup removed for display)" if cleaned else "")
+    if observed:
+        o = obs.loc[row["id"]]
+        value = citations.figure_text(float(o["value"]), str(o["unit"]), str(o["quantity"]))
+        return line, f"{value} in {o['period']}"
+    kind, _, when = str(row["what"]).rpartition(" ")
+    if row["kind"] == "event":
+        return line, f"event: {kind.replace('_', ' ')}, {when}"
+    return line, f"{kind.replace('_', ' ')}, {when}"  # a figure given as a range only
 
 
-def _quotes(evidence: Evidence, ids: list[str]) -> list[str]:
+def _evidence_refs(evidence: Evidence, ids: list[str], name: str, cited: Cited) -> list[str]:
+    """The mover's sources by number; its quotes (newest first, at most MAX_QUOTES) go to
+    ``cited``, under their source."""
     if not ids:
         return ["     no event reported in the decay window (a zero reading)"]
-    cited = evidence.citations(list(ids))
-    if cited.empty:
+    rows = evidence.citations(list(ids))
+    if rows.empty:
         return ["     evidence not in this evidence base: " + ", ".join(ids)]
     # Newest first: the evidence that just arrived is what the officer has not seen yet.
-    cited = cited.sort_values("published", ascending=False, kind="stable", na_position="last")
+    rows = rows.sort_values("published", ascending=False, kind="stable", na_position="last")
     # One passage can back several evidence rows (an event and its count): quote it once.
-    cited = cited.drop_duplicates(["quote", "source_title"])
-    shown = cited.head(MAX_QUOTES).fillna({"source_title": "unknown source", "publisher": "?"})
-    # One publication date per source, the source's own, as in the report's source list.
-    shown = shown.assign(
-        published=shown["source_id"].map(evidence.sources["published"]).fillna(shown["published"])
-    )
-    source = ["source_title", "publisher", "published", "url"]
-    lines = []
-    # Quotes from one source share one attribution: a briefing often backs several indicators.
-    for key, group in shown.groupby(source, sort=False, dropna=False):
-        title, publisher, published, url = key
-        lines.extend(_quote_line(evidence, row) for _, row in group.iterrows())
-        when = "date unknown" if pd.isna(published) else published.date()
-        lines.append(f"       \u2014 {title} ({publisher}, published {when})")
-        if isinstance(url, str) and url:
-            lines.append(f"       {url}")
-    if len(cited) > MAX_QUOTES:
-        lines.append(f"     (+{len(cited) - MAX_QUOTES} more: see fragwatch explain)")
+    rows = rows.drop_duplicates(["quote", "source_title"])
+    shown = rows.head(MAX_QUOTES)
+    named: dict[int, str] = {}
+    for _, row in shown.iterrows():
+        line, said = _quote_line(evidence, row)
+        source_id = row["source_id"] if isinstance(row["source_id"], str) else ""
+        ref = cited.add(source_id, line, said, name)
+        named.setdefault(ref, _text(row["publisher"]) or _text(row["source_title"]) or "?")
+    lines = ["     evidence: " + ", ".join(f"[{r}] {n}" for r, n in sorted(named.items()))]
+    if len(rows) > MAX_QUOTES:
+        lines.append(f"     (+{len(rows) - MAX_QUOTES} more: see fragwatch explain)")
+    return lines
+
+
+def sources_section(cited: Cited, evidence: Evidence) -> list[str]:
+    """Each quoted source once: title, publisher, its one publication date and link, then its
+    quotes, each with the figure it gives, the period and the indicator it supports."""
+    lines = ["SOURCES AND QUOTES"]
+    src = evidence.sources
+    for source_id, ref in cited.refs.items():
+        known = source_id in src.index
+        title = _text(src.at[source_id, "title"]) if known else "unknown source"
+        publisher = _text(src.at[source_id, "publisher"]) if known else ""
+        published = src.at[source_id, "published"] if known else None
+        url = _text(src.at[source_id, "url"]) if known else ""
+        when = "date unknown" if published is None or pd.isna(published) else published.date()
+        lines.append(f"  [{ref}] {title}")
+        lines.append(f"      {publisher + ', ' if publisher else ''}published {when}")
+        if url:
+            lines.append(f"      {url}")
+        for q in cited.quotes[source_id]:
+            lines.append(f"      {q['line']}")
+            said = "; ".join([*q["said"], "supports " + ", ".join(q["supports"])])
+            lines.append(f"        \u2014 {said}")
     return lines
 
 
@@ -428,7 +482,7 @@ def _score_section(
     return lines
 
 
-def _movers_section(mail: AlertMail, evidence: Evidence, top: int) -> list[str]:
+def _movers_section(mail: AlertMail, evidence: Evidence, top: int, cited: Cited) -> list[str]:
     a, previous = mail.assessment, mail.previous
     movers = top_movers(a, previous, top=top, first=mail.rule.indicator)
     if previous is None:
@@ -438,11 +492,12 @@ def _movers_section(mail: AlertMail, evidence: Evidence, top: int) -> list[str]:
     if movers.empty:
         return [title, "  No indicator moved."]
     if previous is None:
-        return [title, *format_movers(movers, evidence, scored=not _missing(a.score))]
+        return [title, *format_movers(movers, evidence, scored=not _missing(a.score),
+                                      cited=cited)]  # fmt: skip
     change = attribute_change(previous, a)
     lines = format_movers(
         movers, evidence, scored=not _missing(a.score), change=change,
-        total=a.score - previous.score, was_withheld=_missing(previous.score),
+        total=a.score - previous.score, was_withheld=_missing(previous.score), cited=cited,
     )  # fmt: skip
     return [title, *lines]
 
@@ -510,8 +565,11 @@ def _sections(mails: list[AlertMail], evidence: Evidence, top: int) -> list[list
     if lead is not None:
         sections.append(_score_section(lead.assessment, lead.previous, lead.certainty))
         indicator = next((m.rule.indicator for m in mails if m.rule.indicator), None)
+        cited = Cited()
         sections.append(_movers_section(replace(lead, rule=_with_indicator(lead, indicator)),
-                                        evidence, top))  # fmt: skip
+                                        evidence, top, cited))  # fmt: skip
+        if cited.refs:
+            sections.append(sources_section(cited, evidence))
     if len(mails) == 1:
         sections.append(_clear_section(mails[0]))
     sections.append(_act_lines(mails))
@@ -527,6 +585,7 @@ def compose_body(mail: AlertMail | list[AlertMail], evidence: Evidence, *, top: 
     return wrap_text("\n\n".join("\n".join(lines) for lines in sections)) + "\n"
 
 
+_SOURCE_HEAD = re.compile(r"^\[\d+\] ")  # "[2] Tajikistan Early Warning: ..." in SOURCES
 SEVERITY_COLOURS = {"critical": "#7b1fa2", "high": "#c62828", "medium": "#ef6c00", "low": "#9e9d24"}
 
 
@@ -536,6 +595,8 @@ def _html_line(line: str) -> dict:
     indent = (len(line) - len(line.lstrip(" "))) * 4
     if text.startswith("\u201c"):
         kind = "quote"
+    elif _SOURCE_HEAD.match(text):
+        kind = "source-head"
     elif text.startswith("\u2014"):
         kind = "source"
     elif text.startswith(("http://", "https://")) and " " not in text:

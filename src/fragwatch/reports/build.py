@@ -50,8 +50,9 @@ def _caption(name: str, view: dict) -> str:
     whisker = f"; whisker at {as_of}: the 90% interval" if view["headline"]["range"] else ""
     captions = {
         "history": "The score at each month end, each computed only from evidence published by"
-        " then (and, where the service stored a score, that one). Shading: bands; red"
-        f" triangles: an alert fired; grey ticks: score withheld{whisker}.",
+        " then (and, where the service stored a score, that one). Shading: bands; a short"
+        " period is zoomed in under the long view; each alert rule that fired has its own"
+        f" marker, named in the legend; grey ticks: score withheld{whisker}.",
         "contributions": f"Contributions as of {as_of}: each indicator's normalised value times"
         " its weight, in points; the bars add up to the score.",
         "change": f"Change since {since} by indicator, coloured by what moved it.",

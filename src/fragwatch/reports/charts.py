@@ -97,9 +97,65 @@ def _score_text(score: float, band: str) -> str:
     return "withheld" if math.isnan(score) else f"{score:.1f} ({band})"
 
 
-def _history(data: ReportData) -> Chart:
-    fig = Figure(figsize=(INCHES, 2.9), layout="constrained")
-    ax = fig.add_subplot()
+RULE_COLOURS = ("#c62828", "#7b1fa2", "#ad1457", "#e65100", "#4a148c", "#b71c1c")
+RULE_MARKERS = ("v", "D", "s", "^", "P", "X")
+RECENT_PERIODS = 12  # the zoomed panel shows the report's period and about 11 before it
+RECENT_MIN_DAYS = 91  # ... and at least a quarter, so a weekly report's weeks can be read
+
+
+def recent_window(data: ReportData) -> tuple[pd.Timestamp, pd.Timestamp] | None:
+    """The span of the zoomed panel, or None when the whole history is already that short.
+
+    A weekly report on a five-year axis is a sliver at the right edge: its weeks get a panel
+    of their own, some twelve periods wide, under the long history for context.
+    """
+    period = max(data.as_of - data.since, pd.Timedelta(days=1))
+    start = data.as_of - max(RECENT_PERIODS * period, pd.Timedelta(days=RECENT_MIN_DAYS))
+    first = data.history.index[0]
+    if start <= first + (data.as_of - first) / 3:  # would show most of the history anyway
+        return None
+    return start, data.as_of + max(period / 2, pd.Timedelta(days=3))
+
+
+def history_figure(data: ReportData) -> Figure:
+    """The score history: the long view, and the report's period zoomed in when it is short."""
+    recent = recent_window(data)
+    h = data.history
+    long_span = (h.index[0], data.as_of + pd.Timedelta(days=15))
+    if recent is None:
+        fig = Figure(figsize=(INCHES, 3.3), layout="constrained")
+        axes = [fig.add_subplot()]
+        spans = [long_span]
+    else:
+        fig = Figure(figsize=(INCHES, 4.9), layout="constrained")
+        axes = list(fig.subplots(2, 1, height_ratios=[1, 1.5]))
+        spans = [long_span, recent]
+    rules = sorted(set(data.fired["rule"])) if len(data.fired) else []
+    for ax, span in zip(axes, spans, strict=True):
+        _history_panel(ax, data, span, rules, labels=ax is axes[-1])
+    if recent is not None:
+        top, zoom = axes
+        # The zoomed span shaded on the long view, so the two panels read as one story.
+        top.axvspan(*recent, color=MUTED, alpha=0.12, lw=0)
+        top.set_title(f"{h.index[0].date()} to {data.as_of.date()}", fontsize=7.5, loc="left")
+        zoom.set_title(
+            f"Zoomed in: {recent[0].date()} to {data.as_of.date()} (this report's period shaded)",
+            fontsize=7.5, loc="left",
+        )  # fmt: skip
+    handles, names = axes[-1].get_legend_handles_labels()
+    for other in axes[:-1]:  # a rule that fired only outside the zoom is named too
+        for handle, name in zip(*other.get_legend_handles_labels(), strict=True):
+            if name not in names:
+                handles.append(handle)
+                names.append(name)
+    fig.legend(handles, names, loc="outside lower center", ncols=3, fontsize=7, frameon=False)
+    return fig
+
+
+def _history_panel(
+    ax, data: ReportData, span: tuple[pd.Timestamp, pd.Timestamp], rules: list[str], *,
+    labels: bool,
+) -> None:  # fmt: skip
     edges = [edge for _, edge in data.bands] + [100.0]
     shades = colormaps["RdYlGn_r"](np.linspace(0.15, 0.9, len(data.bands)))
     for (name, low), high, shade in zip(data.bands, edges[1:], shades, strict=True):
@@ -108,48 +164,66 @@ def _history(data: ReportData) -> Chart:
                 va="center", fontsize=7, color=MUTED)  # fmt: skip
     h = data.history
     ax.axvspan(data.since, data.as_of, color=INK, alpha=0.07, lw=0, label="this report's period")
-    ax.plot(h.index, h["score"], color=INK, lw=1.8, label="score")
+    ax.plot(h.index, h["score"], color=INK, lw=1.8, label="score", marker="o", ms=2)
     withheld = h["score"].isna().to_numpy()
     if withheld.any():
         ax.plot(h.index[withheld], np.full(withheld.sum(), 1.5), "|", color=MUTED, ms=6,
                 label="withheld (too little fresh evidence)")  # fmt: skip
-    # The previous report's value below-left of its point, this one's above-left: the two
-    # stay legible when a weekly period puts the points almost on top of each other.
-    for when, a, offset in ((data.since, data.previous, -11), (data.as_of, data.now, 6)):
-        if math.isnan(a.score):
-            # No dot: a point in a band would read as a score in that band.
-            ax.annotate(
-                "no score (withheld)", (when, 50.0), xytext=(-3, offset),
-                textcoords="offset points", ha="right", fontsize=7, color=MUTED,
-            )  # fmt: skip
-            continue
-        ax.plot([when], [a.score], "o", color=INK, ms=4)
-        ax.annotate(f"{a.score:.1f}", (when, a.score), xytext=(-3, offset),
-                    textcoords="offset points", ha="right", fontsize=7, color=INK)  # fmt: skip
+    if labels:
+        _point_labels(ax, data)
     interval = data.interval
     if not math.isnan(interval.median):  # the 90% interval of this report's score, a whisker
         ax.errorbar([data.as_of], [interval.median],
                     yerr=[[interval.median - interval.low], [interval.high - interval.median]],
                     fmt="none", ecolor=INK, elinewidth=1.0, capsize=3,
                     label="90% interval now")  # fmt: skip
-    fired = pd.DatetimeIndex(data.fired["date"].unique()) if len(data.fired) else []
-    for i, when in enumerate(fired):
-        ax.axvline(when, color=ALERT, lw=0.8, ls="--", alpha=0.8)
-        ax.plot([when], [97], "v", color=ALERT, ms=6,
-                label="alert fired (rule named)" if i == 0 else None)  # fmt: skip
-        # Which rule(s): the marker says it, so a reader need not guess.
-        rules = sorted(set(data.fired.loc[data.fired["date"] == when, "rule"]))
-        ax.annotate("\n".join(rules), (when, 94), xytext=(2, 0), textcoords="offset points",
-                    ha="left", va="top", fontsize=5.5, color=ALERT)  # fmt: skip
+    # Each rule its own colour and marker, named in the legend: a reader sees which one fired.
+    fired = data.fired[(data.fired["date"] >= span[0]) & (data.fired["date"] <= span[1])]
+    for rule in rules:
+        dates = pd.DatetimeIndex(fired.loc[fired["rule"] == rule, "date"].unique())
+        if dates.empty:
+            continue
+        k = rules.index(rule) % len(RULE_COLOURS)
+        slot = 97 - 4 * (rules.index(rule) % 4)  # rules firing together do not hide each other
+        for when in dates:
+            ax.axvline(when, color=RULE_COLOURS[k], lw=0.7, ls="--", alpha=0.7)
+        ax.plot(dates, np.full(len(dates), slot), RULE_MARKERS[k], color=RULE_COLOURS[k],
+                ms=5, ls="none", label=f"alert fired: {rule}")  # fmt: skip
     ax.set_ylim(0, 100)
-    ax.set_xlim(h.index[0], data.as_of + pd.Timedelta(days=15))
-    ax.set_ylabel("fragility score (0-100)")
+    ax.set_xlim(*span)
+    ax.set_ylabel("fragility score\n(0-100)")
     _date_axis(ax)
-    ax.legend(loc="upper left", fontsize=7, frameon=False, ncols=2)
     for side in ("top", "right"):
         ax.spines[side].set_visible(False)
+
+
+def _point_labels(ax, data: ReportData) -> None:
+    """The previous report's and this report's scores, each label on its own side: the
+    higher score's above its point, the lower one's below, so they never read crossed."""
+    points = [(data.since, data.previous), (data.as_of, data.now)]
+    scored = [p for p in points if not math.isnan(p[1].score)]
+    top = max(scored, key=lambda p: (p[1].score, p[0]))[0] if len(scored) == 2 else None
+    for when, a in points:
+        if math.isnan(a.score):
+            # No dot: a point in a band would read as a score in that band.
+            ax.annotate(
+                "no score (withheld)", (when, 50.0), xytext=(-3, 6 if when == data.as_of else -11),
+                textcoords="offset points", ha="right", fontsize=7, color=MUTED,
+            )  # fmt: skip
+            continue
+        above = top is None or when == top
+        ax.plot([when], [a.score], "o", color=INK, ms=4)
+        ax.annotate(f"{a.score:.1f}", (when, a.score), xytext=(-3, 6 if above else -11),
+                    textcoords="offset points", ha="right", fontsize=7, color=INK)  # fmt: skip
+
+
+def _history(data: ReportData) -> Chart:
+    fig = history_figure(data)
+    h = data.history
+    interval = data.interval
+    fired = data.fired
     named = ", ".join(
-        f"{r} on {d.date()}" for r, d in zip(data.fired["rule"], data.fired["date"], strict=True)
+        f"{r} on {d.date()}" for r, d in zip(fired["rule"], fired["date"], strict=True)
     )
     alerts = f"; alerts fired: {named}" if len(fired) else ""
     spread = (
@@ -157,8 +231,10 @@ def _history(data: ReportData) -> Chart:
         if math.isnan(interval.median)
         else f" (90% interval {interval.low:.1f} to {interval.high:.1f})"
     )
+    recent = recent_window(data)
+    zoom = "" if recent is None else f", with {recent[0].date()} onwards zoomed in"
     alt = (
-        f"Score history of {data.country} from {h.index[0].date()} to {data.as_of.date()}:"
+        f"Score history of {data.country} from {h.index[0].date()} to {data.as_of.date()}{zoom}:"
         f" {_score_text(data.previous.score, data.previous.band)} on {data.since.date()},"
         f" {_score_text(data.now.score, data.now.band)}{spread} on {data.as_of.date()}{alerts}."
     )
@@ -241,14 +317,32 @@ def _change(data: ReportData) -> Chart:
     return _png(fig, "change", alt)
 
 
-def _indicators(data: ReportData) -> Chart:
-    value, low, high = data.raw["value"], data.raw["low"], data.raw["high"]
-    every = data.indicators
+def _panels(data: ReportData) -> tuple[pd.DataFrame, list[str]]:
+    """The indicators drawn (those with evidence in the window) and the names of the rest."""
+    value, every = data.raw["value"], data.indicators
     # A panel per indicator with evidence in the window; the others are named, not drawn
     # empty (a withheld report would otherwise show a wall of blank charts).
     seen = [c for c in every.index if c in value.columns and value[c].notna().any()]
     ind = every.loc[seen] if seen else every.iloc[:1]
-    empty = [str(every.at[c, "name"]) for c in every.index if c not in seen]
+    return ind, [str(every.at[c, "name"]) for c in every.index if c not in seen]
+
+
+def _indicators(data: ReportData) -> Chart:
+    ind, empty = _panels(data)
+    value = data.raw["value"]
+    alt = (
+        f"Raw values of the {len(ind)} indicators with evidence over time with their goalposts: "
+        + "; ".join(_latest(value[code], row) for code, row in ind.iterrows())
+        + "."
+        + (f" No evidence in this window: {', '.join(empty)}." if empty else "")
+    )
+    return _png(indicators_figure(data), "indicators", alt)
+
+
+def indicators_figure(data: ReportData) -> Figure:
+    """A panel per indicator: its raw value over time, its range, its goalposts."""
+    value, low, high = data.raw["value"], data.raw["low"], data.raw["high"]
+    ind, empty = _panels(data)
     cols = 2
     rows = math.ceil(len(ind) / cols)
     fig = Figure(figsize=(INCHES, 0.5 + 1.5 * rows), layout="constrained")
@@ -292,13 +386,7 @@ def _indicators(data: ReportData) -> Chart:
     fig.legend(handles, ["raw value (band: reported range)", "fragile goalpost",
                          "calm goalpost", f"previous report ({data.since.date()})"],
                loc="outside lower center", ncols=4, fontsize=6.5, frameon=False)  # fmt: skip
-    alt = (
-        f"Raw values of the {len(ind)} indicators with evidence over time with their goalposts: "
-        + "; ".join(_latest(value[code], row) for code, row in ind.iterrows())
-        + "."
-        + (f" No evidence in this window: {', '.join(empty)}." if empty else "")
-    )
-    return _png(fig, "indicators", alt)
+    return fig
 
 
 def _short(unit: str) -> str:

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
 import numpy as np
@@ -75,6 +75,8 @@ class ReportData:
     figures: pd.DataFrame
     interval: Interval  # of ``now``: median and 90% interval (NaN when the score is withheld)
     uncertainty: UncertaintySettings  # the Monte Carlo behind it (draws, noise, robust share)
+    # indicator code -> every evidence id behind its raw values over the history window
+    panel_ids: dict[str, frozenset[str]] = field(default_factory=dict)
 
     @property
     def previous(self) -> Assessment:
@@ -170,6 +172,7 @@ def gather(
         figures=_figures(evidence, country, since, as_of),
         interval=interval,
         uncertainty=spec.uncertainty,
+        panel_ids={code: frozenset(ids) for code, ids in ids_by_code.items()},
     )
 
 
@@ -352,20 +355,25 @@ def _published_in(table: pd.DataFrame, country: str, since, as_of) -> pd.DataFra
 def _news(evidence: Evidence, country: str, since, as_of) -> pd.DataFrame:
     """Events published in the period, by the date they happened (newest first)."""
     ev = _published_in(evidence.events, country, since, as_of)
-    src = evidence.sources[["title", "publisher"]]
     out = ev[["date", "kind", "fatalities", "description", "source_id", "published"]].join(
-        src, on="source_id"
+        _source_names(evidence), on="source_id"
     )
     return out.sort_values(["date", "published"], ascending=False, kind="stable")
+
+
+def _source_names(evidence: Evidence) -> pd.DataFrame:
+    """Title, publisher and the source's own publication date (the one the report shows for
+    it everywhere; a row's ``published`` is when its figure counts from)."""
+    src = evidence.sources[["title", "publisher", "published"]]
+    return src.rename(columns={"published": "source_published"})
 
 
 def _figures(evidence: Evidence, country: str, since, as_of) -> pd.DataFrame:
     """Figures (observations with a value) published in the period, newest first."""
     obs = _published_in(evidence.observations, country, since, as_of)
     obs = obs[obs["value"].notna()]
-    src = evidence.sources[["title", "publisher"]]
     out = obs[["quantity", "period", "value", "unit", "source_id", "published"]].join(
-        src, on="source_id"
+        _source_names(evidence), on="source_id"
     )
     return out.sort_values(["published", "period"], ascending=False, kind="stable")
 

@@ -106,8 +106,7 @@ def build_view(data: ReportData, *, methodology_url: str) -> dict:
         "model_change": _model_change(data),
         "indicators": _indicator_rows(data),
         "alerts": _alerts(data),
-        "evidence": _evidence(data, quotes),
-        "sources": _sources(data),
+        "sources": _sources(data, quotes),
         "figure_refs": {k: ", ".join(map(str, v)) for k, v in data.refs.items()},
         "method": {
             "draws": str(data.uncertainty.draws),
@@ -221,6 +220,15 @@ MAX_NEWS = 8  # events and figures each in "what happened"; the rest are counted
 
 def _happened(data: ReportData) -> dict:
     """Events and figures that became known in the period, dated, with deaths."""
+    refs = pd.Series(data.sources.index, index=data.sources["source_id"])
+
+    def source(row: pd.Series) -> str:
+        # A cited source by its number in the source list; another with its own date.
+        name = row["publisher"] or row["title"]
+        if row["source_id"] in refs.index:
+            return f"[{refs[row['source_id']]}] {name}"
+        return f"{name}, published {day(row['source_published'])}"
+
     events = []
     for _, e in data.news.head(MAX_NEWS).iterrows():
         deaths = "" if _missing(e["fatalities"]) else f" ({int(e['fatalities'])} dead)"
@@ -228,7 +236,7 @@ def _happened(data: ReportData) -> dict:
             {
                 "date": str(e["date"]),
                 "text": f"{e['description']}{deaths}",
-                "source": f"{e['publisher'] or e['title']}, published {day(e['published'])}",
+                "source": source(e),
             }
         )
     figures = []
@@ -236,7 +244,7 @@ def _happened(data: ReportData) -> dict:
         figures.append(
             {
                 "text": f"{f['quantity']} {f['period']}: {num(f['value'])} {f['unit']}".rstrip(),
-                "source": f"{f['publisher'] or f['title']}, published {day(f['published'])}",
+                "source": source(f),
             }
         )
     deaths = data.news["fatalities"].sum(min_count=1)
@@ -299,7 +307,8 @@ def _shown(row: pd.Series, source: pd.Series | None) -> tuple[str, bool, bool]:
         text = citations.data_row_text(
             title=str(source["title"]), publisher=str(source["publisher"]), release=release,
             value=float(row["value"]), unit=str(row["unit"]), quantity=str(row["quantity"]),
-            period=str(row["period"]), citation=_text(source.get("citation")),
+            period=str(row["period"]),
+            citation=_text(row.get("citation")) or _text(source.get("citation")),
         )  # fmt: skip
         return text, False, True
     text, cleaned = citations.clean_quote(quote)
@@ -427,39 +436,90 @@ def _alerts(data: ReportData) -> dict:
     }
 
 
-def _evidence(data: ReportData, quotes: dict[str, dict]) -> list[dict]:
-    """The quotes behind every current value, by indicator, biggest contribution first."""
-    t = data.now.table.set_index("code")
-    t = t.iloc[(-t["contribution"].fillna(-1)).argsort(kind="stable")]
-    new = {i for ids in data.change["new_evidence_ids"] for i in ids}
-    groups = []
-    for code, row in t.iterrows():
-        if _missing(row["value"]):
-            continue
-        shown, _ = _pick(quotes, row["evidence_ids"])
-        groups.append(
-            {
-                "code": code,
-                "name": row["name"],
-                "value": _value(row["value"], row["unit"]),
-                "quotes": [{**q, "new": q["id"] in new} for q in shown],
-                "zero": not shown,  # a zero reading: no event in the decay window
-            }
-        )
-    return groups
-
-
-def _sources(data: ReportData) -> list[dict]:
-    return [
-        {
-            "ref": str(ref),
-            "title": str(s["title"]),
-            "publisher": str(s["publisher"]),
-            "published": day(s["published"]),
-            "url": safe_url(s["url"]),
-        }
-        for ref, s in data.sources.iterrows()
+def _supports(data: ReportData) -> dict[str, list[str]]:
+    """Evidence id -> the indicators it is behind (now, before, or in what changed)."""
+    out: dict[str, list[str]] = {}
+    pairs = [
+        (name, ids)
+        for t in (data.now.table, data.before.table)
+        for name, ids in zip(t["name"], t["evidence_ids"], strict=True)
     ]
+    pairs += list(zip(data.change["name"], data.change["cite_ids"], strict=True))
+    names = data.indicators["name"]
+    # Behind a raw value in the indicators chart only (an earlier year): that indicator too.
+    pairs += [(str(names[code]), ids) for code, ids in data.panel_ids.items() if code in names]
+    for name, ids in pairs:
+        for i in ids:
+            names = out.setdefault(i, [])
+            if name not in names:
+                names.append(name)
+    return out
+
+
+def _figure(row: pd.Series) -> str:
+    """What an evidence row says, with its period: '4,500 fighters in 2015-11', or for an
+    event its kind and date ('armed attack, 2015-11')."""
+    if row["kind"] == "event":
+        kind, _, when = str(row["what"]).rpartition(" ")
+        return f"event: {kind.replace('_', ' ')}, {when}"
+    if _missing(row["value"]):
+        return f"{str(row['quantity']).replace('_', ' ')}, {row['period']}"
+    figure = citations.figure_text(float(row["value"]), str(row["unit"]), str(row["quantity"]))
+    return f"{figure} in {row['period']}"
+
+
+def _sources(data: ReportData, quotes: dict[str, dict]) -> list[dict]:
+    """Each source once (title, publisher, link, its one publication date), then every quote
+    the report cites from it, each with the figure it gives, its period and what it supports.
+    A passage behind several evidence rows (an event and its count) is listed once."""
+    supports = _supports(data)
+    new = {i for ids in data.change["new_evidence_ids"] for i in ids}
+    grouped: dict[str, list[dict]] = {}
+    for evidence_id, row in data.citations.sort_values(["period", "what"]).iterrows():
+        q = quotes[evidence_id]
+        rows = grouped.setdefault(q["ref"], [])
+        # One passage once; a data line backs one figure per quantity, each its own row.
+        key = q["shown"] if q["data"] else q["quote"]
+        same = next((r for r in rows if r["key"] == key), None)
+        figure = "" if q["data"] else _figure(row)  # a data row's text is its figure
+        if same is None:
+            same = {**q, "key": key, "figures": [], "supports": [], "new": False}
+            rows.append(same)
+        if figure and figure not in same["figures"]:
+            same["figures"].append(figure)
+        for name in supports.get(evidence_id, []):
+            if name not in same["supports"]:
+                same["supports"].append(name)
+        same["new"] = same["new"] or evidence_id in new
+    out = []
+    for ref, s in data.sources.iterrows():
+        out.append(_source(str(ref), s, grouped.get(str(ref), [])))
+    if "" in grouped:  # evidence whose source is not in the evidence base
+        unknown = pd.Series({"title": "unknown source", "publisher": "", "published": None,
+                             "url": ""})  # fmt: skip
+        out.append(_source("", unknown, grouped[""]))
+    return out
+
+
+def _source(ref: str, s: pd.Series, rows: list[dict]) -> dict:
+    return {
+        "ref": ref,
+        "title": str(s["title"]),
+        "publisher": str(s["publisher"]),
+        "published": day(s["published"]),
+        "url": safe_url(s["url"]),
+        "quotes": _said(rows),
+    }
+
+
+def _said(rows: list[dict]) -> list[dict]:
+    """Each quote's figures and the indicators it supports, as one line of text."""
+    for r in rows:
+        said = "; ".join(r["figures"])
+        if r["supports"]:
+            said += ("; " if said else "") + "supports " + ", ".join(r["supports"])
+        r["said"] = said
+    return rows
 
 
 def _text(value: object) -> str:
