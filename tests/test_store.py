@@ -1,4 +1,5 @@
-"""The store on real SQLite files: WAL, migrations, idempotent history, atomic transactions."""
+"""The store on real SQLite files and a real PostgreSQL server: migrations, idempotent history,
+atomic transactions (every test taking ``db_url`` runs on both); WAL on SQLite."""
 
 from __future__ import annotations
 
@@ -9,10 +10,12 @@ import subprocess
 import sys
 import time
 from datetime import UTC, date, datetime, timedelta
+from pathlib import Path
 
 import pandas as pd
 import pytest
-from sqlalchemy import Connection, func, insert, inspect, select, text
+from sqlalchemy import Connection, create_engine, func, insert, inspect, select, text
+from sqlalchemy.engine import make_url
 from sqlalchemy.exc import IntegrityError
 
 from fragwatch.scoring.assessment import assess
@@ -29,19 +32,33 @@ from fragwatch.store.migrations import MIGRATIONS, Migration, latest_version, mi
 from fragwatch.store.schema import alert_state, assessments, metadata, outbox, schema_version
 
 from .conftest import REPO
+from .postgres import ROLE_PASSWORD
 
 T0 = datetime(2016, 2, 1, 6, 0, tzinfo=UTC)
 
 
 @pytest.fixture
-def db_url(tmp_path):
+def sqlite_url(tmp_path):
     # A folder that does not exist yet, as `var/` on a fresh install.
     return f"sqlite:///{tmp_path / 'var' / 'store' / 'fragwatch.db'}"
+
+
+@pytest.fixture(params=["sqlite", "postgres"])
+def db_url(request, sqlite_url):
+    """A new store's URL on each backend: a SQLite file, a database on the test PostgreSQL."""
+    return sqlite_url if request.param == "sqlite" else request.getfixturevalue("pg_url")
 
 
 @pytest.fixture
 def engine(db_url):
     engine = open_store(db_url)
+    yield engine
+    engine.dispose()
+
+
+@pytest.fixture
+def sqlite_engine(sqlite_url):
+    engine = open_store(sqlite_url)
     yield engine
     engine.dispose()
 
@@ -64,15 +81,15 @@ def count(conn: Connection, table) -> int:
 # --- opening and migrating --------------------------------------------------------------------
 
 
-def test_open_store_creates_the_folder_and_turns_on_wal_and_foreign_keys(tmp_path, engine):
+def test_open_store_creates_the_folder_and_turns_on_wal_and_foreign_keys(tmp_path, sqlite_engine):
     assert (tmp_path / "var" / "store" / "fragwatch.db").is_file()
     for _ in range(2):  # a fresh pooled connection too, not only the first one
-        with engine.connect() as conn:
+        with sqlite_engine.connect() as conn:
             assert conn.exec_driver_sql("PRAGMA journal_mode").scalar() == "wal"
             assert conn.exec_driver_sql("PRAGMA foreign_keys").scalar() == 1
 
 
-def test_wal_is_a_property_of_the_file(tmp_path, engine):
+def test_wal_is_a_property_of_the_file(tmp_path, sqlite_engine):
     # Another tool opening the file (sqlite3 shell, a backup script) sees WAL as well.
     with sqlite3.connect(tmp_path / "var" / "store" / "fragwatch.db") as raw:
         assert raw.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
@@ -117,7 +134,20 @@ def test_a_database_from_a_newer_fragwatch_is_refused(db_url, engine):
     message = caught.value.one_line()
     assert f"schema version {latest_version() + 1}" in message
     assert "upgrade fragwatch" in message
-    assert "fragwatch.db" in message  # says which database
+    assert Path(make_url(db_url).database).name in message  # says which database
+    assert ROLE_PASSWORD not in message
+
+
+def test_a_foreign_postgres_database_is_left_alone(pg_url):
+    raw = create_engine(pg_url)
+    try:
+        with raw.begin() as conn:
+            conn.execute(text("CREATE TABLE assessments (what TEXT)"))
+        with pytest.raises(StoreError, match="not created by fragwatch"):
+            open_store(pg_url)
+        assert set(inspect(raw).get_table_names()) == {"assessments"}
+    finally:
+        raw.dispose()
 
 
 def test_a_database_fragwatch_did_not_create_is_left_alone(tmp_path):
@@ -171,7 +201,7 @@ def _save_generic(conn, assessment, computed_at=None):
 SAVERS = pytest.mark.parametrize(
     "save",
     [
-        pytest.param(lambda c, a, t=None: save_assessment(c, a, computed_at=t), id="sqlite"),
+        pytest.param(lambda c, a, t=None: save_assessment(c, a, computed_at=t), id="upsert"),
         pytest.param(_save_generic, id="generic"),
     ],
 )
