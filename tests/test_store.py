@@ -8,6 +8,7 @@ import json
 import sqlite3
 import subprocess
 import sys
+import threading
 import time
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
@@ -19,6 +20,7 @@ from sqlalchemy.engine import make_url
 from sqlalchemy.exc import IntegrityError
 
 from fragwatch.scoring.assessment import assess
+from fragwatch.store.alerts import acknowledge, load_alerts, save_alert
 from fragwatch.store.assessments import (
     _upsert_generic,
     assessment_row,
@@ -353,6 +355,45 @@ def test_a_reader_does_not_wait_for_an_open_write(db_url, engine, assessed):
             assert count(reader, assessments) == 1
     finally:
         other.dispose()
+
+
+def test_an_acknowledgement_during_a_cycle_is_not_lost(db_url, engine):
+    # The web desk acknowledges while the scheduler's cycle has read the alert states and is
+    # about to write them back: the acknowledgement must survive the cycle's write.
+    with engine.begin() as conn:
+        conn.execute(
+            insert(alert_state).values(
+                rule="score_high", subject="TJK", state="firing", state_since=T0, fired_at=T0
+            )
+        )
+    desk = open_store(db_url)
+    failures: list[BaseException] = []
+
+    def officer_acks() -> None:
+        try:
+            with desk.begin() as conn:
+                acknowledge(conn, "score_high", "TJK", "web:olga", T0 + timedelta(hours=1))
+        except BaseException as exc:  # reported by the test below
+            failures.append(exc)
+
+    try:
+        with engine.begin() as cycle:
+            before = load_alerts(cycle, lock=True)[("score_high", "TJK")]
+            officer = threading.Thread(target=officer_acks)
+            officer.start()
+            officer.join(0.5)  # the acknowledgement is made while the cycle is under way
+            save_alert(
+                cycle, before, before.state, resolved=False, notified=False,
+                as_of=date(2016, 2, 1), value=71.0, now=T0 + timedelta(hours=2),
+            )  # fmt: skip
+        officer.join(30)
+    finally:
+        desk.dispose()
+    assert not failures, failures
+    with engine.connect() as conn:
+        row = conn.execute(select(alert_state.c.acked_at, alert_state.c.acked_by)).one()
+    assert row.acked_by == "web:olga"
+    assert row.acked_at == T0 + timedelta(hours=1)  # reminders stay stopped
 
 
 # --- import boundaries ------------------------------------------------------------------------
