@@ -118,10 +118,13 @@ class PostgresServer:
             conn.execute(f"CREATE DATABASE {name} OWNER {ROLE}")
         return self.url(name)
 
-    def url(self, database: str, password: str = ROLE_PASSWORD) -> str:
+    def url(self, database: str, password: str = ROLE_PASSWORD, port: int | None = None) -> str:
+        """The SQLAlchemy URL of a database as the ``fragwatch`` role (``port``: another port)."""
         from sqlalchemy.engine import URL
 
-        url = URL.create("postgresql+psycopg", ROLE, password, "127.0.0.1", self.port, database)
+        url = URL.create(
+            "postgresql+psycopg", ROLE, password, "127.0.0.1", port or self.port, database
+        )
         return url.render_as_string(hide_password=False)
 
     def stop(self) -> None:

@@ -22,8 +22,11 @@ def upsert_insert(conn: Connection, table: Table):
     return None if make is None else make(table)
 
 
-# user:password@ in a URL (the password ends at the last @ before the host).
-_PASSWORD = re.compile(r"(://[^:/@\s]*:)[^\s]*@")
+# user:password@ in a URL, also a mistyped one ("postgresql//user:pw@host"): the user starts
+# after a slash, a quote, a space or the start (never the scheme: that colon is followed by //);
+# the password, which may hold spaces, ends at the last @ before a quote (masking too much
+# rather than too little when unquoted).
+_PASSWORD = re.compile(r"""((?:^|[/\s'"])[^:/@\s'"]*:)(?!//)[^'"]*@""")
 
 
 def mask_password(text: str) -> str:
