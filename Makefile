@@ -7,7 +7,7 @@ STAMP  := $(VENV)/.installed
 # Not root (a developer's machine): apt-get through sudo. CI runs as root.
 SUDO   := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
-.PHONY: run test lint bench clean browser property
+.PHONY: run test lint bench clean browser postgres property
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -29,8 +29,17 @@ browser:
 			apt-get install -y --no-install-recommends chromium chromium-driver; \
 	fi
 
+## postgres: Debian's PostgreSQL server binaries, for the store's PostgreSQL tests (make test only;
+## the tests start their own throwaway server on 127.0.0.1, never the packaged one)
+postgres:
+	@if ! ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1; then \
+		$(SUDO) apt-get update && \
+		$(SUDO) env DEBIAN_FRONTEND=noninteractive \
+			apt-get install -y --no-install-recommends postgresql; \
+	fi
+
 ## test: lint, then the whole test suite
-test: $(STAMP) browser
+test: $(STAMP) browser postgres
 	$(BIN)/ruff check src tests bench tools
 	$(BIN)/ruff format --check src tests bench tools
 	$(BIN)/pytest -q

@@ -13,6 +13,7 @@ from aiosmtpd.controller import Controller
 from fragwatch.evidence.files import load_evidence
 from fragwatch.settings import load_model_spec
 
+from .postgres import PostgresServer
 from .smtp_server import Recorder, free_port
 
 REPO = Path(__file__).resolve().parents[1]
@@ -62,6 +63,23 @@ def run_cli(
         timeout=120,
         env={**os.environ, **env} if env else None,
     )
+
+
+# -- a real PostgreSQL server on 127.0.0.1 (see postgres.py) ----------------------------------
+
+
+@pytest.fixture(scope="session")
+def postgres():
+    """One throwaway server for the whole run; each test takes its own database from it."""
+    server = PostgresServer.start()
+    yield server
+    server.stop()
+
+
+@pytest.fixture
+def pg_url(postgres) -> str:
+    """The URL of a new, empty database on the test server (role ``fragwatch``)."""
+    return postgres.new_database()
 
 
 # -- a real SMTP server on 127.0.0.1 (see smtp_server.py) ------------------------------------

@@ -61,6 +61,18 @@ def engine(tmp_path):
     engine.dispose()
 
 
+@pytest.fixture(params=["sqlite", "postgres"])
+def any_engine(request, tmp_path):
+    """The store on each backend, for the outbox's own mechanics (dedupe, claim, lease)."""
+    if request.param == "sqlite":
+        url = f"sqlite:///{tmp_path / 'db.sqlite'}"
+    else:
+        url = request.getfixturevalue("pg_url")
+    engine = open_store(url)
+    yield engine
+    engine.dispose()
+
+
 def make_message(key: str, to: tuple[str, ...] = (OFFICER,), body: str = "Score 71.\n", **kw):
     msg = EmailMessage()
     msg["From"] = SENDER
@@ -99,12 +111,12 @@ def text_of(raw: bytes) -> str:
 # -- SMTP -------------------------------------------------------------------------------------
 
 
-def test_plain_smtp_delivers_once(engine, start_server):
+def test_plain_smtp_delivers_once(any_engine, start_server):
     handler = Recorder()
     controller = start_server(handler)
-    put(engine, "alert:TJK:1")
+    put(any_engine, "alert:TJK:1")
 
-    report = deliver(engine, plain(controller.port), T0)
+    report = deliver(any_engine, plain(controller.port), T0)
     sent_at = datetime.now(UTC)
 
     assert (report.sent, report.ok, report.errors) == (1, True, [])
@@ -114,11 +126,11 @@ def test_plain_smtp_delivers_once(engine, start_server):
     assert text_of(content) == "Score 71.\n"
     # Dated when it was handed to the server, whatever the cycle's clock (T0) said.
     assert abs(parse(content)["Date"].datetime - sent_at) < timedelta(minutes=1)
-    row = get(engine, "alert:TJK:1")
+    row = get(any_engine, "alert:TJK:1")
     assert (row.state, row.attempts, row.claimed_at) == ("sent", 1, None)
     assert abs(row.sent_at - sent_at) < timedelta(minutes=1)
 
-    later = deliver(engine, plain(controller.port), T0 + timedelta(days=1))
+    later = deliver(any_engine, plain(controller.port), T0 + timedelta(days=1))
     assert (later.sent, later.ok) == (0, True)
     assert len(handler.received) == 1
 
@@ -250,29 +262,29 @@ def test_reconnects_once_when_the_server_dropped_the_connection(start_server):
     assert len(handler.received) == 2
 
 
-def test_permanent_refusal_is_a_dead_letter_until_requeued(engine, start_server):
+def test_permanent_refusal_is_a_dead_letter_until_requeued(any_engine, start_server):
     handler = Recorder()
     handler.refuse_data = "550 5.7.1 Message rejected as spam"
     controller = start_server(handler)
-    put(engine, "k")
+    put(any_engine, "k")
 
-    report = deliver(engine, plain(controller.port), T0)
+    report = deliver(any_engine, plain(controller.port), T0)
 
     assert (report.dead, report.ok) == (1, False)
-    row = get(engine, "k")
+    row = get(any_engine, "k")
     assert (row.state, row.attempts) == ("dead", 1)
     assert "550 5.7.1 Message rejected as spam" in row.last_error
     for later in (T0 + timedelta(hours=2), T0 + timedelta(days=400)):
-        assert deliver(engine, plain(controller.port), later).sent == 0
+        assert deliver(any_engine, plain(controller.port), later).sent == 0
     assert handler.data_attempts == 1
 
     handler.refuse_data = None
-    with engine.begin() as conn:
-        assert outbox.requeue(conn, [get(engine, "k").id], T0 + timedelta(days=1)) == 1
+    with any_engine.begin() as conn:
+        assert outbox.requeue(conn, [get(any_engine, "k").id], T0 + timedelta(days=1)) == 1
         assert outbox.requeue(conn, None, T0) == 0  # nothing dead any more
-    row = get(engine, "k")
+    row = get(any_engine, "k")
     assert (row.state, row.attempts) == ("pending", 0)
-    assert deliver(engine, plain(controller.port), T0 + timedelta(days=1)).sent == 1
+    assert deliver(any_engine, plain(controller.port), T0 + timedelta(days=1)).sent == 1
     assert len(handler.received) == 1
 
 
@@ -322,22 +334,22 @@ def test_temporary_refusal_retries_then_gives_up(engine, start_server):
     assert handler.data_attempts == 3
 
 
-def test_claimed_rows_come_back_after_the_lease(engine, start_server):
+def test_claimed_rows_come_back_after_the_lease(any_engine, start_server):
     handler = Recorder()
     controller = start_server(handler)
-    put(engine, "k")
-    with engine.begin() as conn:  # a sender that claims and dies
+    put(any_engine, "k")
+    with any_engine.begin() as conn:  # a sender that claims and dies
         (claimed,) = outbox.claim_due(conn, T0, lease_seconds=300, limit=10)
     assert (claimed.state, claimed.claimed_at) == ("sending", T0)
 
     before = T0 + timedelta(seconds=299)
-    with engine.begin() as conn:
+    with any_engine.begin() as conn:
         assert outbox.claim_due(conn, before, lease_seconds=300, limit=10) == []
-    assert deliver(engine, plain(controller.port), before).sent == 0
+    assert deliver(any_engine, plain(controller.port), before).sent == 0
 
-    assert deliver(engine, plain(controller.port), T0 + timedelta(seconds=300)).sent == 1
+    assert deliver(any_engine, plain(controller.port), T0 + timedelta(seconds=300)).sent == 1
     assert len(handler.received) == 1
-    assert get(engine, "k").state == "sent"
+    assert get(any_engine, "k").state == "sent"
 
 
 def test_a_new_connection_after_the_configured_number_of_messages(engine, start_server):
@@ -366,13 +378,13 @@ def test_a_new_connection_after_the_configured_number_of_messages(engine, start_
     assert keys[-1] == message_id("k00", SENDER)
 
 
-def test_claim_takes_newest_first_up_to_the_limit(engine):
+def test_claim_takes_newest_first_up_to_the_limit(any_engine):
     for i in range(3):
-        put(engine, f"k{i}", now=T0 + timedelta(seconds=i))
-    with engine.begin() as conn:
+        put(any_engine, f"k{i}", now=T0 + timedelta(seconds=i))
+    with any_engine.begin() as conn:
         claimed = outbox.claim_due(conn, T0 + timedelta(minutes=1), lease_seconds=300, limit=2)
     assert [r.dedupe_key for r in claimed] == ["k2", "k1"]
-    with read_connection(engine) as conn:
+    with read_connection(any_engine) as conn:
         assert [r.dedupe_key for r in outbox.rows(conn, ["pending"])] == ["k0"]
         assert [r.dedupe_key for r in outbox.rows(conn, limit=2)] == ["k2", "k1"]  # newest first
 
@@ -472,13 +484,13 @@ def test_a_bug_leaves_the_row_in_hand_to_the_lease_and_releases_the_rest(engine)
 # -- the outbox and the policy ------------------------------------------------------------------
 
 
-def test_enqueue_is_idempotent_on_the_dedupe_key(engine):
+def test_enqueue_is_idempotent_on_the_dedupe_key(any_engine):
     msg = make_message("alert:TJK:high:2016-01")
-    with engine.begin() as conn:
+    with any_engine.begin() as conn:
         args = {"dedupe_key": "alert:TJK:high:2016-01", "recipients": [OFFICER], "kind": "alert"}
         assert outbox.enqueue(conn, msg, now=T0, **args) is True
         assert outbox.enqueue(conn, msg, now=T0 + timedelta(hours=1), **args) is False
-    with read_connection(engine) as conn:
+    with read_connection(any_engine) as conn:
         (row,) = outbox.rows(conn)
     assert row.message_id == msg["Message-ID"]
     assert row.subject == msg["Subject"]

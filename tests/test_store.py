@@ -1,4 +1,5 @@
-"""The store on real SQLite files: WAL, migrations, idempotent history, atomic transactions."""
+"""The store on real SQLite files and a real PostgreSQL server: migrations, idempotent history,
+atomic transactions (every test taking ``db_url`` runs on both); WAL on SQLite."""
 
 from __future__ import annotations
 
@@ -7,15 +8,28 @@ import json
 import sqlite3
 import subprocess
 import sys
+import threading
 import time
 from datetime import UTC, date, datetime, timedelta
+from pathlib import Path
 
 import pandas as pd
 import pytest
-from sqlalchemy import Connection, func, insert, inspect, select, text
+from sqlalchemy import Connection, create_engine, func, insert, inspect, select, text
+from sqlalchemy.engine import make_url
 from sqlalchemy.exc import IntegrityError
 
+from fragwatch.alerts.lifecycle import Silence
+from fragwatch.errors import UsageError
 from fragwatch.scoring.assessment import assess
+from fragwatch.store.alerts import (
+    acknowledge,
+    add_silence,
+    list_silences,
+    load_alerts,
+    remove_silence,
+    save_alert,
+)
 from fragwatch.store.assessments import (
     _upsert_generic,
     assessment_row,
@@ -34,14 +48,27 @@ T0 = datetime(2016, 2, 1, 6, 0, tzinfo=UTC)
 
 
 @pytest.fixture
-def db_url(tmp_path):
+def sqlite_url(tmp_path):
     # A folder that does not exist yet, as `var/` on a fresh install.
     return f"sqlite:///{tmp_path / 'var' / 'store' / 'fragwatch.db'}"
+
+
+@pytest.fixture(params=["sqlite", "postgres"])
+def db_url(request, sqlite_url):
+    """A new store's URL on each backend: a SQLite file, a database on the test PostgreSQL."""
+    return sqlite_url if request.param == "sqlite" else request.getfixturevalue("pg_url")
 
 
 @pytest.fixture
 def engine(db_url):
     engine = open_store(db_url)
+    yield engine
+    engine.dispose()
+
+
+@pytest.fixture
+def sqlite_engine(sqlite_url):
+    engine = open_store(sqlite_url)
     yield engine
     engine.dispose()
 
@@ -64,15 +91,15 @@ def count(conn: Connection, table) -> int:
 # --- opening and migrating --------------------------------------------------------------------
 
 
-def test_open_store_creates_the_folder_and_turns_on_wal_and_foreign_keys(tmp_path, engine):
+def test_open_store_creates_the_folder_and_turns_on_wal_and_foreign_keys(tmp_path, sqlite_engine):
     assert (tmp_path / "var" / "store" / "fragwatch.db").is_file()
     for _ in range(2):  # a fresh pooled connection too, not only the first one
-        with engine.connect() as conn:
+        with sqlite_engine.connect() as conn:
             assert conn.exec_driver_sql("PRAGMA journal_mode").scalar() == "wal"
             assert conn.exec_driver_sql("PRAGMA foreign_keys").scalar() == 1
 
 
-def test_wal_is_a_property_of_the_file(tmp_path, engine):
+def test_wal_is_a_property_of_the_file(tmp_path, sqlite_engine):
     # Another tool opening the file (sqlite3 shell, a backup script) sees WAL as well.
     with sqlite3.connect(tmp_path / "var" / "store" / "fragwatch.db") as raw:
         assert raw.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
@@ -117,7 +144,20 @@ def test_a_database_from_a_newer_fragwatch_is_refused(db_url, engine):
     message = caught.value.one_line()
     assert f"schema version {latest_version() + 1}" in message
     assert "upgrade fragwatch" in message
-    assert "fragwatch.db" in message  # says which database
+    assert Path(make_url(db_url).database).name in message  # says which database
+    assert "s3cret" not in message  # the test role's password, in no spelling
+
+
+def test_a_foreign_postgres_database_is_left_alone(pg_url):
+    raw = create_engine(pg_url)
+    try:
+        with raw.begin() as conn:
+            conn.execute(text("CREATE TABLE assessments (what TEXT)"))
+        with pytest.raises(StoreError, match="not created by fragwatch"):
+            open_store(pg_url)
+        assert set(inspect(raw).get_table_names()) == {"assessments"}
+    finally:
+        raw.dispose()
 
 
 def test_a_database_fragwatch_did_not_create_is_left_alone(tmp_path):
@@ -171,7 +211,7 @@ def _save_generic(conn, assessment, computed_at=None):
 SAVERS = pytest.mark.parametrize(
     "save",
     [
-        pytest.param(lambda c, a, t=None: save_assessment(c, a, computed_at=t), id="sqlite"),
+        pytest.param(lambda c, a, t=None: save_assessment(c, a, computed_at=t), id="upsert"),
         pytest.param(_save_generic, id="generic"),
     ],
 )
@@ -323,6 +363,70 @@ def test_a_reader_does_not_wait_for_an_open_write(db_url, engine, assessed):
             assert count(reader, assessments) == 1
     finally:
         other.dispose()
+
+
+def test_silences_are_added_listed_by_end_and_removed(engine):
+    with engine.begin() as conn:
+        late = add_silence(
+            conn, Silence("score-*", "TJK", T0 + timedelta(days=3)),
+            created_by="olga", comment="known", now=T0,
+        )  # fmt: skip
+        soon = add_silence(
+            conn, Silence("*", "TJK:*", T0 + timedelta(days=1)), created_by="olga", comment="",
+            now=T0,
+        )  # fmt: skip
+    assert late != soon
+    with engine.begin() as conn:
+        assert [s.id for s in list_silences(conn)] == [soon, late]  # soonest end first
+        assert [s.id for s in list_silences(conn, T0 + timedelta(days=2))] == [late]
+        remove_silence(conn, soon)
+        with pytest.raises(UsageError, match=f"no silence with id {soon}"):
+            remove_silence(conn, soon)
+    with engine.connect() as conn:
+        (left,) = list_silences(conn)
+    assert (left.id, left.silence.rule, left.created_by, left.comment) == (
+        late, "score-*", "olga", "known",
+    )  # fmt: skip
+    assert left.silence.ends_at == T0 + timedelta(days=3)
+
+
+def test_an_acknowledgement_during_a_cycle_is_not_lost(db_url, engine):
+    # The web desk acknowledges while the scheduler's cycle has read the alert states and is
+    # about to write them back: the acknowledgement must survive the cycle's write.
+    with engine.begin() as conn:
+        conn.execute(
+            insert(alert_state).values(
+                rule="score_high", subject="TJK", state="firing", state_since=T0, fired_at=T0
+            )
+        )
+    desk = open_store(db_url)
+    failures: list[BaseException] = []
+
+    def officer_acks() -> None:
+        try:
+            with desk.begin() as conn:
+                acknowledge(conn, "score_high", "TJK", "web:olga", T0 + timedelta(hours=1))
+        except BaseException as exc:  # reported by the test below
+            failures.append(exc)
+
+    try:
+        with engine.begin() as cycle:
+            before = load_alerts(cycle, lock=True)[("score_high", "TJK")]
+            officer = threading.Thread(target=officer_acks)
+            officer.start()
+            officer.join(0.5)  # the acknowledgement is made while the cycle is under way
+            save_alert(
+                cycle, before, before.state, resolved=False, notified=False,
+                as_of=date(2016, 2, 1), value=71.0, now=T0 + timedelta(hours=2),
+            )  # fmt: skip
+        officer.join(30)
+    finally:
+        desk.dispose()
+    assert not failures, failures
+    with engine.connect() as conn:
+        row = conn.execute(select(alert_state.c.acked_at, alert_state.c.acked_by)).one()
+    assert row.acked_by == "web:olga"
+    assert row.acked_at == T0 + timedelta(hours=1)  # reminders stay stopped
 
 
 # --- import boundaries ------------------------------------------------------------------------

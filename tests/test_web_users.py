@@ -1,13 +1,12 @@
-"""``fragwatch users`` as a user runs it, the schema step that adds the web desk's tables, and
-``fragwatch web`` refusing to serve plain HTTP beyond loopback."""
+"""``fragwatch users`` as a user runs it (on SQLite and PostgreSQL), the schema step that adds
+the web desk's tables, and ``fragwatch web`` refusing to serve plain HTTP beyond loopback."""
 
 from __future__ import annotations
 
-import sqlite3
 from datetime import UTC, datetime
 
 import pytest
-from sqlalchemy import create_engine, insert, inspect, select
+from sqlalchemy import create_engine, insert, inspect, select, text
 
 from fragwatch.store.engine import open_store
 from fragwatch.store.migrations import MIGRATIONS, migrate
@@ -18,10 +17,18 @@ from .conftest import REPO, run_cli
 PASSWORD = "a long enough passphrase"
 
 
+@pytest.fixture(params=["sqlite", "postgres"])
+def store_url(request, tmp_path) -> str:
+    """A new store on each backend: a SQLite file, a database on the test PostgreSQL."""
+    if request.param == "sqlite":
+        return f"sqlite:///{tmp_path}/var/fw.db"
+    return request.getfixturevalue("pg_url")
+
+
 @pytest.fixture
-def service(tmp_path):
+def service(tmp_path, store_url):
     settings = tmp_path / "fragwatch.toml"
-    settings.write_text(f'database_url = "sqlite:///{tmp_path}/var/fw.db"\n', encoding="utf-8")
+    settings.write_text(f'database_url = "{store_url}"\n', encoding="utf-8")
 
     def cli(*args: str, stdin: str | None = None):
         import subprocess
@@ -33,7 +40,7 @@ def service(tmp_path):
             cwd=tmp_path, input=stdin, capture_output=True, text=True, timeout=120,
         )  # fmt: skip
 
-    cli.database = tmp_path / "var" / "fw.db"
+    cli.url = store_url
     return cli
 
 
@@ -47,9 +54,13 @@ def test_users_add_list_remove_with_an_audit_record_for_each(service):
     assert [line.split()[:2] for line in listed] == [["olga", "officer"], ["rita", "reader"]]
     assert service("users", "remove", "rita").returncode == 0
     assert [line.split()[0] for line in service("users", "list").stdout.splitlines()] == ["olga"]
-    with sqlite3.connect(service.database) as db:
-        stored = db.execute("SELECT password_hash FROM web_users").fetchone()[0]
-        trail = db.execute("SELECT action, target FROM web_audit ORDER BY id").fetchall()
+    engine = create_engine(service.url)
+    with engine.connect() as db:
+        stored = db.scalar(select(web_users.c.password_hash))
+        trail = [
+            tuple(r) for r in db.execute(text("SELECT action, target FROM web_audit ORDER BY id"))
+        ]
+    engine.dispose()
     assert stored.startswith("$argon2id$")
     assert PASSWORD not in stored
     assert trail == [("user.add", "olga"), ("user.add", "rita"), ("user.remove", "rita")]
@@ -91,9 +102,9 @@ def test_an_unknown_role_is_refused(service):
     assert "'root' is not one of 'reader', 'analyst', 'officer', 'admin'" in found.stderr
 
 
-def test_a_version_1_store_gains_the_web_tables_and_keeps_its_rows(tmp_path):
-    url = f"sqlite:///{tmp_path}/old.db"
-    old = create_engine(url)
+def test_a_version_1_store_gains_the_web_tables_and_keeps_its_rows(tmp_path, store_url):
+    (tmp_path / "var").mkdir()
+    old = create_engine(store_url)
     migrate(old, "test", steps=MIGRATIONS[:1])  # a store as the previous release left it
     row = {"country": "TJK", "as_of": datetime(2016, 1, 31).date(), "score": 50.0,
            "band": "elevated", "coverage": 1.0, "model_digest": "m" * 64,
@@ -104,7 +115,7 @@ def test_a_version_1_store_gains_the_web_tables_and_keeps_its_rows(tmp_path):
         assert not inspect(conn).has_table("web_users")
     old.dispose()
 
-    upgraded = open_store(url)
+    upgraded = open_store(store_url)
     with upgraded.connect() as conn:
         assert conn.scalars(select(schema_version.c.version)).all() == [1, 2]
         assert conn.scalar(select(assessments.c.score)) == 50.0

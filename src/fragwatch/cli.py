@@ -593,9 +593,10 @@ def main(argv: list[str] | None = None) -> int:
         # its reason on one line, not SQLAlchemy's message with the statement and parameters.
         if not type(exc).__module__.startswith("sqlalchemy"):
             raise
+        from fragwatch.store.dialect import mask_password
         from fragwatch.store.errors import StoreError
 
-        reason = getattr(exc, "orig", None) or exc
+        reason = mask_password(str(getattr(exc, "orig", None) or exc))
         error = StoreError(f"database error: {reason}", where="store")
         click.echo(f"fragwatch: error: {error.one_line()}", err=True)
         return error.exit_code

@@ -16,8 +16,8 @@ from datetime import datetime, timedelta
 from email.message import EmailMessage
 
 from sqlalchemy import Connection, and_, insert, or_, select, update
-from sqlalchemy.dialects import sqlite
 
+from fragwatch.store.dialect import upsert_insert
 from fragwatch.store.schema import OUTBOX_STATES, outbox
 
 
@@ -88,13 +88,11 @@ def enqueue(
         "created_at": now,
         "sent_at": None,
     }
-    if conn.dialect.name == "sqlite":
-        stmt = (
-            sqlite.insert(outbox)
-            .values(**row)
-            .on_conflict_do_nothing(index_elements=[outbox.c.dedupe_key])
-        )
-        return conn.execute(stmt).rowcount > 0
+    stmt = upsert_insert(conn, outbox)
+    if stmt is not None:  # SQLite, PostgreSQL
+        stmt = stmt.values(**row).on_conflict_do_nothing(index_elements=[outbox.c.dedupe_key])
+        # Whether a row was inserted: RETURNING, since PostgreSQL reports no rowcount here.
+        return conn.execute(stmt.returning(outbox.c.id)).first() is not None
     # Elsewhere: select, then insert. Two writers racing on a new key make one of them fail on
     # the unique constraint rather than enqueue twice.
     exists = conn.scalar(select(outbox.c.id).where(outbox.c.dedupe_key == dedupe_key))

@@ -249,7 +249,7 @@ def _record_period(
     With ``summary`` (a catch-up's past period) the deliverable notifications are added to it
     for the catch-up's summary mail instead of being mailed one period at a time.
     """
-    stored = load_alerts(conn)
+    stored = load_alerts(conn, lock=True)
     states = {key: alert.state for key, alert in stored.items()}
     steps: list[_Step] = []
     rules = [r for r in svc.rules if not r.about_jobs]
@@ -294,7 +294,7 @@ def _record_job_outcome(job: str, error: str | None, now: datetime, svc: Service
         return
     try:
         with svc.engine.begin() as conn:
-            stored = load_alerts(conn)
+            stored = load_alerts(conn, lock=True)
             states = {key: alert.state for key, alert in stored.items()}
             steps = []
             for rule in rules:

@@ -237,6 +237,10 @@ class Settings(BaseSettings):
         toml_file=None,
     )
 
+    # The store, as an SQLAlchemy URL: a SQLite file (the default, created with its folder), or
+    # PostgreSQL as "postgresql+psycopg://ROLE:PASSWORD@HOST:5432/DATABASE" (fragwatch[postgres];
+    # the role owns the database, fragwatch creates the tables). Errors show the URL with the
+    # password masked; keep the password in FRAGWATCH_DATABASE_URL rather than in a file.
     database_url: str = "sqlite:///var/fragwatch.db"
     outbox_dir: Path = Path("var/outbox")
     countries: list[str] = Field(default_factory=list)  # empty: every country in the evidence

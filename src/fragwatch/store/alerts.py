@@ -49,9 +49,19 @@ def _stored(row) -> StoredAlert:
     )  # fmt: skip
 
 
-def load_alerts(conn: Connection) -> dict[tuple[str, str], StoredAlert]:
-    """Every stored alert, keyed by (rule, subject)."""
-    rows = conn.execute(select(alert_state)).all()
+def load_alerts(conn: Connection, *, lock: bool = False) -> dict[tuple[str, str], StoredAlert]:
+    """Every stored alert, keyed by (rule, subject).
+
+    ``lock`` is for a writer that will save these states back in the same transaction: on
+    PostgreSQL the rows are locked (``FOR UPDATE``) until it commits, so an acknowledgement
+    made meanwhile on the web desk waits and then applies, instead of being overwritten by the
+    state read before it. (SQLite's BEGIN IMMEDIATE already serialises the two writers; the
+    clause is left out there.)
+    """
+    query = select(alert_state)
+    if lock:
+        query = query.with_for_update()
+    rows = conn.execute(query).all()
     return {(r.rule, r.subject): _stored(r) for r in rows}
 
 

@@ -13,9 +13,9 @@ from datetime import date, datetime
 
 import pandas as pd
 from sqlalchemy import Connection, func, insert, select, update
-from sqlalchemy.dialects import sqlite
 
 from fragwatch.scoring.assessment import Assessment
+from fragwatch.store.dialect import upsert_insert
 from fragwatch.store.schema import assessments, utcnow
 
 HISTORY_COLUMNS = [
@@ -61,20 +61,25 @@ def save_assessment(
     caller can skip alert evaluation for a re-run that found nothing new.
     """
     row = assessment_row(assessment, computed_at)
-    if conn.dialect.name == "sqlite":
-        return _upsert_sqlite(conn, row)
-    return _upsert_generic(conn, row)
+    stmt = upsert_insert(conn, assessments)
+    if stmt is None:
+        return _upsert_generic(conn, row)
+    return _upsert(conn, stmt, row)
 
 
-def _upsert_sqlite(conn: Connection, row: dict) -> bool:
-    stmt = sqlite.insert(assessments).values(**row)
+def _upsert(conn: Connection, stmt, row: dict) -> bool:
+    """One ``INSERT ... ON CONFLICT DO UPDATE ... WHERE`` (SQLite, PostgreSQL): no race between
+    two writers of the same new key, and no write at all for an unchanged payload."""
+    stmt = stmt.values(**row)
     stmt = stmt.on_conflict_do_update(
         index_elements=[assessments.c[k] for k in _KEY],
         set_={k: stmt.excluded[k] for k in _VALUES},
         # Only when something differs; the payload holds every value column but computed_at.
         where=assessments.c.payload != stmt.excluded.payload,
     )
-    return conn.execute(stmt).rowcount > 0
+    # A row comes back only when one was written (rowcount is -1 on PostgreSQL once SQLAlchemy
+    # adds its own RETURNING for the primary key).
+    return conn.execute(stmt.returning(assessments.c.id)).first() is not None
 
 
 def _upsert_generic(conn: Connection, row: dict) -> bool:

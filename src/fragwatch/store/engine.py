@@ -1,4 +1,5 @@
-"""Open the store: an engine on any SQLAlchemy URL, tuned for SQLite, at the newest schema."""
+"""Open the store: an engine on any SQLAlchemy URL, tuned for SQLite and PostgreSQL, at the
+newest schema."""
 
 from __future__ import annotations
 
@@ -10,6 +11,7 @@ from sqlalchemy import Connection, Engine, create_engine, event
 from sqlalchemy.engine import URL, make_url
 from sqlalchemy.exc import ArgumentError, NoSuchModuleError, SQLAlchemyError
 
+from fragwatch.store.dialect import mask_password
 from fragwatch.store.errors import StoreError
 from fragwatch.store.migrations import migrate
 
@@ -24,16 +26,22 @@ def open_store(url: str) -> Engine:
     try:
         parsed = make_url(url)
     except ArgumentError:
-        raise StoreError(f"not a database URL: {url!r}", where="database_url") from None
+        raise StoreError(
+            f"not a database URL: {mask_password(url)!r}", where="database_url"
+        ) from None
     where = f"database_url {parsed.render_as_string(hide_password=True)}"
+    password = parsed.password
 
     if parsed.get_backend_name() == "sqlite":
         _check_sqlite_file(parsed, where)
         _make_parent_folder(parsed, where)
     try:
-        engine = create_engine(parsed)
+        engine = create_engine(parsed, **_engine_options(parsed))
     except (NoSuchModuleError, ImportError) as exc:
-        raise StoreError(f"no database driver for this URL: {exc}", where=where) from None
+        hint = ""
+        if parsed.get_backend_name() in ("postgres", "postgresql"):
+            hint = " (for PostgreSQL write postgresql+psycopg://, with fragwatch[postgres])"
+        raise StoreError(f"no database driver for this URL: {exc}{hint}", where=where) from None
     if engine.dialect.name == "sqlite":
         _sqlite_pragmas(engine)
         if engine.driver == "pysqlite":
@@ -43,12 +51,26 @@ def open_store(url: str) -> Engine:
         migrate(engine, where)
     except SQLAlchemyError as exc:
         engine.dispose()
-        reason = getattr(exc, "orig", None) or exc
+        reason = str(getattr(exc, "orig", None) or exc)
+        if password:
+            reason = reason.replace(str(password), "***")
         raise StoreError(f"cannot open the database: {reason}", where=where) from None
     except StoreError:
         engine.dispose()
         raise
     return engine
+
+
+def _engine_options(url: URL) -> dict:
+    """PostgreSQL: name the process to the server (the cycle lock's busy message shows it), give
+    up on an unreachable server after 10 s rather than the OS's minutes, and test a pooled
+    connection before use so ``serve`` outlives a server restart."""
+    if url.get_backend_name() != "postgresql" or url.get_driver_name() != "psycopg":
+        return {}
+    connect = {k: v for k, v in (("connect_timeout", 10),) if k not in url.query}
+    if "application_name" not in url.query:
+        connect["application_name"] = f"fragwatch pid {os.getpid()}"
+    return {"connect_args": connect, "pool_pre_ping": True}
 
 
 SQLITE_MAGIC = b"SQLite format 3\x00"

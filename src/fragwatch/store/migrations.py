@@ -78,6 +78,7 @@ def migrate(engine: Engine, where: str, steps: Sequence[Migration] = MIGRATIONS)
     known = latest_version(steps)
 
     with engine.begin() as conn:
+        _serialise(conn)
         version = current_version(conn)
         if version == 0:
             _refuse_foreign_tables(conn, where)
@@ -90,7 +91,9 @@ def migrate(engine: Engine, where: str, steps: Sequence[Migration] = MIGRATIONS)
             continue
         with engine.begin() as conn:
             # Another process may have migrated since we looked: re-read inside the transaction
-            # (SQLite holds the write lock from BEGIN IMMEDIATE, so this read is authoritative).
+            # (SQLite holds the write lock from BEGIN IMMEDIATE, PostgreSQL the advisory lock
+            # of ``_serialise``, so this read is authoritative).
+            _serialise(conn)
             now_at = current_version(conn)
             _refuse_newer(now_at, known, where)
             if now_at >= step.version:
@@ -103,6 +106,21 @@ def migrate(engine: Engine, where: str, steps: Sequence[Migration] = MIGRATIONS)
             )
             applied += 1
     return applied
+
+
+# pg_advisory_xact_lock key of a migration: any bigint no other tool on the database uses.
+_MIGRATION_LOCK = 0x66726167_6D696772  # "fragmigr"
+
+
+def _serialise(conn: Connection) -> None:
+    """On PostgreSQL, queue the transaction behind any other process's migration step.
+
+    ``serve`` and ``web`` started together on a new database would otherwise both create the
+    tables, and one of them would fail on PostgreSQL's catalogue. SQLite's BEGIN IMMEDIATE does
+    this already; the lock is released with the transaction.
+    """
+    if conn.dialect.name == "postgresql":
+        conn.execute(select(func.pg_advisory_xact_lock(_MIGRATION_LOCK)))
 
 
 def _refuse_newer(version: int, known: int, where: str) -> None:
