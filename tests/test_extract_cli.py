@@ -18,8 +18,8 @@ import pytest
 from .conftest import REPO, run_cli
 
 PREFIX = "fragwatch: error: "
-# The README's example report ("Evidence from new reports"); test_readme_example checks the
-# output the README shows for it.
+# The example report of the analyst's guide (docs/analyst.md, "Evidence from new reports");
+# test_readme_example checks the output the guide shows for it.
 REPORT = """Tajikistan Monitor, March 2017
 
 Remittances to Tajikistan fell to 26.7 per cent of GDP in 2016, the central bank said.
@@ -31,7 +31,7 @@ In January, customs officers seized 310 kg of heroin near the Afghan border.
 On 12 February, armed men attacked a border post in the Khatlon region, leaving two guards dead.
 """
 EXTRACT = ["extract", "report.txt", "--source-id", "monitor-2017-03", "--published", "2017-03-01"]
-# What the README shows `fragwatch extract` print for it (with --publisher, --out).
+# What the guide shows `fragwatch extract` print for it (with --publisher, --out).
 README_OUTPUT = """\
 report.txt: source monitor-2017-03, country TJK, 5 candidate(s)
   0.85 observation remittances_gdp        TJK 2016       26.7 percent     Remittances to Tajikistan fell to 26.7 per cent o…
@@ -144,7 +144,7 @@ def test_extract_review_add_explain(work, tmp_path):
 
 
 def test_readme_example(work, tmp_path):
-    """The output the README's 'Evidence from new reports' section shows."""
+    """The output the analyst guide's 'Evidence from new reports' section shows."""
     result = fragwatch(
         *EXTRACT,
         "--publisher",

@@ -1,12 +1,13 @@
-"""Rewrite the outputs of the README's console examples from real runs.
+"""Rewrite the outputs of the console examples of the README and the guides from real runs.
 
-    .venv/bin/python tools/readme_outputs.py [--max-lines 40]
+    .venv/bin/python tools/readme_outputs.py [--max-lines 40] [README.md docs/analyst.md ...]
 
-Each ```console block is run as tests/test_readme.py runs it (a fresh folder per block, the
-repository's config), and the lines after each `$ fragwatch ...` are replaced with what the
-command printed: at most --max-lines lines, then "..." when there were more. Lines the README
-shortened with a trailing "..." are kept shortened where they still match. Check the result
-with `pytest tests/test_readme.py` and read the diff: prose around the blocks is not touched.
+With no file named, the README and every docs/*.md are rewritten. Each ```console block is run
+as tests/test_readme.py runs it (a fresh folder per block, the repository's config), and the
+lines after each `$ fragwatch ...` are replaced with what the command printed: at most
+--max-lines lines, then "..." when there were more. Lines a document shortened with a trailing
+"..." are kept shortened where they still match. Check the result with
+`pytest tests/test_readme.py` and read the diff: prose around the blocks is not touched.
 """
 
 from __future__ import annotations
@@ -69,19 +70,25 @@ def rewrite(block: str, folder: Path, max_lines: int) -> str:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--max-lines", type=int, default=40)
+    parser.add_argument("documents", nargs="*", type=Path, help="default: README and docs/*.md")
     args = parser.parse_args()
-    readme = REPO / "README.md"
-    text = readme.read_text(encoding="utf-8")
+    documents = args.documents or [REPO / "README.md", *sorted((REPO / "docs").glob("*.md"))]
+    for document in documents:
+        rewrite_document(document, args.max_lines)
+
+
+def rewrite_document(document: Path, max_lines: int) -> None:
+    text = document.read_text(encoding="utf-8")
     with tempfile.TemporaryDirectory() as tmp:
         parts, last = [], 0
         for number, match in enumerate(BLOCK.finditer(text)):
             folder = Path(tmp) / f"block-{number}"
             folder.mkdir()
-            parts += [text[last : match.start(2)], rewrite(match.group(2), folder, args.max_lines)]
+            parts += [text[last : match.start(2)], rewrite(match.group(2), folder, max_lines)]
             last = match.end(2)
-            print(f"block {number} rewritten", file=sys.stderr)
+            print(f"{document.name}: block {number} rewritten", file=sys.stderr)
         parts.append(text[last:])
-    readme.write_text("".join(parts), encoding="utf-8")
+    document.write_text("".join(parts), encoding="utf-8")
 
 
 if __name__ == "__main__":
