@@ -4,6 +4,7 @@ be written or read changes nothing a user sees."""
 
 from __future__ import annotations
 
+import os
 import shutil
 from pathlib import Path
 
@@ -21,9 +22,8 @@ AS_OF = "2024-12-31"
 
 @pytest.fixture
 def cache_dir(tmp_path, monkeypatch) -> Path:
-    folder = tmp_path / "cache"
-    monkeypatch.setenv(CACHE_ENV, str(folder))
-    return folder
+    monkeypatch.setenv(CACHE_ENV, str(tmp_path / "cache"))
+    return tmp_path / "cache" / "fragwatch"
 
 
 def _parsed(countries=None) -> pd.DataFrame:
@@ -110,7 +110,7 @@ def test_commands_print_the_same_bytes_from_the_lines_and_from_the_copy(tmp_path
     cache = tmp_path / "cache"
     parsed = run_cli(*command, env={CACHE_ENV: str(cache)})
     assert parsed.returncode == 0, parsed.stderr
-    assert len(list((cache / "open").glob("*.arrow"))) == 1
+    assert len(list((cache / "fragwatch" / "open").glob("*.arrow"))) == 1
     cached = run_cli(*command, env={CACHE_ENV: str(cache)})
     blocked = tmp_path / "not-a-folder"
     blocked.write_text("", encoding="utf-8")
@@ -119,3 +119,23 @@ def test_commands_print_the_same_bytes_from_the_lines_and_from_the_copy(tmp_path
     assert unwritable.returncode == 0, unwritable.stderr
     assert cached.stdout == parsed.stdout == unwritable.stdout
     assert cached.stderr == parsed.stderr == unwritable.stderr == ""
+
+
+def test_older_copies_beyond_the_newest_four_are_removed(cache_dir):
+    """Copies of other versions share the folder; writing a new one keeps the newest four."""
+    folder = cache_dir / "open"
+    folder.mkdir(parents=True)
+    for age in range(5):
+        old = folder / f"old-{age}.arrow"
+        old.write_bytes(b"an older copy")
+        os.utime(old, (1_000_000 - age, 1_000_000 - age))
+    _loaded(frozenset({"TJK"}))
+    left = sorted(p.name for p in folder.glob("*.arrow"))
+    assert len(left) == 4
+    assert _cache_file_named(folder) in left
+    assert [f"old-{age}.arrow" for age in range(3)] == [n for n in left if n.startswith("old")]
+
+
+def _cache_file_named(folder: Path) -> str:
+    files = [d.file for d in opendata.datasets()]
+    return layer_key(opendata.open_data_dir(), files, Path(opendata.__file__)) + ".arrow"

@@ -2,8 +2,10 @@
 
 Parsing the shipped release lines into the world's 150,000 observations takes about half a
 second; reading the same table back from an Arrow IPC file takes a few tens of milliseconds.
-The file (``var/cache/open/<key>.arrow``, or under $FRAGWATCH_CACHE_DIR) is built from the parse
-the first time a command needs the layer and used only while its key matches: the SHA-256 of
+The file (``fragwatch/open/<key>.arrow`` in the user's cache folder: $XDG_CACHE_HOME, else
+``~/.cache``) belongs to the installed package, not to a working folder, so it is shared by every
+folder a user works in and never appears among a folder's files. It is built from the parse the
+first time a command needs the layer and used only while its key matches: the SHA-256 of
 ``datasets.toml``, of every shipped release file and of the module that parses them
 (``opendata.py``), so a new release, a changed declaration or a changed parse makes a new key and
 the old file is never read. The key is stored inside the file too and checked on reading. A file
@@ -22,7 +24,8 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-CACHE_ENV = "FRAGWATCH_CACHE_DIR"
+CACHE_ENV = "XDG_CACHE_HOME"
+KEEP = 4  # stored copies kept (other versions of the package share the folder)
 KEY_FIELD = b"fragwatch.open_layer.key"
 # Columns with few distinct values (or, for quotes, one value shared by a line's series) are
 # stored as dictionaries: read back, each distinct text is one Python string.
@@ -30,7 +33,8 @@ DICTIONARY = ("country", "quantity", "period", "unit", "source_id", "quote", "no
 
 
 def cache_folder() -> Path:
-    return Path(os.environ.get(CACHE_ENV) or Path("var") / "cache") / "open"
+    """The folder of the stored copies (``Path.home()`` raises RuntimeError without a home)."""
+    return Path(os.environ.get(CACHE_ENV) or Path.home() / ".cache") / "fragwatch" / "open"
 
 
 def layer_key(folder: Path, files: list[str], parser: Path) -> str:
@@ -47,13 +51,13 @@ def read_cached(key: str, countries: frozenset[str] | None) -> pd.DataFrame | No
     is no such file or it does not hold that key."""
     import pyarrow as pa
 
-    path = cache_folder() / f"{key}.arrow"
     try:
+        path = cache_folder() / f"{key}.arrow"
         # Read into memory, not mapped: the frame's numbers would otherwise be views of a
         # file another process may replace or truncate.
         with pa.OSFile(str(path)) as source:
             table = pa.ipc.open_file(source).read_all()
-    except (OSError, pa.ArrowException):
+    except (OSError, RuntimeError, pa.ArrowException):
         return None
     if (table.schema.metadata or {}).get(KEY_FIELD) != key.encode():
         return None
@@ -71,16 +75,27 @@ def write_cached(key: str, observations: pd.DataFrame) -> None:
         for name in table.column_names
     ]
     table = pa.table(columns, names=table.column_names, metadata={KEY_FIELD: key.encode()})
-    folder = cache_folder()
+    try:
+        folder = cache_folder()
+    except RuntimeError:  # no home folder
+        return
     temporary = folder / f".{key}.{os.getpid()}.tmp"
     try:
         folder.mkdir(parents=True, exist_ok=True)
         with pa.OSFile(str(temporary), "wb") as sink, pa.ipc.new_file(sink, table.schema) as out:
             out.write_table(table)
         os.replace(temporary, folder / f"{key}.arrow")
+        _prune(folder)
     except OSError:
         with contextlib.suppress(OSError):  # also when the folder itself could not be made
             temporary.unlink(missing_ok=True)
+
+
+def _prune(folder: Path) -> None:
+    """Keep the newest ``KEEP`` copies: one per version of the package or its data in use."""
+    copies = sorted(folder.glob("*.arrow"), key=lambda p: p.stat().st_mtime, reverse=True)
+    for old in copies[KEEP:]:
+        old.unlink(missing_ok=True)
 
 
 def _frame(table, countries: frozenset[str] | None) -> pd.DataFrame:

@@ -252,11 +252,11 @@ def _observations(found: tuple[Dataset, ...], countries: frozenset[str] | None) 
     try:
         key = layer_key(open_data_dir(), [d.file for d in found], Path(__file__))
     except OSError:
-        return observations_table(found, countries=countries)
+        return _unique(observations_table(found, countries=countries))
     cached = read_cached(key, countries)
-    if cached is not None:
+    if cached is not None:  # stored only after the check below
         return cached
-    everything = observations_table(found)
+    everything = _unique(observations_table(found))
     write_cached(key, everything)
     if countries is None:
         return everything
@@ -271,3 +271,15 @@ def open_countries() -> tuple[str, ...]:
         text = read_lines(dataset)
         codes.update(line.split(",", 1)[0].strip('"') for line in text.splitlines()[1:])
     return tuple(sorted(codes))
+
+
+def _unique(observations: pd.DataFrame) -> pd.DataFrame:
+    """The layer, once its ids are checked unique (two series of a release declared with one
+    quantity, or a country-year twice in a file, would repeat one). Loading evidence relies on
+    it: a report's ids are checked against the layer's, not the layer's against each other."""
+    if not observations.index.is_unique:
+        from fragwatch.errors import EvidenceError
+
+        repeated = observations.index[observations.index.duplicated()][0]
+        raise EvidenceError(f"id '{repeated}' is repeated", where="open-data layer")
+    return observations
