@@ -113,15 +113,16 @@ def _frame(table, countries: frozenset[str] | None) -> pd.DataFrame:
     for name in table.column_names:
         array = table[name].chunk(0) if table.num_rows else table[name].combine_chunks()
         if name in DICTIONARY:
-            values = np.asarray(array.dictionary.to_pylist(), dtype=object)
-            codes = array.indices.to_numpy()
-            if keep is not None:
-                codes = codes[keep]
+            dictionary, codes = array.dictionary, array.indices.to_numpy()
+            if keep is not None:  # only the texts the kept rows use become Python strings
+                used, codes = np.unique(codes[keep], return_inverse=True)
+                dictionary = dictionary.take(used)
+            values = np.asarray(dictionary.to_pylist(), dtype=object)
             column = values[codes] if len(values) else np.empty(len(codes), dtype=object)
         else:
-            column = array.to_numpy(zero_copy_only=False)
             if keep is not None:
-                column = column[keep]
+                array = array.take(keep)
+            column = array.to_numpy(zero_copy_only=False)
         if column.dtype.kind == "M":
             column = column.astype("datetime64[ns]")
         # Object dtype on purpose, as the parse gives (see opendata._objects).
