@@ -18,7 +18,9 @@ change did on the same machine at the same moment.
 from __future__ import annotations
 
 import argparse
+import atexit
 import os
+import shutil
 import statistics
 import subprocess
 import sys
@@ -64,6 +66,7 @@ def measure(
 def source_of(revision: str) -> Path:
     """The ``src`` folder of a git revision, unpacked into a temporary folder."""
     folder = Path(tempfile.mkdtemp(prefix="fragwatch-src-"))
+    atexit.register(shutil.rmtree, folder, ignore_errors=True)
     archive = subprocess.run(
         ["git", "archive", revision, "src"], cwd=REPO, check=True, capture_output=True
     ).stdout
