@@ -298,6 +298,18 @@ EVIDENCE_CASES = [
         ("tjk-remittances_gdp-2015-icg-b78", "already defined"),
     ),
     BadEvidence(
+        "obs-id-already-in-open-data-layer",
+        {
+            "observations.csv": table(
+                OBS_COLUMNS, obs(obs_id="wdi-2026-07:TJK:population:2020", country="TJK")
+            )
+        },
+        "observations.csv",
+        2,
+        "obs_id",
+        ("wdi-2026-07:TJK:population:2020", "already defined in the open-data layer"),
+    ),
+    BadEvidence(
         "source-id-not-in-sources",
         {"observations.csv": table(OBS_COLUMNS, obs(source_id="no-such-source"))},
         "observations.csv",

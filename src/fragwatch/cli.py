@@ -48,12 +48,16 @@ class Context:
             return [c.upper() for c in requested]
         from fragwatch.settings import config_dir
 
-        if (
-            self.settings_path is None
-            and not (config_dir(self.config_dir) / "fragwatch.toml").exists()
-        ):
+        path = config_dir(self.config_dir) / "fragwatch.toml"
+        if self.settings_path is None and not path.exists():
             return None
-        return list(self.settings().countries) or None
+        from fragwatch.settings.watched import watched_in_file
+
+        # Read from the file alone when nothing overrides it (no pydantic-settings at start).
+        found = watched_in_file(path) if self.settings_path is None else None
+        if found is None:
+            found = self.settings().countries
+        return list(found) or None
 
     def spec(self):
         from fragwatch.settings import config_dir, load_model_spec

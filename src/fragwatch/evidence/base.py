@@ -111,8 +111,9 @@ class Evidence:
             events = self._own_events()
             self.memo[key] = Evidence(
                 sources=self.sources,
-                observations=self.observations[self.observations["country"].isin(countries)],
-                events=events[events["country"].isin(countries)],
+                # Every row (a world ranking) is the table itself, not a copy.
+                observations=_rows(self.observations, self.observations["country"].isin(countries)),
+                events=_rows(events, events["country"].isin(countries)),
                 texts=self.texts,
             )._with(self._narrowed(countries=list(countries)))
         return self.memo[key]

@@ -133,7 +133,7 @@ def load_evidence(
                 parquet_parts.append((table, ref))
 
     sources = _concat_sources(sources_parts, texts_dirs)
-    open_obs = []
+    open_observations = None
     if include_default:
         from fragwatch.evidence.opendata import open_layer
 
@@ -141,12 +141,11 @@ def load_evidence(
             None if countries is None else frozenset(countries)
         )
         sources = pd.concat([sources, open_sources])
-        open_obs = [(open_observations, (None, TableRef("open-data layer")))]
     observations = _concat_checked(
-        [validate_observations(t, sources, r) for t, r in obs_parts] + [f for f, _ in open_obs],
-        "obs_id",
-        obs_parts + [p for _, p in open_obs],
+        [validate_observations(t, sources, r) for t, r in obs_parts], "obs_id", obs_parts
     )
+    if open_observations is not None:
+        observations = _with_open_layer(observations, obs_parts, open_observations, open_sources)
     events = _concat_checked(
         [validate_events(t, sources, r) for t, r in ev_parts], "event_id", ev_parts
     )
@@ -232,6 +231,35 @@ def _concat_checked(frames: list[pd.DataFrame], id_col: str, parts: list) -> pd.
             where=location(parts[part][1].file, parts[part][1].line_of(pos), id_col),
         )
     return pd.concat(frames)
+
+
+def _with_open_layer(
+    observations: pd.DataFrame | None, parts: list, layer: pd.DataFrame, releases: pd.DataFrame
+) -> pd.DataFrame:
+    """The files' observations followed by the open-data layer's.
+
+    The layer's ids are unique (checked when it is parsed) and each begins with its release's
+    id and a colon, so only a file's id with such a beginning can repeat one: those few are
+    looked up in the layer instead of hashing its 150,000 ids again with the files' ones.
+    """
+    if observations is None:
+        return layer
+    ids = observations.index.to_numpy(dtype=object)
+    prefixes = tuple(f"{release}:" for release in releases.index)
+    suspects = [pos for pos, i in enumerate(ids) if i.startswith(prefixes)]
+    taken = layer.index.isin(ids[suspects]) if suspects else None
+    if taken is not None and taken.any():
+        dup = layer.index[int(np.argmax(taken))]
+        pos = int(np.flatnonzero(ids == dup)[0])
+        sizes = np.cumsum([len(t) for t, _ in parts])
+        part = int(np.searchsorted(sizes, pos, side="right"))
+        ref, row = parts[part][1], pos - (int(sizes[part - 1]) if part else 0)
+        origin = releases.at[layer.at[dup, "source_id"], "origin"]
+        raise EvidenceError(
+            f"id '{dup}' is already defined in the open-data layer ({origin})",
+            where=location(ref.file, ref.line_of(row), "obs_id"),
+        )
+    return pd.concat(_same_dtypes([observations, layer]))
 
 
 def _same_dtypes(frames: list[pd.DataFrame]) -> list[pd.DataFrame]:

@@ -4,7 +4,9 @@
 from it. Every non-empty cell of a declared column becomes one observation whose quote is the
 data line it was read from, verbatim, and whose source is the release. The tables are ours to
 ship and checked when they are built (and by the tests), so they are read here as typed columns
-rather than through the text validation a user's file gets: the layer costs milliseconds.
+rather than through the text validation a user's file gets. Parsing the world's lines takes
+about half a second, so the parsed table is kept in a pre-parsed columnar copy keyed by the
+shipped files' digests (``evidence.opencache``) and read from there by later commands.
 
 Vintages: a release is known from its publication date. A row the release brings for the first
 time (no earlier release of that quantity has the country-year) is dated when that year's
@@ -239,7 +241,26 @@ def open_layer(countries: frozenset[str] | None = None) -> tuple[pd.DataFrame, p
     few countries does not build 150,000 rows it will never read.
     """
     found = datasets()
-    return sources_table(found), observations_table(found, countries=countries)
+    return sources_table(found), _observations(found, countries)
+
+
+def _observations(found: tuple[Dataset, ...], countries: frozenset[str] | None) -> pd.DataFrame:
+    """The observations from the pre-parsed copy whose key matches the shipped files (see
+    evidence.opencache); without one, parsed from the lines and stored for the next command."""
+    from fragwatch.evidence.opencache import layer_key, read_cached, write_cached
+
+    try:
+        key = layer_key(open_data_dir(), [d.file for d in found], Path(__file__))
+    except OSError:
+        return _unique(observations_table(found, countries=countries))
+    cached = read_cached(key, countries)
+    if cached is not None:  # stored only after the check below
+        return cached
+    everything = _unique(observations_table(found))
+    write_cached(key, everything)
+    if countries is None:
+        return everything
+    return everything[everything["country"].isin(countries).to_numpy()]
 
 
 @cache
@@ -250,3 +271,15 @@ def open_countries() -> tuple[str, ...]:
         text = read_lines(dataset)
         codes.update(line.split(",", 1)[0].strip('"') for line in text.splitlines()[1:])
     return tuple(sorted(codes))
+
+
+def _unique(observations: pd.DataFrame) -> pd.DataFrame:
+    """The layer, once its ids are checked unique (two series of a release declared with one
+    quantity, or a country-year twice in a file, would repeat one). Loading evidence relies on
+    it: a report's ids are checked against the layer's, not the layer's against each other."""
+    if not observations.index.is_unique:
+        from fragwatch.errors import EvidenceError
+
+        repeated = observations.index[observations.index.duplicated()][0]
+        raise EvidenceError(f"id '{repeated}' is repeated", where="open-data layer")
+    return observations

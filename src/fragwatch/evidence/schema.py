@@ -17,6 +17,7 @@ import pandas as pd
 from fragwatch.errors import EvidenceError, did_you_mean, location
 from fragwatch.evidence.names import (
     DERIVED_PREFIXES,
+    known,
     known_event_kinds,
     known_quantities,
     quantity_ranges,
@@ -291,7 +292,7 @@ def validate_observations(
         ),
         (
             is_code
-            & ~quantity.isin(known_quantities())
+            & ~known(quantity, known_quantities)
             & ~quantity.str.startswith(DERIVED_PREFIXES).astype(bool),
             "quantity",
             lambda r: (
@@ -366,7 +367,7 @@ def validate_events(table: pd.DataFrame, sources: pd.DataFrame, ref: TableRef) -
         ),
         (
             ~_not_matching(table["kind"], CODE_PATTERN)
-            & ~stripped(table["kind"]).isin(known_event_kinds()),
+            & ~known(stripped(table["kind"]), known_event_kinds),
             "kind",
             lambda r: (
                 f"unknown event kind '{r.kind.strip()}'"

@@ -57,10 +57,12 @@ def _load_plugins() -> None:
         _loaded.add("plugins")
 
 
-def registered() -> dict[str, type[Indicator]]:
-    """All indicator classes by code (built-in and from installed packages)."""
+def registered(*, plugins: bool = True) -> dict[str, type[Indicator]]:
+    """All indicator classes by code (built-in and, unless ``plugins`` is False, those of
+    installed packages)."""
     _load_builtins()
-    _load_plugins()
+    if plugins:
+        _load_plugins()
     return dict(_REGISTRY)
 
 

@@ -1,0 +1,103 @@
+"""Benchmark: `fragwatch run-once` watching 200 countries on the embedded open data.
+
+Each measurement is a fresh process on a fresh SQLite store in a throw-away folder, with its
+peak resident memory from the kernel (``os.wait4``): one monthly period (the store's first
+run, ``backfill_from`` the same month), a catch-up of 24 monthly periods (``backfill_from`` two
+years back), and as the baseline in the same alternation `fragwatch rank --json` over the same
+200 countries at the same date (one scoring of the world, no store). Median of the runs.
+
+    .venv/bin/python bench/bench_run_once.py [--runs 3]
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import platform
+import sqlite3
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+from fragwatch.evidence.opendata import open_countries
+
+REPO = Path(__file__).resolve().parents[1]
+NOW = "2026-12-02T00:00"
+AS_OF = "2026-12-01"
+
+
+def write_settings(folder: Path, countries: list[str], backfill: str) -> Path:
+    path = folder / "fragwatch.toml"
+    path.write_text(
+        f'database_url = "sqlite:///{folder}/var/fragwatch.db"\n'
+        f'outbox_dir = "{folder}/var/outbox"\n'
+        f"countries = {countries!r}\n".replace("'", '"')
+        + f'[schedule]\nassess_cron = "0 6 1 * *"\nbackfill_from = {backfill}\n'
+        "deliver_every_seconds = 3600\n",
+        encoding="utf-8",
+    )
+    return path
+
+
+def once(command: list[str], cwd: Path, env: dict[str, str]) -> tuple[float, float]:
+    """(wall seconds, peak resident MiB) of one process."""
+    start = time.perf_counter()
+    process = subprocess.Popen(command, cwd=cwd, env=env, stdout=subprocess.DEVNULL)
+    _, status, usage = os.wait4(process.pid, 0)
+    code = os.waitstatus_to_exitcode(status)
+    if code not in (0, 7):  # 7: mail left undelivered (no SMTP host here: written to files)
+        raise SystemExit(f"{command} failed ({code})")
+    return time.perf_counter() - start, usage.ru_maxrss / 1024
+
+
+def run_once(countries: list[str], backfill: str, env: dict[str, str]) -> tuple[float, float, int]:
+    with tempfile.TemporaryDirectory() as tmp:
+        folder = Path(tmp)
+        settings = write_settings(folder, countries, backfill)
+        command = [sys.executable, "-m", "fragwatch.cli", "--settings", str(settings), "run-once",
+                   "--now", NOW]  # fmt: skip
+        wall, rss = once(command, folder, env)
+        with sqlite3.connect(folder / "var" / "fragwatch.db") as conn:
+            stored = conn.execute("SELECT count(*) FROM assessments").fetchone()[0]
+    return wall, rss, stored
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--runs", type=int, default=3)
+    args = parser.parse_args()
+    countries = list(open_countries()[:200])
+    env = {k: v for k, v in os.environ.items() if not k.startswith("FRAGWATCH_")}
+    env["FRAGWATCH_CONFIG_DIR"] = str(REPO / "config")
+    rank = [sys.executable, "-m", "fragwatch.cli", "rank", "--as-of", AS_OF, "--json",
+            *(a for c in countries for a in ("--country", c))]  # fmt: skip
+    print(f"machine: {platform.machine()}, {os.cpu_count()} cores, load average"
+          f" {os.getloadavg()[0]:.2f}; Python {platform.python_version()}")  # fmt: skip
+    once(rank, REPO, env)  # warm the file cache and the open-data copy
+    found: dict[str, list[tuple[float, float]]] = {"rank": [], "one": [], "catch-up": []}
+    stored = {}
+    for _ in range(args.runs):
+        found["rank"].append(once(rank, REPO, env))
+        wall, rss, stored["one"] = run_once(countries, "2026-12-01", env)
+        found["one"].append((wall, rss))
+        wall, rss, stored["catch-up"] = run_once(countries, "2025-01-01", env)
+        found["catch-up"].append((wall, rss))
+    base = statistics.median(w for w, _ in found["rank"])
+    labels = {
+        "rank": "fragwatch rank --json, the 200 countries (baseline)",
+        "one": "run-once, one monthly period",
+        "catch-up": "run-once, catch-up of 24 monthly periods",
+    }
+    print(f"200 watched countries, median of {args.runs} runs")
+    for name, label in labels.items():
+        wall = statistics.median(w for w, _ in found[name])
+        rss = statistics.median(r for _, r in found[name])
+        extra = f", {stored[name]} assessments stored" if name in stored else ""
+        print(f"  {label}: {wall:.2f} s ({wall / base:.2f}x rank), peak {rss:.0f} MiB{extra}")
+
+
+if __name__ == "__main__":
+    main()
