@@ -111,6 +111,7 @@ def web(obj, host, port, tls_cert, tls_key, insecure_http, secret_file):
 def build_desk(obj):
     """The desk's data, every config file checked before the server starts."""
     from fragwatch.cli import optional_rules
+    from fragwatch.commands.feeds import review_queue
     from fragwatch.settings import config_dir
     from fragwatch.settings.scenarios import SCENARIOS_DIR
     from fragwatch.store.engine import open_store
@@ -137,4 +138,5 @@ def build_desk(obj):
         countries=list(countries),
         report_dir=settings.report.dir,
         scenario_dir=config_dir(obj.config_dir) / SCENARIOS_DIR,
+        review_queue=review_queue(obj),
     )

@@ -137,9 +137,8 @@ class Desk:
     report_dir: Path
     scenario_dir: Path
     vocabulary: object = None
-    # Extension point for the review queue of extracted candidates (`fragwatch review`): an
-    # object with ``candidates(filters) -> list[dict]`` and ``accept/edit/reject`` methods.
-    # None: the evidence page shows the browse part only.
+    # The review queue of extracted candidates (`fragwatch review`, a ``feeds.review.ReviewQueue``).
+    # None: no /review pages.
     review_queue: object = None
     _cache: _Cache = field(default_factory=_Cache)
 
@@ -547,16 +546,21 @@ class Desk:
 
     def run_scenario(self, name: str, *, draws: int = 2000, seed: int = 1) -> dict:
         """Run a shipped scenario beside the baseline. Reads only: no history, no mail."""
+        files = {s["name"]: self.scenario_dir / s["file"] for s in self.scenarios()}
+        if name not in files:
+            raise UsageError(f"no scenario '{name}'; known: {', '.join(files)}", where="scenario")
+        return self.run_scenario_file(files[name], draws=draws, seed=seed)
+
+    def run_scenario_file(self, path: Path, *, draws: int = 2000, seed: int = 1) -> dict:
+        """Run the scenario file ``path`` beside the baseline (checked as ``scenario check``
+        checks it: a bad file is a ConfigError naming its line and field)."""
         from fragwatch.scenarios.run import run_scenario
         from fragwatch.scenarios.vocabulary import vocabulary
         from fragwatch.settings.scenarios import load_scenarios
 
-        files = {s["name"]: self.scenario_dir / s["file"] for s in self.scenarios()}
-        if name not in files:
-            raise UsageError(f"no scenario '{name}'; known: {', '.join(files)}", where="scenario")
         if self.vocabulary is None:
             self.vocabulary = vocabulary(self.spec, self.evidence)
-        scenario = load_scenarios([files[name]], self.vocabulary)
+        scenario = load_scenarios([path], self.vocabulary)
         dates = (
             scenario.as_of.dates()
             if scenario.as_of is not None
