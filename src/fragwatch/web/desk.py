@@ -140,6 +140,8 @@ class Desk:
     # The review queue of extracted candidates (`fragwatch review`, a ``feeds.review.ReviewQueue``).
     # None: no /review pages.
     review_queue: object = None
+    # A ``web.worker.ViewWorker`` computing the views in another process; None: inline.
+    worker: object = None
     _cache: _Cache = field(default_factory=_Cache)
     # Per country: the (as_of, computed_at) of the stored runs replayed, and the replay.
     _replays: dict = field(default_factory=dict)
@@ -189,7 +191,10 @@ class Desk:
     ) -> dict | None:
         """The overview; with ``cached_only``, None when it has not been computed yet."""
         rows = self._cache.fresh(
-            ("overview", date.today()), self._stamp, self._overview_rows, cached_only=cached_only
+            ("overview", date.today()),
+            self._stamp,
+            lambda: self._view("_overview_rows"),
+            cached_only=cached_only,
         )
         if rows is None:
             return None
@@ -327,8 +332,14 @@ class Desk:
         if country not in self.known_countries:
             raise LookupError(country)
         key = ("country", country, since, date.today())
-        make = lambda: self._country(country, since)  # noqa: E731
+        make = lambda: self._view("_country", country, since)  # noqa: E731
         return self._cache.fresh(key, self._stamp, make, cached_only=cached_only)
+
+    def _view(self, method: str, *args):
+        """A view computed by the worker process when there is one, else here."""
+        if self.worker is not None:
+            return self.worker.call(method, *args)
+        return getattr(self, method)(*args)
 
     def _firings(self, conn, country: str) -> list[tuple[str, str, datetime]]:
         """(rule, subject, period) of every firing of the country's alerts over its stored
