@@ -273,3 +273,15 @@ def test_a_reader_cannot_upload_a_scenario(desk):
     with desk.client("rita") as client:
         answer = upload(client, "my-shock.toml", GOOD, csrf_of(client, "/scenarios"))
     assert answer.status_code == 403
+
+
+def test_a_bad_date_refused_by_the_view_worker_is_a_400_with_its_reason(desk):
+    # Country views are computed in the desk's worker process: its refusal comes back whole.
+    with desk.client("rita") as client:
+        page = client.get("/country/TJK?since=2016-13-01")
+        assert page.status_code == 400
+        assert "since: '2016-13-01' is not a date (YYYY-MM-DD)" in html.unescape(page.text)
+        api = client.get("/api/countries/TJK?since=2999-01-01")
+        assert api.status_code == 400
+        assert api.json()["detail"].startswith("since: 2999-01-01 is not before")
+        assert client.get("/api/countries/TJK").status_code == 200  # and it still answers
