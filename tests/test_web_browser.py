@@ -2,7 +2,8 @@
 /usr/bin/chromedriver, against ``fragwatch web`` running in a subprocess on a loopback port.
 
 An officer logs in, reads the overview and a country, acknowledges one alert, silences
-another and runs a scenario; an analyst runs a scenario; the archive shows a written report.
+another and runs a scenario; an analyst accepts one candidate of the review queue, rejects
+another and runs a shipped and an uploaded scenario; the archive shows a written report.
 Every page is checked at phone width (390 px: no horizontal scroll) and desktop width
 (1280 px), and screenshots of both are kept in tests/artifacts/ (ignored by git). The hostile
 evidence layered on the embedded base must stay text: no script runs, no handler exists.
@@ -17,7 +18,16 @@ import pytest
 from .conftest import REPO
 from .report_helpers import HOSTILE_QUOTE
 from .test_report_browser import CHROMEDRIVER, CHROMIUM, FLAGS
-from .web_helpers import PASSWORD, make_service, start_web, stop_web
+from .web_helpers import (
+    ACCEPT,
+    HOSTILE,
+    PASSWORD,
+    REFUSED,
+    REJECT,
+    make_service,
+    start_web,
+    stop_web,
+)
 
 ARTIFACTS = REPO / "tests" / "artifacts" / "web"
 WIDTHS = {"phone": 390, "desktop": 1280}
@@ -234,3 +244,81 @@ def test_evidence_reports_and_a_reader_without_actions(desk, browser):
     assert images
     assert all(images)
     inert(browser)
+
+
+def test_an_analyst_reviews_candidates_and_runs_scenarios(desk, browser, tmp_path):
+    from selenium.webdriver.common.by import By
+    from selenium.webdriver.support.ui import Select
+
+    from fragwatch.feeds.library import Library
+
+    log_in(browser, desk, "anna")
+    browser.find_element(By.LINK_TEXT, "Review").click()
+    queued = browser.find_elements(By.CSS_SELECTOR, "#queue .candidate")
+    assert {c.get_attribute("data-id") for c in queued} == {ACCEPT, REJECT, HOSTILE, REFUSED}
+    assert HOSTILE_QUOTE in browser.find_element(By.ID, "queue").text  # shown as text
+    inert(browser)
+    check_widths(browser, "review")
+
+    # Accept one: its quote and source on the page, then into the evidence library.
+    browser.find_element(By.CSS_SELECTOR, f'.candidate[data-id="{ACCEPT}"] a').click()
+    assert "reached 45% of GDP" in browser.find_element(By.ID, "quote").text
+    assert "Central Asia <b>passages</b>" in browser.find_element(By.ID, "source").text
+    inert(browser)
+    check_widths(browser, "candidate")
+    browser.find_element(By.ID, "accept").click()
+    assert ACCEPT in shown(browser, ".flash", "Accepted")
+
+    # Reject another; the hostile one stays text on its own page too.
+    browser.get(f"{desk.url}/review/{REJECT}")
+    browser.find_element(By.ID, "reject").click()
+    assert REJECT in shown(browser, ".flash", "Rejected")
+    cards = browser.find_elements(By.CSS_SELECTOR, ".candidate")
+    left = {c.get_attribute("data-id") for c in cards}
+    assert left == {HOSTILE, REFUSED}
+    browser.get(f"{desk.url}/review/{HOSTILE}")
+    assert browser.find_element(By.ID, "quote").text == HOSTILE_QUOTE
+    inert(browser)
+
+    status = {r["id"]: r["status"] for r in Library(desk.folder / "var" / "feeds").queue()}
+    assert (status[ACCEPT], status[REJECT], status[HOSTILE]) == ("accepted", "rejected", "pending")
+    (batch,) = (desk.folder / "var" / "evidence").iterdir()
+    assert ACCEPT in (batch / "observations.csv").read_text("utf-8")
+    with sqlite3.connect(desk.database) as db:
+        audit = db.execute(
+            "SELECT who, action, target FROM web_audit WHERE action LIKE 'review.%' ORDER BY id"
+        ).fetchall()
+    assert audit == [("web:anna", "review.accept", ACCEPT), ("web:anna", "review.reject", REJECT)]
+
+    # A shipped scenario, then an uploaded file, then a bad one: nothing written, nothing sent.
+    with sqlite3.connect(desk.database) as db:
+        before = db.execute("SELECT count(*), max(computed_at) FROM assessments").fetchone()
+        mails = db.execute("SELECT count(*) FROM outbox").fetchone()
+    browser.find_element(By.LINK_TEXT, "Scenarios").click()
+    Select(browser.find_element(By.ID, "scenario")).select_by_value("border-escalation")
+    browser.find_element(By.ID, "run").click()
+    assert "TJK" in shown(browser, "#result", "border-escalation")
+    mine = tmp_path / "half-remittances.toml"
+    mine.write_text(
+        'name = "half-remittances"\ndescription = "Remittances halve."\ncountries = ["TJK"]\n'
+        'as_of = 2016-01-31\n\n[[shock]]\nindicator = "remittances_gdp"\nop = "multiply"\n'
+        "value = 0.5\n",
+        encoding="utf-8",
+    )
+    browser.find_element(By.ID, "scenario-file").send_keys(str(mine))
+    browser.find_element(By.ID, "run-file").click()
+    result = shown(browser, "#result", "half-remittances (uploaded file)")
+    assert "2016-01-31" in result
+    inert(browser)
+    check_widths(browser, "scenario-upload")
+    bad = tmp_path / "bad.toml"
+    bad.write_text(mine.read_text("utf-8").replace('"multiply"', '"explode"'), "utf-8")
+    browser.find_element(By.ID, "scenario-file").send_keys(str(bad))
+    browser.find_element(By.ID, "run-file").click()
+    error = shown(browser, "#upload-error", "bad.toml")
+    assert error.startswith("bad.toml:8: field 'shock.0.op': unknown op 'explode'")
+    assert not browser.find_elements(By.ID, "result")
+    check_widths(browser, "scenario-upload-error")
+    with sqlite3.connect(desk.database) as db:
+        assert db.execute("SELECT count(*), max(computed_at) FROM assessments").fetchone() == before
+        assert db.execute("SELECT count(*) FROM outbox").fetchone() == mails

@@ -18,7 +18,7 @@ from pathlib import Path
 import httpx
 
 from .conftest import REPO
-from .report_helpers import write_hostile_evidence
+from .report_helpers import HOSTILE_QUOTE, write_hostile_evidence
 from .smtp_server import free_port
 
 PASSWORD = "correct horse battery staple"
@@ -87,7 +87,9 @@ def make_service(folder: Path, *, report: bool = False) -> Path:
         'assess_cron = "0 6 1 * *"\n'
         "backfill_from = 2014-02-01\n"
         "[report]\n"
-        f'dir = "{folder}/var/reports"\n',
+        f'dir = "{folder}/var/reports"\n'
+        "[feeds]\n"
+        f'dir = "{folder}/var/feeds"\n',
         encoding="utf-8",
     )
     desk = Desk("", folder, settings, None)  # type: ignore[arg-type]
@@ -96,10 +98,84 @@ def make_service(folder: Path, *, report: bool = False) -> Path:
     for name, role in USERS.items():
         made = desk.cli("users", "add", name, "--role", role, "--password-stdin", stdin=PASSWORD)
         assert made.returncode == 0, made.stderr
+    write_review_queue(folder / "var" / "feeds")
     if report:
         written = desk.cli("report", "--as-of", "2016-01-31", "--since", "2015-01-31")
         assert written.returncode == 0, written.stderr
     return settings
+
+
+# A fetched report and the candidates read from it: one to accept, one to reject, one whose
+# quote is hostile markup, one for the correction an accept refuses.
+REPORT_TEXT = (
+    "Tajikistan in 2024. In 2024, remittances from labour migrants reached 45% of GDP. "
+    "Customs officers seized 1,200 kg of heroin in 2024. " + HOSTILE_QUOTE + " "
+    "Some 310,000 migrants returned home in 2024."
+)
+ACCEPT, REJECT, HOSTILE, REFUSED = (
+    "tjk-remittances_gdp-2024-feed",
+    "tjk-heroin_seizures-2024-feed",
+    "tjk-armed_attack-2024-01-feed",
+    "tjk-migrant_returns-2024-feed",
+)
+
+
+def write_review_queue(feeds: Path) -> None:
+    from datetime import date, datetime
+
+    from fragwatch.feeds.library import QUEUE_COLUMNS, Library
+    from fragwatch.feeds.model import Report
+
+    report = Report(
+        title="Central Asia <b>passages</b>", publisher="Passages Press",
+        published=date(2025, 3, 1), url="https://example.org/passages/2025-03",
+        text=REPORT_TEXT, countries=("TJK",), origin="https://example.org/feed.xml",
+    )  # fmt: skip
+
+    def candidate(cid, quote, confidence, **fields):
+        start = REPORT_TEXT.index(quote)
+        row = dict.fromkeys(QUEUE_COLUMNS, "")
+        row.update(id=cid, country="TJK", source_id=report.report_id, quote=quote,
+                   published="2025-03-01", start=str(start), end=str(start + len(quote)),
+                   confidence=confidence, status="pending", **fields)  # fmt: skip
+        return row
+
+    queued = [
+        candidate(
+            ACCEPT,
+            "In 2024, remittances from labour migrants reached 45% of GDP.",
+            "0.90",
+            record="observation",
+            quantity="remittances_gdp",
+            period="2024",
+            value="45",
+            unit="percent",
+        ),
+        candidate(
+            REJECT,
+            "Customs officers seized 1,200 kg of heroin in 2024.",
+            "0.80",
+            record="observation",
+            quantity="heroin_seizures",
+            period="2024",
+            value="1200",
+            unit="kg",
+        ),
+        candidate(
+            HOSTILE, HOSTILE_QUOTE, "0.70", record="event", kind="armed_attack", date="2024-01"
+        ),
+        candidate(
+            REFUSED,
+            "Some 310,000 migrants returned home in 2024.",
+            "0.60",
+            record="observation",
+            quantity="migrant_returns",
+            period="2024",
+            value="310000",
+            unit="persons",
+        ),
+    ]
+    Library(feeds).store([report], queued, datetime(2025, 3, 2, 8, 0))
 
 
 def start_web(folder: Path, settings: Path, *extra: str) -> Desk:

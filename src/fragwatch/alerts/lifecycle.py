@@ -133,6 +133,7 @@ class Replayed:
     states: dict[tuple[str, str], AlertState]  # (rule, subject) -> state after the last run
     values: dict[tuple[str, str], float | None]  # the value each rule saw in the last run
     firings: list[tuple[str, str, datetime]]  # (rule, subject, period) of every firing, in order
+    last: object = None  # the last run stepped (the "before" of the next one)
 
 
 def run_period(assessment) -> datetime:
@@ -140,19 +141,22 @@ def run_period(assessment) -> datetime:
     return assessment.as_of.to_pydatetime().replace(tzinfo=UTC)
 
 
-def replay(rules: list[Rule], runs: list, at=run_period) -> Replayed:
+def replay(
+    rules: list[Rule], runs: list, at=run_period, *, since: Replayed | None = None
+) -> Replayed:
     """Step every rule over a country's runs (assessments, oldest first), as the service did.
 
     ``at(assessment)`` gives the period's time (default: its as-of date, UTC). Rules are
     evaluated with the run before each one, so a report as of a past date sees the alerts that
-    were active then, and only those: the store's alert state is today's.
+    were active then, and only those: the store's alert state is today's. ``since``: the replay
+    of the runs before these, continued (the same as replaying all of them at once).
     """
     from fragwatch.alerts.rules import evaluate
 
-    states: dict[tuple[str, str], AlertState] = {}
-    values: dict[tuple[str, str], float | None] = {}
-    fired: list[tuple[str, str, datetime]] = []
-    before = None
+    states: dict[tuple[str, str], AlertState] = dict(since.states) if since else {}
+    values: dict[tuple[str, str], float | None] = dict(since.values) if since else {}
+    fired: list[tuple[str, str, datetime]] = list(since.firings) if since else []
+    before = since.last if since else None
     for run in runs:
         when = at(run)
         for rule in rules:
@@ -165,4 +169,4 @@ def replay(rules: list[Rule], runs: list, at=run_period) -> Replayed:
             if note is not None and note.kind == "firing":
                 fired.append((rule.name, reading.subject, when))
         before = run
-    return Replayed(states, values, fired)
+    return Replayed(states, values, fired, before)

@@ -8,13 +8,11 @@ written as a candidates file with its sources folder and added by the same code)
 from __future__ import annotations
 
 import re
-import tempfile
 from datetime import date, datetime
-from pathlib import Path
 
 import click
 
-from fragwatch.errors import EvidenceError, UsageError
+from fragwatch.errors import UsageError
 
 
 def _library(obj):
@@ -78,11 +76,14 @@ def review():
     """The review queue of candidates from fetched reports."""
 
 
-def _find(rows, cid: str, where: str):
-    for row in rows:
-        if row["id"] == cid:
-            return row
-    raise EvidenceError(f"no candidate '{cid}' in the review queue", where=where)
+def review_queue(obj):
+    """The queue of the configured feeds folder (``feeds.review``), adding to the library."""
+    from fragwatch.evidence.library import library_dir
+    from fragwatch.feeds.review import ReviewQueue
+
+    return ReviewQueue(
+        _library(obj), obj.evidence, library_dir(), obj.evidence_paths, obj.include_default
+    )
 
 
 @review.command("list")
@@ -90,9 +91,7 @@ def _find(rows, cid: str, where: str):
 @click.pass_obj
 def review_list(obj, show_all):
     """Candidates waiting for review, surest first."""
-    rows = _library(obj).queue()
-    shown = [r for r in rows if show_all or r["status"] == "pending"]
-    shown.sort(key=lambda r: -float(r.get("confidence") or 0))
+    shown = review_queue(obj).rows(show_all=show_all)
     for r in shown:
         figure = r["value"] or (f"{r['low']}..{r['high']}" if r["low"] or r["high"] else "")
         figure = figure or (f"{r['fatalities']} dead" if r["fatalities"] else "")
@@ -111,13 +110,10 @@ def review_list(obj, show_all):
 @click.pass_obj
 def review_show(obj, candidate):
     """One candidate with its quote and note."""
-    row = _find(_library(obj).queue(), candidate, "CANDIDATE")
+    row = review_queue(obj).find(candidate)
     for column, value in row.items():
         if value:
             click.echo(f"{column:12} {value}")
-
-
-EDITABLE = ("country", "period", "value", "low", "high", "unit", "date", "fatalities", "note")
 
 
 @review.command("edit")
@@ -126,9 +122,9 @@ EDITABLE = ("country", "period", "value", "low", "high", "unit", "date", "fatali
 @click.pass_obj
 def review_edit(obj, candidate, changes):
     """Correct fields of a pending candidate (checked again when it is accepted)."""
-    library = _library(obj)
-    rows = library.queue()
-    row = _find(rows, candidate, "CANDIDATE")
+    from fragwatch.feeds.review import EDITABLE
+
+    fields = {}
     for change in changes:
         name, sep, value = change.partition("=")
         if not sep or name not in EDITABLE:
@@ -136,49 +132,9 @@ def review_edit(obj, candidate, changes):
                 f"'{change}' is not FIELD=VALUE with FIELD one of {', '.join(EDITABLE)}",
                 where="FIELD=VALUE",
             )
-        row[name] = value
-    library.save_queue(rows)
+        fields[name] = value
+    review_queue(obj).edit(candidate, fields)
     click.echo(f"edited {candidate}")
-
-
-def _set_status(obj, ids, status: str) -> None:
-    library = _library(obj)
-    rows = library.queue()
-    chosen = [_find(rows, cid, "CANDIDATE") for cid in ids]
-    for row in chosen:
-        if row["status"] != "pending":
-            raise EvidenceError(f"'{row['id']}' is already {row['status']}", where="CANDIDATE")
-    if status == "accepted":
-        _accept(obj, library, chosen)
-    for row in chosen:
-        row["status"] = status
-    library.save_queue(rows)
-
-
-def _accept(obj, library, chosen) -> None:
-    from fragwatch.evidence.extract.accept import accept
-    from fragwatch.evidence.extract.review import (
-        CANDIDATE_COLUMNS,
-        _csv,
-        sources_folder,
-        write_sources_folder,
-    )
-    from fragwatch.evidence.library import library_dir
-
-    with tempfile.TemporaryDirectory() as folder:
-        path = Path(folder) / "accepted.csv"
-        sources = [library.source(sid) for sid in dict.fromkeys(r["source_id"] for r in chosen)]
-        write_sources_folder(sources_folder(path), sources)
-        rows = [{k: r.get(k, "") for k in CANDIDATE_COLUMNS} for r in chosen]
-        path.write_text(_csv(rows, CANDIDATE_COLUMNS, safe=True), "utf-8")
-        accept(
-            path,
-            obj.evidence(),
-            library_dir(),
-            obj.evidence_paths,
-            include_default=obj.include_default,
-            now=datetime.now(),
-        )
 
 
 @review.command("accept")
@@ -186,7 +142,7 @@ def _accept(obj, library, chosen) -> None:
 @click.pass_obj
 def review_accept(obj, ids):
     """Add candidates to the evidence library (the checks of evidence add)."""
-    _set_status(obj, ids, "accepted")
+    review_queue(obj).accept(list(ids), datetime.now())
     click.echo(f"accepted {len(ids)} candidate(s) into the evidence library")
 
 
@@ -195,5 +151,5 @@ def review_accept(obj, ids):
 @click.pass_obj
 def review_reject(obj, ids):
     """Mark candidates wrong; they stay in the queue as rejected."""
-    _set_status(obj, ids, "rejected")
+    review_queue(obj).reject(list(ids))
     click.echo(f"rejected {len(ids)} candidate(s)")

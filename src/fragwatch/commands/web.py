@@ -6,6 +6,7 @@ and ``--tls-key``) or an explicit ``--insecure-http`` (for a TLS proxy in front 
 
 from __future__ import annotations
 
+import gc
 import ipaddress
 import os
 import secrets
@@ -89,7 +90,15 @@ def web(obj, host, port, tls_cert, tls_key, insecure_http, secret_file):
     import uvicorn
 
     from fragwatch.web.app import create_app
+    from fragwatch.web.worker import ViewWorker
 
+    # The evidence and model loaded at start live as long as the process: out of the garbage
+    # collector's sight, a full collection no longer walks millions of their objects while
+    # pages wait (and the fork below shares their pages instead of touching them).
+    gc.collect()
+    gc.freeze()
+    # Forked now, before the server has threads: the views are computed there.
+    desk.worker = ViewWorker(desk)
     app = create_app(desk, secret_key=secret, https=tls)
     # Views are recomputed in a background thread while the event loop serves pages; a shorter
     # GIL switch interval (default 5 ms) lets the loop's short steps in between sooner.
@@ -111,6 +120,7 @@ def web(obj, host, port, tls_cert, tls_key, insecure_http, secret_file):
 def build_desk(obj):
     """The desk's data, every config file checked before the server starts."""
     from fragwatch.cli import optional_rules
+    from fragwatch.commands.feeds import review_queue
     from fragwatch.settings import config_dir
     from fragwatch.settings.scenarios import SCENARIOS_DIR
     from fragwatch.store.engine import open_store
@@ -137,4 +147,5 @@ def build_desk(obj):
         countries=list(countries),
         report_dir=settings.report.dir,
         scenario_dir=config_dir(obj.config_dir) / SCENARIOS_DIR,
+        review_queue=review_queue(obj),
     )

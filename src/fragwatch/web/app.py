@@ -14,7 +14,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Annotated
 
-from fastapi import Depends, FastAPI, Form, HTTPException, Request
+from fastapi import Depends, FastAPI, File, Form, HTTPException, Request, UploadFile
 from fastapi.responses import FileResponse, HTMLResponse, JSONResponse, RedirectResponse, Response
 from fastapi.staticfiles import StaticFiles
 from fastapi.templating import Jinja2Templates
@@ -28,6 +28,7 @@ from fragwatch.web import security
 from fragwatch.web.charts import history_svg
 from fragwatch.web.desk import Desk
 from fragwatch.web.passwords import needs_rehash, verify
+from fragwatch.web.scenario_upload import MAX_SCENARIO_BYTES, UploadRefused, run_uploaded
 from fragwatch.web.security import CSRF_FIELD, LoginRequired, Principal, reader, require
 
 HERE = Path(__file__).parent
@@ -331,6 +332,23 @@ def create_app(desk: Desk, *, secret_key: str, https: bool = False) -> FastAPI:
         return page(request, "scenarios.html", user, scenarios=desk.scenarios(), result=result,
                     chosen=name)  # fmt: skip
 
+    @app.post("/scenarios/upload", response_class=HTMLResponse, include_in_schema=False)
+    async def scenario_upload(
+        request: Request,
+        user: Analyst,
+        file: Annotated[UploadFile, File()],
+        csrf_token: str = Form(""),
+    ):
+        security.check_csrf(request, csrf_token)
+        data = await file.read(MAX_SCENARIO_BYTES + 1)
+        try:
+            result = await run_in_threadpool(run_uploaded, desk, file.filename or "", data)
+        except UploadRefused as refused:
+            return page(request, "scenarios.html", user, refused.status,
+                        scenarios=desk.scenarios(), upload_error=refused.line)  # fmt: skip
+        return page(request, "scenarios.html", user, scenarios=desk.scenarios(), result=result,
+                    uploaded=result["scenario"])  # fmt: skip
+
     @app.get("/reports", response_class=HTMLResponse, include_in_schema=False)
     def reports_page(request: Request):
         user = reader(request)
@@ -412,11 +430,37 @@ def create_app(desk: Desk, *, secret_key: str, https: bool = False) -> FastAPI:
         reader(request)
         return desk.scenarios()
 
+    @app.post("/api/scenarios/run", tags=["api"])
+    def api_scenario_run(request: Request, user: Analyst, name: str) -> dict:
+        """Run a shipped scenario beside the baseline (analyst; session and X-CSRF-Token
+        header). Writes no history and sends no mail."""
+        security.check_csrf(request, request.headers.get("x-csrf-token"))
+        return desk.run_scenario(name)
+
+    @app.post("/api/scenarios/upload", tags=["api"])
+    async def api_scenario_upload(
+        request: Request, user: Analyst, file: Annotated[UploadFile, File()]
+    ) -> dict:
+        """Run an uploaded scenario file (TOML, at most 64 KiB) beside the baseline (analyst;
+        session and X-CSRF-Token header). A bad file: 400 (not TOML) or 422 (a field), with
+        the one-line located error of ``fragwatch scenario check``; nothing is stored."""
+        security.check_csrf(request, request.headers.get("x-csrf-token"))
+        data = await file.read(MAX_SCENARIO_BYTES + 1)
+        try:
+            return await run_in_threadpool(run_uploaded, desk, file.filename or "", data)
+        except UploadRefused as refused:
+            raise HTTPException(refused.status, refused.line) from None
+
     @app.get("/api/reports", tags=["api"])
     def api_reports(request: Request) -> list[dict]:
         """Written reports; each is readable at /reports/NAME/."""
         reader(request)
         return desk.reports()
+
+    if desk.review_queue is not None:
+        from fragwatch.web.review import add_review_routes
+
+        add_review_routes(app, desk.review_queue, page, audit)
 
     @app.get("/healthz", include_in_schema=False)
     async def healthz() -> Response:

@@ -9,6 +9,7 @@ after ``serve`` or an officer wrote something.
 
 from __future__ import annotations
 
+import hashlib
 import math
 import threading
 import time
@@ -29,7 +30,6 @@ from fragwatch.scoring.assessment import Assessment, assess
 from fragwatch.scoring.explain import attribute_change
 from fragwatch.scoring.spec import ModelSpec
 from fragwatch.scoring.uncertainty import assessment_interval
-from fragwatch.store.assessments import stored_series
 from fragwatch.store.engine import read_connection
 from fragwatch.store.schema import alert_state, assessments, outbox, silences
 
@@ -137,11 +137,15 @@ class Desk:
     report_dir: Path
     scenario_dir: Path
     vocabulary: object = None
-    # Extension point for the review queue of extracted candidates (`fragwatch review`): an
-    # object with ``candidates(filters) -> list[dict]`` and ``accept/edit/reject`` methods.
-    # None: the evidence page shows the browse part only.
+    # The review queue of extracted candidates (`fragwatch review`, a ``feeds.review.ReviewQueue``).
+    # None: no /review pages.
     review_queue: object = None
+    # A ``web.worker.ViewWorker`` computing the views in another process; None: inline.
+    worker: object = None
     _cache: _Cache = field(default_factory=_Cache)
+    # Per country: the (as_of, computed_at) of the stored runs replayed, and the replay.
+    _replays: dict = field(default_factory=dict)
+    _replay_lock: threading.Lock = field(default_factory=threading.Lock)
 
     def __post_init__(self) -> None:
         self.known_countries = list(self.evidence.countries)  # a property that scans the tables
@@ -187,7 +191,10 @@ class Desk:
     ) -> dict | None:
         """The overview; with ``cached_only``, None when it has not been computed yet."""
         rows = self._cache.fresh(
-            ("overview", date.today()), self._stamp, self._overview_rows, cached_only=cached_only
+            ("overview", date.today()),
+            self._stamp,
+            lambda: self._view("_overview_rows"),
+            cached_only=cached_only,
         )
         if rows is None:
             return None
@@ -264,7 +271,11 @@ class Desk:
     def _live(self, countries: list[str], when: pd.Timestamp) -> list[Assessment]:
         """Assessments computed now from the evidence (for a date the store does not hold)."""
         key = ("live", tuple(countries), when)
-        return self._cache.get(key, lambda: assess(self.evidence, self.spec, countries, when))
+        # The evidence of these countries only: the panel reads no other country's rows, and
+        # the evidence digest each assessment carries then hashes a few thousand rows instead
+        # of every country's open data (about a second per assessment).
+        evidence = self.evidence.for_countries(countries)
+        return self._cache.get(key, lambda: assess(evidence, self.spec, countries, when))
 
     def _interval(self, a: Assessment) -> dict:
         def make() -> dict:
@@ -276,7 +287,11 @@ class Desk:
                 "draws": found.draws,
             }
 
-        return self._cache.get(("interval", a.country, a.as_of, a.evidence_digest), make)
+        # The interval depends on the indicators' value, low and high only: keyed on them, a
+        # catch-up's next day with the same readings (most days) costs no new Monte Carlo.
+        columns = a.table[["code", "value", "low", "high"]]
+        readings = pd.util.hash_pandas_object(columns, index=False).to_numpy().tobytes()
+        return self._cache.get(("interval", hashlib.sha1(readings).hexdigest()), make)
 
     def _overview_rows(self) -> list[dict]:
         with read_connection(self.engine) as conn:
@@ -317,14 +332,61 @@ class Desk:
         if country not in self.known_countries:
             raise LookupError(country)
         key = ("country", country, since, date.today())
-        make = lambda: self._country(country, since)  # noqa: E731
+        make = lambda: self._view("_country", country, since)  # noqa: E731
         return self._cache.fresh(key, self._stamp, make, cached_only=cached_only)
+
+    def _view(self, method: str, *args):
+        """A view computed by the worker process when there is one, else here."""
+        if self.worker is not None:
+            return self.worker.call(method, *args)
+        return getattr(self, method)(*args)
 
     def _firings(self, conn, country: str) -> list[tuple[str, str, datetime]]:
         """(rule, subject, period) of every firing of the country's alerts over its stored
-        runs, replayed as the service stepped them (the alert state keeps only the latest)."""
-        runs = stored_series(conn, country, self.spec.digest, date.today())
-        return replay(list(self.rules), runs).firings
+        runs, replayed as the service stepped them (the alert state keeps only the latest).
+
+        Incremental: the replay so far is kept with the (as_of, computed_at) of the runs it
+        stepped; when the store only added later runs (a catch-up), only those are decoded
+        and stepped. Decoding every payload and replaying them all cost seconds per view
+        after a few hundred periods. Any other change (a run recomputed) replays from the
+        start."""
+        query = (
+            select(assessments.c.as_of, assessments.c.computed_at)
+            .where(
+                assessments.c.country == country,
+                assessments.c.model_digest == self.spec.digest,
+                assessments.c.as_of <= date.today(),
+            )
+            .order_by(assessments.c.as_of)
+        )
+        keys = [tuple(r) for r in conn.execute(query)]
+        with self._replay_lock:
+            done_keys, done = self._replays.get(country, ((), None))
+        if done is None or tuple(keys[: len(done_keys)]) != done_keys:
+            done_keys, done = (), None
+        if len(keys) > len(done_keys) or done is None:
+            after = done_keys[-1][0] if done_keys else None
+            later = self._runs_between(conn, country, after, keys[-1][0]) if keys else []
+            done = replay(list(self.rules), later, since=done)
+            with self._replay_lock:
+                self._replays[country] = (tuple(keys), done)
+        return done.firings
+
+    def _runs_between(self, conn, country: str, after, last) -> list[Assessment]:
+        """The country's stored runs after the as-of date ``after`` (None: from the first) up
+        to ``last`` (the last one the replay's keys hold, so a run written since is left for
+        the next view rather than stepped twice)."""
+        import json
+
+        query = select(assessments.c.payload).where(
+            assessments.c.country == country,
+            assessments.c.model_digest == self.spec.digest,
+            assessments.c.as_of <= last,
+        )
+        if after is not None:
+            query = query.where(assessments.c.as_of > after)
+        query = query.order_by(assessments.c.as_of)
+        return [Assessment.from_dict(json.loads(p)) for p in conn.scalars(query)]
 
     def _country(self, country: str, since: str | None) -> dict:
         with read_connection(self.engine) as conn:
@@ -547,16 +609,21 @@ class Desk:
 
     def run_scenario(self, name: str, *, draws: int = 2000, seed: int = 1) -> dict:
         """Run a shipped scenario beside the baseline. Reads only: no history, no mail."""
+        files = {s["name"]: self.scenario_dir / s["file"] for s in self.scenarios()}
+        if name not in files:
+            raise UsageError(f"no scenario '{name}'; known: {', '.join(files)}", where="scenario")
+        return self.run_scenario_file(files[name], draws=draws, seed=seed)
+
+    def run_scenario_file(self, path: Path, *, draws: int = 2000, seed: int = 1) -> dict:
+        """Run the scenario file ``path`` beside the baseline (checked as ``scenario check``
+        checks it: a bad file is a ConfigError naming its line and field)."""
         from fragwatch.scenarios.run import run_scenario
         from fragwatch.scenarios.vocabulary import vocabulary
         from fragwatch.settings.scenarios import load_scenarios
 
-        files = {s["name"]: self.scenario_dir / s["file"] for s in self.scenarios()}
-        if name not in files:
-            raise UsageError(f"no scenario '{name}'; known: {', '.join(files)}", where="scenario")
         if self.vocabulary is None:
             self.vocabulary = vocabulary(self.spec, self.evidence)
-        scenario = load_scenarios([files[name]], self.vocabulary)
+        scenario = load_scenarios([path], self.vocabulary)
         dates = (
             scenario.as_of.dates()
             if scenario.as_of is not None
