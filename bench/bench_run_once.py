@@ -6,14 +6,21 @@ run, ``backfill_from`` the same month), a catch-up of 24 monthly periods (``back
 years back), and as the baseline in the same alternation `fragwatch rank --json` over the same
 200 countries at the same date (one scoring of the world, no store). Median of the runs.
 
-    .venv/bin/python bench/bench_run_once.py [--runs 3]
+    .venv/bin/python bench/bench_run_once.py [--runs 3] [--against REV] [--no-catch-up]
+
+``--against REV`` also runs the one-period `run-once` on the source of a git revision (``git
+archive REV src`` unpacked and put first on ``PYTHONPATH``), in the same alternation, to show
+what a change did on the same machine at the same moment; ``--no-catch-up`` leaves out the
+catch-up (minutes on a busy machine).
 """
 
 from __future__ import annotations
 
 import argparse
+import atexit
 import os
 import platform
+import shutil
 import sqlite3
 import statistics
 import subprocess
@@ -53,6 +60,17 @@ def once(command: list[str], cwd: Path, env: dict[str, str]) -> tuple[float, flo
     return time.perf_counter() - start, usage.ru_maxrss / 1024
 
 
+def source_of(revision: str) -> Path:
+    """The ``src`` folder of a git revision, unpacked into a temporary folder."""
+    folder = Path(tempfile.mkdtemp(prefix="fragwatch-src-"))
+    atexit.register(shutil.rmtree, folder, ignore_errors=True)
+    archive = subprocess.run(
+        ["git", "archive", revision, "src"], cwd=REPO, check=True, capture_output=True
+    ).stdout
+    subprocess.run(["tar", "-x", "-C", str(folder)], input=archive, check=True)
+    return folder / "src"
+
+
 def run_once(countries: list[str], backfill: str, env: dict[str, str]) -> tuple[float, float, int]:
     with tempfile.TemporaryDirectory() as tmp:
         folder = Path(tmp)
@@ -68,6 +86,8 @@ def run_once(countries: list[str], backfill: str, env: dict[str, str]) -> tuple[
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--runs", type=int, default=3)
+    parser.add_argument("--against", help="Also run one period on this git revision's source.")
+    parser.add_argument("--no-catch-up", action="store_true", help="Leave out the catch-up.")
     args = parser.parse_args()
     countries = list(open_countries()[:200])
     env = {k: v for k, v in os.environ.items() if not k.startswith("FRAGWATCH_")}
@@ -77,22 +97,36 @@ def main() -> None:
     print(f"machine: {platform.machine()}, {os.cpu_count()} cores, load average"
           f" {os.getloadavg()[0]:.2f}; Python {platform.python_version()}")  # fmt: skip
     once(rank, REPO, env)  # warm the file cache and the open-data copy
-    found: dict[str, list[tuple[float, float]]] = {"rank": [], "one": [], "catch-up": []}
+    other_env = None
+    if args.against:
+        other_env = {**env, "PYTHONPATH": str(source_of(args.against))}
+    found: dict[str, list[tuple[float, float]]] = {"rank": [], "one": []}
+    if other_env is not None:
+        found["against"] = []
+    if not args.no_catch_up:
+        found["catch-up"] = []
     stored = {}
     for _ in range(args.runs):
         found["rank"].append(once(rank, REPO, env))
         wall, rss, stored["one"] = run_once(countries, "2026-12-01", env)
         found["one"].append((wall, rss))
-        wall, rss, stored["catch-up"] = run_once(countries, "2025-01-01", env)
-        found["catch-up"].append((wall, rss))
+        if other_env is not None:
+            wall, rss, stored["against"] = run_once(countries, "2026-12-01", other_env)
+            found["against"].append((wall, rss))
+        if not args.no_catch_up:
+            wall, rss, stored["catch-up"] = run_once(countries, "2025-01-01", env)
+            found["catch-up"].append((wall, rss))
     base = statistics.median(w for w, _ in found["rank"])
     labels = {
         "rank": "fragwatch rank --json, the 200 countries (baseline)",
         "one": "run-once, one monthly period",
+        "against": f"run-once, one monthly period, on {args.against}",
         "catch-up": "run-once, catch-up of 24 monthly periods",
     }
     print(f"200 watched countries, median of {args.runs} runs")
     for name, label in labels.items():
+        if name not in found:
+            continue
         wall = statistics.median(w for w, _ in found[name])
         rss = statistics.median(r for _, r in found[name])
         extra = f", {stored[name]} assessments stored" if name in stored else ""
