@@ -78,10 +78,11 @@ def aggregate(
     """Score ``raw`` (rows = unit-periods, columns = indicators) against one framework.
 
     ``position[i]`` is the index of indicator i's dimension in ``dimension_weight``. Memory
-    stays near two panel-sized arrays (the one holding normalised values becomes the
-    contributions in place); sums run per row and per dimension, never as a matrix product,
-    because BLAS may block a product differently for different row counts and a panel must
-    score exactly as its rows would one by one.
+    stays near one panel-sized array (the one holding normalised values becomes the
+    contributions in place; the effective weights are built only when asked for); sums run
+    per row and per dimension, never as a matrix product, because BLAS may block a product
+    differently for different row counts and a panel must score exactly as its rows would one
+    by one.
     """
     n_dims = len(dimension_weight)
     values = normalise(raw, lo, hi, direction)
