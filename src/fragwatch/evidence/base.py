@@ -139,18 +139,52 @@ class Evidence:
         return hasher.hexdigest()
 
     def citations(self, ids: list[str]) -> pd.DataFrame:
-        """Rows of evidence (observations or events) with their quote and source, by id."""
-        obs = self.observations.reindex([i for i in ids if i in self.observations.index])
-        obs = obs.assign(id=obs["obs_id"], what=obs["quantity"] + " " + obs["period"])
-        imported = self._narrowed(ids=list(ids))  # only the cited rows are read
-        events = self.events if imported is None else _ids_view(self, imported).events
-        ev = events.reindex([i for i in ids if i in events.index])
-        ev = ev.assign(id=ev["event_id"], what=ev["kind"] + " " + ev["date"])
-        obs = obs.assign(kind="observation", fatalities=float("nan"))
-        ev = ev.assign(kind="event", value=float("nan"), unit="", period=ev["date"])
-        columns = ["id", "what", "quote", "source_id", "published", "kind", "value", "unit",
-                   "period", "fatalities"]  # fmt: skip
-        rows = pd.concat([obs[columns], ev[columns]])
+        """Rows of evidence (observations or events) with their quote and source, by id:
+        the cited observations in the order of ``ids``, then the cited events."""
+        ids = list(ids)
+        obs = self._cited("observations", lambda: _cited_observations(self.observations))
+        imported = self._narrowed(ids=ids)  # only the cited rows are read
+        if imported is not None:
+            ev = _cited_events(_ids_view(self, imported).events)
+            rows = pd.concat([_take(obs, ids), _take(ev, ids)])
+            return rows.join(self._cited_sources(), on="source_id").reset_index(drop=True)
+        # Built once for this evidence (an alert run quotes a few hundred movers, the text
+        # and the HTML part of a mail the same ones): every row in the citation layout with
+        # its source and each id's position, so that a call is a look-up.
+        table, obs_at, ev_at = self._cited("table", lambda: self._cited_table(obs))
+        key = ("citations", tuple(ids))
+        found = self.memo.get(key)
+        if found is None:
+            positions = [obs_at[i] for i in ids if i in obs_at]
+            positions += [ev_at[i] for i in ids if i in ev_at]
+            found = table.take(positions).reset_index(drop=True)
+            if len(self.memo) < _MEMO_ROOM:
+                self.memo[key] = found
+        return found.copy(deep=False)  # copy on write: a caller's change stays its own
+
+    def _cited(self, what: str, build):
+        key = ("citations", what)
+        if key not in self.memo:
+            self.memo[key] = build()
+        return self.memo[key]
+
+    def _cited_table(
+        self, obs: pd.DataFrame
+    ) -> tuple[pd.DataFrame, dict[str, int], dict[str, int]]:
+        """Every observation, then every event, in the citation layout with its source
+        (concatenated as the rows of one call are, so every column has the same type), and
+        the position of each observation's and each event's id."""
+        ev = _cited_events(self.events)
+        rows = pd.concat([obs, ev]).join(self._cited_sources(), on="source_id")
+        for part in (obs, ev):  # as reindexing by id would, refuse an ambiguous id
+            if not part.index.is_unique:
+                raise ValueError("cannot reindex on an axis with duplicate labels")
+        width = len(obs)
+        obs_at = dict(zip(obs.index.tolist(), range(width), strict=True))
+        ev_at = dict(zip(ev.index.tolist(), range(width, width + len(ev)), strict=True))
+        return rows, obs_at, ev_at
+
+    def _cited_sources(self) -> pd.DataFrame:
         src = self.sources[["title", "publisher", "url"]].rename(columns={"title": "source_title"})
         # How a person cites a data set's release ("World Bank WDI, 2026 release"); reports
         # are cited by their title.
@@ -159,7 +193,31 @@ class Evidence:
             if "citation" in self.sources
             else pd.Series("", index=src.index, dtype=object)
         )
-        return rows.join(src, on="source_id").reset_index(drop=True)
+        return src
+
+
+# Results of ``citations`` kept per evidence: a long-running desk asks for many id lists.
+_MEMO_ROOM = 4096
+_CITED = ["id", "what", "quote", "source_id", "published", "kind", "value", "unit", "period",
+          "fatalities"]  # fmt: skip
+
+
+def _cited_observations(obs: pd.DataFrame) -> pd.DataFrame:
+    obs = obs.assign(id=obs["obs_id"], what=obs["quantity"] + " " + obs["period"])
+    return obs.assign(kind="observation", fatalities=float("nan"))[_CITED]
+
+
+def _cited_events(ev: pd.DataFrame) -> pd.DataFrame:
+    ev = ev.assign(id=ev["event_id"], what=ev["kind"] + " " + ev["date"])
+    return ev.assign(kind="event", value=float("nan"), unit="", period=ev["date"])[_CITED]
+
+
+def _present(index: pd.Index, ids: list[str]) -> list[str]:
+    return [i for i in ids if i in index]
+
+
+def _take(table: pd.DataFrame, ids: list[str]) -> pd.DataFrame:
+    return table.reindex(_present(table.index, ids))
 
 
 def _ids_view(evidence: Evidence, imported: ImportedEvents) -> Evidence:

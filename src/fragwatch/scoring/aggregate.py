@@ -10,7 +10,8 @@ score exactly.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+from functools import cached_property
 
 import numpy as np
 
@@ -18,10 +19,34 @@ import numpy as np
 @dataclass(frozen=True)
 class Aggregated:
     contributions: np.ndarray  # (n, k) score points, NaN where unknown or withheld
-    weights: np.ndarray  # (n, k) effective weight of each known indicator (rows sum to 1)
     score: np.ndarray  # (n,)
     coverage: np.ndarray  # (n,) in [0, 1]
     dimension_scores: np.ndarray  # (n, d) 0-100, NaN where a dimension has no evidence
+    # What the effective weights are made of, (k,) and (n, d): the panel-sized array of
+    # weights is built only when asked for (scoring a panel does not need it).
+    _weight: np.ndarray = field(repr=False)
+    _position: np.ndarray = field(repr=False)
+    _dimension_weight: np.ndarray = field(repr=False)
+    _dim_known_weight: np.ndarray = field(repr=False)
+    _total_share: np.ndarray = field(repr=False)
+
+    @cached_property
+    def weights(self) -> np.ndarray:
+        """(n, k) effective weight of each known indicator (rows sum to 1; 0 where unknown
+        or withheld)."""
+        effective = np.empty_like(self.contributions)
+        with np.errstate(invalid="ignore", divide="ignore"):
+            for column, d in enumerate(self._position):
+                # The same operations, in the same order, as the contributions were made with.
+                dim_known = self._dim_known_weight[:, d] > 0
+                share = _dim_share(dim_known, self._dimension_weight[d], self._total_share)
+                col = effective[:, column]
+                np.divide(self._weight[column], self._dim_known_weight[:, d], out=col)
+                col *= share
+                # A dimension whose known indicators all weigh zero counts as absent.
+                col[~dim_known] = 0.0
+                col[np.isnan(self.contributions[:, column])] = 0.0  # unknown or withheld
+        return effective
 
 
 def normalise(raw: np.ndarray, lo: np.ndarray, hi: np.ndarray, direction: np.ndarray) -> np.ndarray:
@@ -53,15 +78,15 @@ def aggregate(
     """Score ``raw`` (rows = unit-periods, columns = indicators) against one framework.
 
     ``position[i]`` is the index of indicator i's dimension in ``dimension_weight``. Memory
-    stays near two panel-sized arrays (the one holding normalised values becomes the
-    contributions in place); sums run per row and per dimension, never as a matrix product,
-    because BLAS may block a product differently for different row counts and a panel must
-    score exactly as its rows would one by one.
+    stays near one panel-sized array (the one holding normalised values becomes the
+    contributions in place; the effective weights are built only when asked for); sums run
+    per row and per dimension, never as a matrix product, because BLAS may block a product
+    differently for different row counts and a panel must score exactly as its rows would one
+    by one.
     """
     n_dims = len(dimension_weight)
     values = normalise(raw, lo, hi, direction)
-    known = ~np.isnan(values)
-    unknown = ~known
+    unknown = np.isnan(values)
     values[unknown] = 0.0  # unknown cells add nothing to any sum
 
     n, k = values.shape
@@ -71,7 +96,7 @@ def aggregate(
     dim_sum = np.zeros((n, n_dims))
     for column in range(k):
         d = position[column]
-        dim_known_weight[:, d] += known[:, column] * weight[column]
+        dim_known_weight[:, d] += ~unknown[:, column] * weight[column]
         dim_sum[:, d] += values[:, column] * weight[column]
     dim_known = dim_known_weight > 0
     with np.errstate(invalid="ignore", divide="ignore"):
@@ -79,19 +104,8 @@ def aggregate(
         dim_score /= dim_known_weight
         dim_score *= 100.0
         dim_score[~dim_known] = np.nan
-        dim_share = np.where(dim_known, dimension_weight, 0.0)
-        total_share = dim_share.sum(axis=1, keepdims=True)
-        dim_share /= total_share  # each known dimension's share of the index
-        # Indicator i's effective weight: its share within its dimension x the dimension's share.
-        effective = np.empty_like(values)
-        for column in range(k):
-            d = position[column]
-            effective[:, column] = weight[column] / dim_known_weight[:, d] * dim_share[:, d]
-        # A dimension whose known indicators all weigh zero counts as absent, not as 0/0.
-        effective[~dim_known[:, position]] = 0.0
-    enough_share = total_share[:, 0] > 0
-    del dim_known_weight, dim_share, total_share  # free before the next panel-sized step
-    effective[unknown] = 0.0
+        total_share = np.where(dim_known, dimension_weight, 0.0).sum(axis=1)
+    enough_share = total_share > 0
 
     # Coverage: the share of the nominal (all-known) effective weight that is known.
     dim_total = np.bincount(position, weights=weight, minlength=n_dims)
@@ -101,25 +115,47 @@ def aggregate(
     nominal = np.nan_to_num(nominal)
     coverage = np.zeros(n)
     for column in range(k):
-        coverage += known[:, column] * nominal[column]
+        coverage += ~unknown[:, column] * nominal[column]
     enough = (coverage + 1e-12 >= min_coverage) & enough_share
 
-    contributions = values  # reuse: normalised x effective weight x 100, in place
-    contributions *= effective
-    contributions *= 100.0
+    # Contributions: normalised x effective weight x 100, in place in the array of normalised
+    # values, one indicator at a time; indicator i's effective weight is its share within its
+    # dimension x the dimension's share (0 where unknown, or where the dimension's known
+    # indicators all weigh zero: absent, not 0/0).
+    contributions = values
     score = np.zeros(n)
-    for column in range(k):
-        score += contributions[:, column]
+    with np.errstate(invalid="ignore", divide="ignore"):
+        for column in range(k):
+            d = position[column]
+            share = _dim_share(dim_known[:, d], dimension_weight[d], total_share)
+            effective = weight[column] / dim_known_weight[:, d] * share
+            effective[~dim_known[:, d] | unknown[:, column]] = 0.0
+            col = contributions[:, column]
+            col *= effective
+            col *= 100.0
+            score += col
     score[~enough] = np.nan
     # Unknown indicators have no contribution; a withheld score has no decomposition either,
     # so contributions always sum to the score.
     unknown[~enough] = True
     contributions[unknown] = np.nan
-    effective[~enough] = 0.0
     return Aggregated(
         contributions=contributions,
-        weights=effective,
         score=score,
         coverage=coverage,
         dimension_scores=dim_score,
+        _weight=np.asarray(weight, dtype=float),
+        _position=np.asarray(position),
+        _dimension_weight=np.asarray(dimension_weight, dtype=float),
+        _dim_known_weight=dim_known_weight,
+        _total_share=total_share,
     )
+
+
+def _dim_share(known: np.ndarray, weight: float, total: np.ndarray) -> np.ndarray:
+    """A dimension's share of the index in each row (0 where it has no known indicator),
+    one dimension at a time rather than an (n, d) array kept for all of them."""
+    with np.errstate(invalid="ignore", divide="ignore"):
+        share = np.where(known, weight, 0.0)
+        share /= total
+    return share

@@ -15,7 +15,7 @@ from functools import cached_property
 import pandas as pd
 
 from fragwatch.errors import PanelError
-from fragwatch.scoring.aggregate import aggregate, normalise
+from fragwatch.scoring.aggregate import Aggregated, aggregate, normalise
 from fragwatch.scoring.bands import DEFAULT_BANDS, as_series
 from fragwatch.scoring.framework import Framework
 
@@ -34,10 +34,20 @@ class PanelScores:
     band: pd.Series
     coverage: pd.Series
     contributions: pd.DataFrame
-    weights: pd.DataFrame
     dimension_scores: pd.DataFrame
     _panel: pd.DataFrame = field(repr=False)
     _framework: Framework = field(repr=False)
+    _aggregated: Aggregated = field(repr=False)
+
+    @cached_property
+    def weights(self) -> pd.DataFrame:
+        """Each known indicator's effective weight (rows sum to 1), built on first use."""
+        return pd.DataFrame(
+            self._aggregated.weights,
+            index=self._panel.index,
+            columns=self._framework.codes,
+            copy=False,
+        )
 
     @cached_property
     def normalised(self) -> pd.DataFrame:
@@ -139,12 +149,12 @@ class FragilityModel:
             contributions=pd.DataFrame(
                 result.contributions, index=index, columns=codes, copy=False
             ),
-            weights=pd.DataFrame(result.weights, index=index, columns=codes, copy=False),
             dimension_scores=pd.DataFrame(
                 result.dimension_scores, index=index, columns=self.dimensions_, copy=False
             ),
             _panel=panel,
             _framework=self.framework_,
+            _aggregated=result,
         )
 
     def effective_weights(self) -> pd.Series:
