@@ -30,6 +30,7 @@ from fragwatch.web.desk import Desk
 from fragwatch.web.passwords import needs_rehash, verify
 from fragwatch.web.scenario_upload import MAX_SCENARIO_BYTES, UploadRefused, run_uploaded
 from fragwatch.web.security import CSRF_FIELD, LoginRequired, Principal, reader, require
+from fragwatch.web.worldmap import world_map
 
 HERE = Path(__file__).parent
 SESSION_COOKIE = "fragwatch_session"
@@ -222,7 +223,8 @@ def create_app(desk: Desk, *, secret_key: str, https: bool = False) -> FastAPI:
         view = desk.overview(band=band, query=q, sort=sort, cached_only=True)
         if view is None:
             view = await run_in_threadpool(desk.overview, band=band, query=q, sort=sort)
-        return page(request, "overview.html", user, view=view)
+        shown = world_map(view["countries"], view["world_ranking"], view["bands"])
+        return page(request, "overview.html", user, view=view, map=shown)
 
     @app.get("/country/{code}", response_class=HTMLResponse, include_in_schema=False)
     async def country_page(request: Request, code: str, since: str | None = None):
