@@ -41,7 +41,7 @@ def test_shipped_shapes_are_iso3_keyed_world_outlines():
 
 
 @pytest.fixture(scope="module")
-def page(tmp_path_factory) -> tuple[str, str]:
+def page(tmp_path_factory) -> tuple[str, str, str]:
     folder = tmp_path_factory.mktemp("webmap")
     write_hostile_evidence(folder / "hostile")
     settings = folder / "fragwatch.toml"
@@ -60,8 +60,10 @@ def page(tmp_path_factory) -> tuple[str, str]:
         with desk.client("rita") as client:
             overview = client.get("/", timeout=300)
             css = client.get("/static/desk.css")
+            filtered = client.get("/?band=high")
         assert overview.status_code == 200, overview.text[:500]
-        return overview.text, css.text
+        assert filtered.status_code == 200
+        return overview.text, css.text, filtered.text
     finally:
         stop_web(desk)
 
@@ -77,7 +79,7 @@ def card_band(html: str, code: str) -> str:
 
 
 def test_the_map_draws_every_shipped_country_once(page):
-    html, _ = page
+    html, *_ = page
     svg = re.search(r'<svg id="worldmap" viewBox="0 0 (\d+) (\d+)"[^>]*>(.*?)</svg>', html, re.S)
     assert svg, "no map on the overview"
     drawn = [m.group(1) for m in PATH.finditer(svg.group(3))]
@@ -86,7 +88,7 @@ def test_the_map_draws_every_shipped_country_once(page):
 
 
 def test_watched_countries_are_filled_by_band_and_link_to_their_page(page):
-    html, css = page
+    html, css, _ = page
     paths = {code: (fill, title) for code, fill, title in PATH.findall(html)}
     assert card_band(html, "AFG") == "high"
     assert paths["AFG"][0] == band_colour(css, "high")
@@ -101,7 +103,7 @@ def test_watched_countries_are_filled_by_band_and_link_to_their_page(page):
 
 
 def test_withheld_countries_are_grey_and_titles_escaped(page):
-    html, _ = page
+    html, *_ = page
     paths = {code: (fill, title) for code, fill, title in PATH.findall(html)}
     assert card_band(html, "ERI") == "withheld"
     fill, title = paths["ERI"]
@@ -129,3 +131,13 @@ def test_the_world_ranking_colours_the_countries_it_ranks():
     assert drawn["NOR"]["title"] == "Norway: 5.0, low"
     assert drawn["YEM"]["fill"] not in ("#00aa00", "#aa0000", drawn["FRA"]["fill"])
     assert world_map(watched, None, bands)["paths"][-1]["code"] == "TJK"  # drawn on top
+
+
+def test_the_map_keeps_every_watched_country_when_the_cards_are_filtered(page):
+    html, _, filtered = page
+    assert card_band(filtered, "AFG") == "high"
+    assert re.search(r'<a class="card[^"]*" href="/country/TJK"', filtered) is None  # no card
+    before = {code: (fill, title) for code, fill, title in PATH.findall(html)}
+    after = {code: (fill, title) for code, fill, title in PATH.findall(filtered)}
+    assert after["TJK"] == before["TJK"]
+    assert not after["TJK"][1].endswith("not scored")

@@ -223,7 +223,9 @@ def create_app(desk: Desk, *, secret_key: str, https: bool = False) -> FastAPI:
         view = desk.overview(band=band, query=q, sort=sort, cached_only=True)
         if view is None:
             view = await run_in_threadpool(desk.overview, band=band, query=q, sort=sort)
-        shown = world_map(view["countries"], view["world_ranking"], view["bands"])
+        # Every watched country on the map, whatever the filter keeps of the cards.
+        watched = desk.watched(cached_only=True) or view["countries"]
+        shown = world_map(watched, view["world_ranking"], view["bands"])
         return page(request, "overview.html", user, view=view, map=shown)
 
     @app.get("/country/{code}", response_class=HTMLResponse, include_in_schema=False)
