@@ -11,6 +11,7 @@ evidence layered on the embedded base must stay text: no script runs, no handler
 
 from __future__ import annotations
 
+import re
 import sqlite3
 
 import pytest
@@ -111,9 +112,13 @@ def check_widths(browser, name: str) -> None:
         if label == "phone":
             assert scroll <= client, f"{name}: {scroll} px wide in a {client} px viewport"
         height = browser.execute_script("return document.documentElement.scrollHeight")
-        browser.set_window_size(width, min(int(height) + 20, 12000))
+        # The window cannot grow past the headless screen: the whole page is shot through a
+        # device-metrics override of the page's height instead.
+        metrics = {"width": width, "height": min(int(height), 12000), "deviceScaleFactor": 1}
+        browser.execute_cdp_cmd("Emulation.setDeviceMetricsOverride", {**metrics, "mobile": False})
         shot = ARTIFACTS / f"{name}-{width}.png"
         assert browser.save_screenshot(str(shot))
+        browser.execute_cdp_cmd("Emulation.clearDeviceMetricsOverride", {})
         assert shot.stat().st_size > 5_000
     browser.set_window_size(1280, 900)
 
@@ -131,6 +136,17 @@ def test_an_officer_works_the_desk_in_a_browser(desk, browser):
     assert "as of 2016-02-01" in text
     assert "90%" in text
     assert "coverage" in text
+    # The world map under the cards: drawn, the watched country filled like its card's border.
+    worldmap = browser.find_element(By.ID, "worldmap")
+    assert worldmap.is_displayed()
+    assert worldmap.size["height"] > 200
+    assert browser.execute_script("return document.querySelectorAll('#worldmap path').length") > 170
+    tjk = browser.find_element(By.CSS_SELECTOR, '#worldmap path[data-country="TJK"]')
+    fill, border = (
+        tjk.value_of_css_property("fill"),
+        card.value_of_css_property("border-left-color"),
+    )
+    assert re.findall(r"\d+", fill)[:3] == re.findall(r"\d+", border)[:3], (fill, border)
     inert(browser)
     check_widths(browser, "overview")
 

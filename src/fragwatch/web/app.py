@@ -30,6 +30,7 @@ from fragwatch.web.desk import Desk
 from fragwatch.web.passwords import needs_rehash, verify
 from fragwatch.web.scenario_upload import MAX_SCENARIO_BYTES, UploadRefused, run_uploaded
 from fragwatch.web.security import CSRF_FIELD, LoginRequired, Principal, reader, require
+from fragwatch.web.worldmap import world_map
 
 HERE = Path(__file__).parent
 SESSION_COOKIE = "fragwatch_session"
@@ -133,6 +134,24 @@ def create_app(desk: Desk, *, secret_key: str, https: bool = False) -> FastAPI:
             rendered[id(view)] = (view, html)
         return html
 
+    maps: dict[tuple[int, int], tuple[list, list | None, Markup]] = {}
+
+    def overview_map(watched: list[dict], ranking: list[dict] | None, bands: list[dict]) -> Markup:
+        """The overview's map, rendered once per computed view like the country page's content
+        (its 176 paths would otherwise cost more than the rest of the page)."""
+        key = (id(watched), id(ranking))
+        with rendered_lock:
+            found = maps.get(key)
+            if found is not None and found[0] is watched and found[1] is ranking:
+                return found[2]
+        shown = world_map(watched, ranking, bands)
+        html = Markup(templates.get_template("worldmap.html").render(map=shown))  # autoescaped
+        with rendered_lock:
+            if len(maps) > 16:
+                maps.clear()
+            maps[key] = (watched, ranking, html)
+        return html
+
     def wants_json(request: Request) -> bool:
         return request.url.path.startswith("/api/")
 
@@ -222,7 +241,10 @@ def create_app(desk: Desk, *, secret_key: str, https: bool = False) -> FastAPI:
         view = desk.overview(band=band, query=q, sort=sort, cached_only=True)
         if view is None:
             view = await run_in_threadpool(desk.overview, band=band, query=q, sort=sort)
-        return page(request, "overview.html", user, view=view)
+        # Every watched country on the map, whatever the filter keeps of the cards.
+        watched = desk.watched(cached_only=True) or view["countries"]
+        shown = overview_map(watched, view["world_ranking"], view["bands"])
+        return page(request, "overview.html", user, view=view, worldmap=shown)
 
     @app.get("/country/{code}", response_class=HTMLResponse, include_in_schema=False)
     async def country_page(request: Request, code: str, since: str | None = None):

@@ -190,12 +190,7 @@ class Desk:
         self, *, band: str = "", query: str = "", sort: str = "score", cached_only: bool = False
     ) -> dict | None:
         """The overview; with ``cached_only``, None when it has not been computed yet."""
-        rows = self._cache.fresh(
-            ("overview", date.today()),
-            self._stamp,
-            lambda: self._view("_overview_rows"),
-            cached_only=cached_only,
-        )
+        rows = self.watched(cached_only=cached_only)
         if rows is None:
             return None
         shown = [
@@ -221,6 +216,15 @@ class Desk:
             "filter": {"band": band, "q": query, "sort": sort},
             "world_ranking": ranking,
         }
+
+    def watched(self, *, cached_only: bool = False) -> list[dict] | None:
+        """Every watched country's overview row, unfiltered (the overview's map shows all)."""
+        return self._cache.fresh(
+            ("overview", date.today()),
+            self._stamp,
+            lambda: self._view("_overview_rows"),
+            cached_only=cached_only,
+        )
 
     def bands(self) -> list[dict]:
         edges = list(self.spec.model.bands)
