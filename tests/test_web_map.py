@@ -96,10 +96,14 @@ def test_watched_countries_are_filled_by_band_and_link_to_their_page(page):
     assert re.match(r"Afghanistan: \d+\.\d, high$", paths["AFG"][1])
     for code in WATCHED:
         assert f'<a href="/country/{code}"><path class="watched" data-country="{code}"' in html
-    # Not watched, no world ranking: grey and not a link.
-    assert paths["FRA"] == (paths["BRA"][0], "France: not scored")
-    assert paths["FRA"][0] not in {band_colour(css, b) for b in ("low", "moderate", "high")}
+    # Not watched: coloured by the world ranking, not a link; a territory no data set scores
+    # (the Falklands) stays the light grey.
+    assert re.match(r"France: \d+\.\d, (low|moderate)$", paths["FRA"][1])
+    assert paths["FRA"][0] in {band_colour(css, b) for b in ("low", "moderate")}
     assert '<a href="/country/FRA">' not in html
+    assert paths["FLK"][1].startswith("Falkland Islands")
+    assert paths["FLK"][1].endswith(": not scored")
+    assert paths["FLK"][0] not in {band_colour(css, b) for b in ("low", "moderate", "high")}
 
 
 def test_withheld_countries_are_grey_and_titles_escaped(page):
@@ -109,7 +113,7 @@ def test_withheld_countries_are_grey_and_titles_escaped(page):
     fill, title = paths["ERI"]
     red, green, blue = (int(fill[i : i + 2], 16) for i in (1, 3, 5))
     assert red == green == blue, fill  # a grey
-    assert fill != paths["FRA"][0]  # and told apart from the countries nobody scored
+    assert fill != paths["FLK"][0]  # and told apart from the countries nobody scored
     assert title == "Eritrea: withheld, too little fresh evidence"
     assert paths["CIV"][1].startswith("Côte d&#39;Ivoire: ")
     assert "d'Ivoire" not in html.split('id="worldmap"')[1].split("</svg>")[0]
@@ -141,3 +145,20 @@ def test_the_map_keeps_every_watched_country_when_the_cards_are_filtered(page):
     after = {code: (fill, title) for code, fill, title in PATH.findall(filtered)}
     assert after["TJK"] == before["TJK"]
     assert not after["TJK"][1].endswith("not scored")
+
+
+def test_the_overview_ranks_the_world_from_the_open_data_layer(page):
+    html, *_ = page
+    table = html.split("<h2>World ranking</h2>")[1].split("</table>")[0]
+    counted = re.search(r"(\d+) of (\d+) countries scored today", table)
+    assert counted
+    assert int(counted.group(1)) >= 150
+    assert int(counted.group(2)) >= 200
+    rows = re.findall(r"<tr><td>(\d+|-)</td><td>(.*?)</td><td>([^<]*)</td><td>([^<]*)</td>", table)
+    ranks = [int(r[0]) for r in rows if r[0] != "-"]
+    assert ranks == list(range(1, len(ranks) + 1))  # most fragile first, withheld last
+    scores = [float(r[2]) for r in rows if r[0] != "-"]
+    assert scores == sorted(scores, reverse=True)
+    # A watched country links to its page from the ranking; the others are plain names.
+    assert any(r[1].startswith('<a href="/country/AFG">AFG</a> Afghanistan') for r in rows)
+    assert any(r[1] == "NOR Norway" for r in rows)

@@ -25,9 +25,11 @@ from sqlalchemy import Engine, func, select
 from fragwatch.alerts.lifecycle import replay
 from fragwatch.errors import UsageError
 from fragwatch.evidence import Evidence
+from fragwatch.evidence.regions import country_name
 from fragwatch.reports.view import BAND_COLOURS, REASONS, safe_url
 from fragwatch.scoring.assessment import Assessment, assess
 from fragwatch.scoring.explain import attribute_change
+from fragwatch.scoring.ranking import rank_countries
 from fragwatch.scoring.spec import ModelSpec
 from fragwatch.scoring.uncertainty import assessment_interval
 from fragwatch.store.engine import read_connection
@@ -36,11 +38,6 @@ from fragwatch.store.schema import alert_state, assessments, outbox, silences
 TREND_PERIODS = 4  # the trend mark looks at this many stored periods
 TREND_POINTS = 1.0  # a move smaller than this over them is "steady"
 REPORT_HTML = "report.html"
-
-# Hook for the world ranking of the open-data layer (`fragwatch rank`): set to a function
-# (evidence, spec, as_of) -> list of {"country", "score", "band", "rank"} dicts and the
-# overview shows it under the watched countries. None: the overview has no ranking section.
-world_ranking: Callable[[Evidence, ModelSpec, pd.Timestamp], list[dict]] | None = None
 
 
 class _Cache:
@@ -207,14 +204,15 @@ class Desk:
         if sort not in order:
             raise UsageError(f"cannot sort by '{sort}'; known: {', '.join(order)}", where="sort")
         shown.sort(key=order[sort])
-        ranking = None
-        if world_ranking is not None:
-            ranking = world_ranking(self.evidence, self.spec, pd.Timestamp.today().normalize())
+        ranking = self.world(cached_only=cached_only)
+        if ranking is None:  # the day's first view: the caller makes it away from the event loop
+            return None
         return {
             "countries": shown,
             "bands": self.bands(),
             "filter": {"band": band, "q": query, "sort": sort},
             "world_ranking": ranking,
+            "watched_codes": [r["country"] for r in rows],
         }
 
     def watched(self, *, cached_only: bool = False) -> list[dict] | None:
@@ -225,6 +223,36 @@ class Desk:
             lambda: self._view("_overview_rows"),
             cached_only=cached_only,
         )
+
+    def world(self, *, cached_only: bool = False) -> list[dict] | None:
+        """Every country with evidence ranked as of today, as `fragwatch rank` does (the
+        open-data layer scores the world). Made once a day: it reads evidence only, which does
+        not change while the desk runs, so a write to the store does not stale it."""
+        today = date.today()
+        return self._cache.fresh(
+            ("world", today),
+            lambda: (today,),
+            lambda: self._view("_world_rows", today.isoformat()),
+            cached_only=cached_only,
+        )
+
+    def _world_rows(self, as_of: str) -> list[dict]:
+        table = rank_countries(self.evidence, self.spec, self.known_countries, pd.Timestamp(as_of))
+        scored = table["rank"].to_numpy() > 0
+        return [
+            {
+                "rank": int(rank) if ok else None,
+                "country": country,
+                "name": country_name(country),
+                "score": _num(score, 1) if ok else None,
+                "band": band if ok else "withheld",
+                "change": _num(change, 1) if ok else None,
+            }
+            for rank, country, score, band, change, ok in zip(
+                table["rank"], table["country"], table["score"], table["band"],
+                table["change"], scored, strict=True,
+            )
+        ]  # fmt: skip
 
     def bands(self) -> list[dict]:
         edges = list(self.spec.model.bands)
