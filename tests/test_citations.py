@@ -69,9 +69,13 @@ def test_a_data_row_is_shown_under_its_release_as_a_figure_with_its_link(evidenc
     assert ("a", url) in [(t, a.get("href")) for t, a in html.elements]
 
 
-def test_each_source_is_listed_once_with_every_quote_cited_from_it(evidence, spec):
+def test_each_source_is_listed_once_with_every_quote_behind_a_printed_value(evidence, spec):
     data, _, html, raw, text = report(evidence, spec, "2016-01-31", "2015-01-31")
     assert html.of("source") == [str(r) for r in data.sources.index]
+    # The values the report prints: the indicator table (now), then and now of what changed.
+    printed = {i for t in (data.now.table, data.before.table) for ids in t["evidence_ids"]
+               for i in ids} | {i for ids in data.change["cite_ids"] for i in ids}  # fmt: skip
+    hidden_total = 0
     for ref, source in data.sources.iterrows():
         # The full title once in each part: the rest of the report cites it by number.
         title = " ".join(source["title"].split())
@@ -80,8 +84,19 @@ def test_each_source_is_listed_once_with_every_quote_cited_from_it(evidence, spe
         listed = html.text[f"data-source={ref}"]
         rows = data.citations[data.citations["ref"] == ref]
         assert len(rows)
+
+        # One passage once; a data line gives one figure per quantity, each a passage.
+        def passage(row: pd.Series) -> tuple[str, str]:
+            return row["quote"], row["quantity"] if is_data_row(row["quote"]) else ""
+
+        quoted = {passage(row) for i, row in rows.iterrows() if i in printed}
+        hidden = set()
         for evidence_id, row in rows.iterrows():
             shown = clean_quote(row["quote"])[0]
+            if evidence_id not in printed:  # behind the charts' earlier values only
+                if passage(row) not in quoted:
+                    hidden.add(passage(row))
+                continue
             if is_data_row(row["quote"]):  # a figure: its value and year, as a person writes it
                 v = row["value"]
                 assert f"{v:,.1f}" in listed or f"{v:,.0f}" in listed, evidence_id
@@ -92,6 +107,21 @@ def test_each_source_is_listed_once_with_every_quote_cited_from_it(evidence, spe
             others = [html.text[f"data-source={r}"] for r in data.sources.index if r != ref]
             if not is_data_row(row["quote"]) and len(shown) > 40:
                 assert not any(shown in o for o in others), evidence_id
+        # The passages behind the charts only are counted, not quoted; the link leads to them.
+        counted = html.text.get(f"data-more-quotes={ref}", "")
+        if hidden:
+            # As many as there are passages (two data lines giving the same figure read as one).
+            (n,) = re.findall(r"(\d+) (?:more )?passages? behind earlier values", counted)
+            assert 1 <= int(n) <= len(hidden), (counted, len(hidden))
+            for quote, _ in hidden:
+                if not is_data_row(quote):
+                    assert clean_quote(quote)[0] not in listed
+            if source["url"]:
+                assert ("a", source["url"]) in [(t, a.get("href")) for t, a in html.elements]
+        else:
+            assert counted == ""
+        hidden_total += len(hidden)
+    assert hidden_total > 0  # five years of raw values: far more than the report prints
 
 
 def test_each_quote_says_the_figure_it_gives_its_period_and_what_it_supports(evidence, spec):

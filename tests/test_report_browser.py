@@ -94,10 +94,28 @@ def test_the_written_report_renders_with_every_chart_and_runs_no_evidence_text(t
     assert HOSTILE_QUOTE in browser.execute_script("return document.body.innerText")
 
     # The whole page, for a person to look at.
-    height = browser.execute_script("return document.documentElement.scrollHeight")
-    browser.set_window_size(800, min(int(height) + 40, 16000))
-    ARTIFACTS.mkdir(exist_ok=True)
-    shot = ARTIFACTS / "report-TJK-2016-01-31.png"
-    assert browser.save_screenshot(str(shot))
-    assert shot.stat().st_size > 10_000
+    shot = full_page_screenshot(browser, 800, "report-TJK-2016-01-31.png")
     print(f"screenshot: {shot}")
+
+
+def png_size(path: Path) -> tuple[int, int]:
+    """(width, height) of a PNG, from its IHDR chunk."""
+    header = path.read_bytes()[:24]
+    assert header[:8] == b"\x89PNG\r\n\x1a\n", path
+    return int.from_bytes(header[16:20], "big"), int.from_bytes(header[20:24], "big")
+
+
+def full_page_screenshot(driver, width: int, name: str) -> Path:
+    """The whole page at ``width`` CSS pixels into tests/artifacts/``name``: the window is made
+    as high as the page first (a screenshot holds only what the window shows), and the PNG is
+    checked to be that high."""
+    height = int(driver.execute_script("return document.body.scrollHeight"))
+    driver.execute_cdp_cmd(
+        "Emulation.setDeviceMetricsOverride",
+        {"width": width, "height": height, "deviceScaleFactor": 1, "mobile": width < 600},
+    )
+    ARTIFACTS.mkdir(exist_ok=True)
+    target = ARTIFACTS / name
+    assert driver.save_screenshot(str(target))
+    assert png_size(target) == (width, height), target
+    return target

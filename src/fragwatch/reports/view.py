@@ -468,11 +468,24 @@ def _figure(row: pd.Series) -> str:
     return f"{figure} in {row['period']}"
 
 
+def _shown_ids(data: ReportData) -> set[str]:
+    """The evidence behind a value the report prints: the indicator table (now), the values
+    then and now of what changed, and the quotes of what changed."""
+    tables = (data.now.table, data.before.table)
+    out = {i for t in tables for ids in t["evidence_ids"] for i in ids}
+    return out | {i for ids in data.change["cite_ids"] for i in ids}
+
+
 def _sources(data: ReportData, quotes: dict[str, dict]) -> list[dict]:
     """Each source once (title, publisher, link, its one publication date), then every quote
-    the report cites from it, each with the figure it gives, its period and what it supports.
-    A passage behind several evidence rows (an event and its count) is listed once."""
+    behind a value the report prints, each with the figure it gives, its period and what it
+    supports. A passage behind several evidence rows (an event and its count) is listed once.
+
+    Passages behind only the charts' earlier values (five years of raw values) are counted per
+    source, not quoted: quoting them all would make the mail too long to read on a phone (and
+    Gmail clips an HTML part over about 102 kB); the source's link leads to them."""
     supports = _supports(data)
+    shown = _shown_ids(data)
     new = {i for ids in data.change["new_evidence_ids"] for i in ids}
     grouped: dict[str, list[dict]] = {}
     for evidence_id, row in data.citations.sort_values(["period", "what"]).iterrows():
@@ -483,7 +496,7 @@ def _sources(data: ReportData, quotes: dict[str, dict]) -> list[dict]:
         same = next((r for r in rows if r["key"] == key), None)
         figure = "" if q["data"] else _figure(row)  # a data row's text is its figure
         if same is None:
-            same = {**q, "key": key, "figures": [], "supports": [], "new": False}
+            same = {**q, "key": key, "figures": [], "supports": [], "new": False, "in": False}
             rows.append(same)
         if figure and figure not in same["figures"]:
             same["figures"].append(figure)
@@ -491,6 +504,7 @@ def _sources(data: ReportData, quotes: dict[str, dict]) -> list[dict]:
             if name not in same["supports"]:
                 same["supports"].append(name)
         same["new"] = same["new"] or evidence_id in new
+        same["in"] = same["in"] or evidence_id in shown
     out = []
     for ref, s in data.sources.iterrows():
         out.append(_source(str(ref), s, grouped.get(str(ref), [])))
@@ -502,13 +516,16 @@ def _sources(data: ReportData, quotes: dict[str, dict]) -> list[dict]:
 
 
 def _source(ref: str, s: pd.Series, rows: list[dict]) -> dict:
+    quoted = [r for r in rows if r["in"]]
     return {
         "ref": ref,
         "title": str(s["title"]),
         "publisher": str(s["publisher"]),
         "published": day(s["published"]),
         "url": safe_url(s["url"]),
-        "quotes": _said(rows),
+        "quotes": _said(quoted),
+        # Passages behind only the charts' earlier values: counted, not quoted.
+        "more": len(rows) - len(quoted),
     }
 
 
