@@ -9,6 +9,7 @@ after ``serve`` or an officer wrote something.
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import math
 import threading
@@ -364,8 +365,12 @@ class Desk:
         if country not in self.known_countries:
             raise LookupError(country)
         key = ("country", country, since, date.today())
-        make = lambda: self._view("_country", country, since)  # noqa: E731
-        return self._cache.fresh(key, self._stamp, make, cached_only=cached_only)
+        return self._cache.fresh(
+            key,
+            self._stamp,
+            functools.partial(self._view, "_country", country, since),
+            cached_only=cached_only,
+        )
 
     def _view(self, method: str, *args):
         """A view computed by the worker process when there is one, else here."""
