@@ -119,3 +119,13 @@ def start_server():
     for controller in started:
         if not controller.loop.is_closed():  # a test may have stopped it already
             controller.stop()
+
+
+@pytest.fixture
+def browser(tmp_path):
+    """Debian's headless Chromium (tests/chromium.py), with a fresh profile, closed afterwards."""
+    from .chromium import start_chromium
+
+    driver = start_chromium(tmp_path / "chromium-profile")
+    yield driver
+    driver.quit()

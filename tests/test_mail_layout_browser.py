@@ -28,9 +28,9 @@ from fragwatch.delivery.compose import AlertMail, compose_html
 from fragwatch.scoring.assessment import assess
 from fragwatch.settings.alerts import load_alert_rules
 
+from .chromium import full_page_screenshot
 from .conftest import REPO
 from .smtp_server import Recorder
-from .test_report_browser import browser, full_page_screenshot  # noqa: F401 (the fixture)
 
 WIDTHS = (390, 1200)
 REPORT_WIDTHS = (360, 390, 1200)  # the report promises to be fluid from 360 px
@@ -89,7 +89,7 @@ def fits(driver, page: Path, width: int, shot: str) -> tuple[int, int]:
 
 
 @pytest.mark.parametrize("width", REPORT_WIDTHS)
-def test_the_report_has_no_horizontal_scroll(tmp_path, browser, width):  # noqa: F811
+def test_the_report_has_no_horizontal_scroll(tmp_path, browser, width):
     page = report_page(tmp_path)
     scroll, inner = fits(browser, page, width, f"report-TJK-2016-01-31-{width}px.png")
     assert inner == width
@@ -105,7 +105,7 @@ def test_the_report_has_no_horizontal_scroll(tmp_path, browser, width):  # noqa:
 
 
 @pytest.mark.parametrize("width", WIDTHS)
-def test_an_alert_mail_has_no_horizontal_scroll(tmp_path, browser, width, evidence, spec):  # noqa: F811
+def test_an_alert_mail_has_no_horizontal_scroll(tmp_path, browser, width, evidence, spec):
     page = alert_page(tmp_path, evidence, spec)
     scroll, inner = fits(browser, page, width, f"alert-TJK-2016-02-01-{width}px.png")
     assert inner == width
@@ -115,7 +115,7 @@ def test_an_alert_mail_has_no_horizontal_scroll(tmp_path, browser, width, eviden
     assert "fragwatch alerts ack score-high TJK" in text
 
 
-def test_the_catch_up_summary_has_no_horizontal_scroll(tmp_path, browser, start_server):  # noqa: F811
+def test_the_catch_up_summary_has_no_horizontal_scroll(tmp_path, browser, start_server):
     # The summary as the service sends it: a backfill of Tajikistan from 2014, delivered
     # through the real SMTP server on 127.0.0.1; its HTML part is what the phone shows.
     from .test_alert_groups import run, service

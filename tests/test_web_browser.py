@@ -16,9 +16,9 @@ import sqlite3
 
 import pytest
 
+from .chromium import FLAGS, start_chromium
 from .conftest import REPO
 from .report_helpers import HOSTILE_QUOTE
-from .test_report_browser import CHROMEDRIVER, CHROMIUM, FLAGS
 from .web_helpers import (
     ACCEPT,
     HOSTILE,
@@ -45,15 +45,9 @@ def desk(tmp_path_factory):
 
 @pytest.fixture
 def browser(tmp_path):
-    from selenium import webdriver
-    from selenium.webdriver.chrome.service import Service
-
-    options = webdriver.ChromeOptions()
-    options.binary_location = str(CHROMIUM)
-    flags = [f for f in FLAGS if not f.startswith("--window-size")]
-    for flag in (*flags, "--window-size=1280,900", f"--user-data-dir={tmp_path / 'profile'}"):
-        options.add_argument(flag)
-    driver = webdriver.Chrome(service=Service(str(CHROMEDRIVER)), options=options)
+    """The desk's browser: a wider window than the report's, and more patience for a page."""
+    flags = (*(f for f in FLAGS if not f.startswith("--window-size")), "--window-size=1280,900")
+    driver = start_chromium(tmp_path / "profile", flags)
     driver.set_page_load_timeout(120)
     yield driver
     driver.quit()
