@@ -14,17 +14,16 @@ same moment.
 from __future__ import annotations
 
 import argparse
-import atexit
 import json
 import os
-import shutil
 import statistics
 import subprocess
 import sys
-import tempfile
 import time
 from datetime import date
 from pathlib import Path
+
+from revisions import source_of
 
 REPO = Path(__file__).resolve().parents[1]
 FRAGWATCH = Path(sys.executable).with_name("fragwatch")
@@ -90,17 +89,6 @@ def main() -> None:
             f" ratio wall {med['rank@'][0] / med['assess@'][0]:.2f},"
             f" cpu {med['rank@'][1] / med['assess@'][1]:.2f}"
         )  # fmt: skip
-
-
-def source_of(revision: str) -> Path:
-    """The ``src`` folder of a git revision, unpacked into a temporary folder."""
-    folder = Path(tempfile.mkdtemp(prefix="fragwatch-src-"))
-    atexit.register(shutil.rmtree, folder, ignore_errors=True)
-    archive = subprocess.run(
-        ["git", "archive", revision, "src"], cwd=REPO, check=True, capture_output=True
-    ).stdout
-    subprocess.run(["tar", "-x", "-C", str(folder)], input=archive, check=True)
-    return folder / "src"
 
 
 if __name__ == "__main__":

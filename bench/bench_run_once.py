@@ -18,10 +18,8 @@ catch-up (minutes on a busy machine).
 from __future__ import annotations
 
 import argparse
-import atexit
 import os
 import platform
-import shutil
 import sqlite3
 import statistics
 import subprocess
@@ -31,6 +29,7 @@ import time
 from pathlib import Path
 
 from fragwatch.evidence.opendata import open_countries
+from revisions import source_of
 
 REPO = Path(__file__).resolve().parents[1]
 NOW = "2026-12-02T00:00"
@@ -60,17 +59,6 @@ def once(command: list[str], cwd: Path, env: dict[str, str]) -> tuple[float, flo
         raise SystemExit(f"{command} failed ({code})")
     wall, cpu = time.perf_counter() - start, usage.ru_utime + usage.ru_stime
     return wall, usage.ru_maxrss / 1024, cpu
-
-
-def source_of(revision: str) -> Path:
-    """The ``src`` folder of a git revision, unpacked into a temporary folder."""
-    folder = Path(tempfile.mkdtemp(prefix="fragwatch-src-"))
-    atexit.register(shutil.rmtree, folder, ignore_errors=True)
-    archive = subprocess.run(
-        ["git", "archive", revision, "src"], cwd=REPO, check=True, capture_output=True
-    ).stdout
-    subprocess.run(["tar", "-x", "-C", str(folder)], input=archive, check=True)
-    return folder / "src"
 
 
 def run_once(

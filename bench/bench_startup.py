@@ -18,15 +18,15 @@ change did on the same machine at the same moment.
 from __future__ import annotations
 
 import argparse
-import atexit
 import os
-import shutil
 import statistics
 import subprocess
 import sys
 import tempfile
 import time
 from pathlib import Path
+
+from revisions import source_of
 
 REPO = Path(__file__).resolve().parents[1]
 FRAGWATCH = Path(sys.executable).with_name("fragwatch")
@@ -61,17 +61,6 @@ def measure(
         for found, (command, command_env) in zip(times, commands, strict=True):
             found.append(once(command, command_env))
     return [tuple(statistics.median(t[i] for t in found) for found in times) for i in (0, 1)]
-
-
-def source_of(revision: str) -> Path:
-    """The ``src`` folder of a git revision, unpacked into a temporary folder."""
-    folder = Path(tempfile.mkdtemp(prefix="fragwatch-src-"))
-    atexit.register(shutil.rmtree, folder, ignore_errors=True)
-    archive = subprocess.run(
-        ["git", "archive", revision, "src"], cwd=REPO, check=True, capture_output=True
-    ).stdout
-    subprocess.run(["tar", "-x", "-C", str(folder)], input=archive, check=True)
-    return folder / "src"
 
 
 def main() -> None:
