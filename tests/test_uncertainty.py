@@ -161,3 +161,17 @@ def test_many_cells_at_once_equal_each_cell_alone(spec):
             alone.median
         )
     assert np.isnan(draws).all(axis=0).any()  # YEM is withheld: no draws
+
+
+def test_a_country_assessed_among_others_reads_as_assessed_alone():
+    """`assess` draws the intervals of all its countries in one Monte Carlo: a country's
+    interval and alert shares must not depend on which other countries were asked for."""
+    args = ("--as-of", "2016-01-31", "--json")
+    together = json.loads(run_cli("assess", "--country", "TJK", "--country", "AFG", *args).stdout)
+    alone = json.loads(run_cli("assess", "--country", "AFG", *args).stdout)
+    (afg,) = [record for record in together if record["country"] == "AFG"]
+    # The evidence digest covers the open-data rows a command loaded, which are those of
+    # the countries asked for; everything else is the country's own.
+    del afg["evidence_digest"], alone[0]["evidence_digest"]
+    assert afg == alone[0]
+    assert afg["interval"]["low"] < afg["interval"]["high"]

@@ -228,11 +228,14 @@ def assess(obj: Context, countries, as_of, as_json):
     evidence, spec = obj.evidence(wanted), obj.spec()
     check_as_of(when, evidence, "--as-of")
     results = run_assess(evidence, spec, pick_countries(evidence, wanted), when)
-    rules = optional_rules(obj, spec)
+    intervals = _intervals(spec, results, optional_rules(obj, spec))
     if as_json:
         click.echo(
             jsonout.dumps(
-                [with_interval(a.to_dict(), spec, a, rules) for a in results],
+                [
+                    with_interval(a.to_dict(), spec, i)
+                    for a, i in zip(results, intervals, strict=True)
+                ],
                 indent=2,
                 ensure_ascii=False,
             )
@@ -240,9 +243,9 @@ def assess(obj: Context, countries, as_of, as_json):
         return
     from fragwatch import render
 
-    for a in results:
+    for a, interval in zip(results, intervals, strict=True):
         click.echo(render.headline(a))
-        click.echo(interval_text(spec, a, rules))
+        click.echo(interval_text(spec, interval))
         click.echo(render.contributions_table(a))
         note = render.stale_note(a)
         if note:
@@ -275,10 +278,10 @@ def explain(obj: Context, countries, as_of, since, as_json):
     now = run_assess(evidence, spec, chosen, when)
     then = run_assess(evidence, spec, chosen, before)
     out = []
-    for a, b in zip(now, then, strict=True):
+    for a, b, interval in zip(now, then, _intervals(spec, now, rules), strict=True):
         change = attribute_change(b, a)
         if as_json:
-            record = with_interval(a.to_dict(), spec, a, rules)
+            record = with_interval(a.to_dict(), spec, interval)
             record["since"] = b.to_dict()
             record["change"] = json.loads(
                 change.reset_index(names="code").to_json(orient="records")
@@ -289,18 +292,22 @@ def explain(obj: Context, countries, as_of, since, as_json):
             out.append(record)
         else:
             head, _, rest = render.explanation(a, evidence, change, b).partition("\n")
-            click.echo(f"{head}\n{interval_text(spec, a, rules)}\n{rest}")
+            click.echo(f"{head}\n{interval_text(spec, interval)}\n{rest}")
     if as_json:
         click.echo(jsonout.dumps(out, indent=2, ensure_ascii=False))
 
 
-def _interval(spec, a, rules):
-    from fragwatch.scoring.uncertainty import alert_share, assessment_interval
+def _intervals(spec, assessments: list, rules: list) -> list[tuple]:
+    """Each assessment's interval and the share of its draws each alert rule fires in (rules
+    the Monte Carlo cannot judge left out), from one Monte Carlo for all of them."""
+    from fragwatch.scoring.uncertainty import alert_share, assessment_intervals
 
-    found, draws = assessment_interval(spec, a)
     seed = spec.uncertainty.seed
-    shares = [(r.name, alert_share(r, a, draws, seed=seed)) for r in rules]
-    return found, [(name, share) for name, share in shares if share is not None]
+    out = []
+    for a, (found, draws) in zip(assessments, assessment_intervals(spec, assessments), strict=True):
+        shares = [(r.name, alert_share(r, a, draws, seed=seed)) for r in rules]
+        out.append((found, [(name, share) for name, share in shares if share is not None]))
+    return out
 
 
 def optional_rules(obj: Context, spec) -> list:
@@ -313,9 +320,10 @@ def optional_rules(obj: Context, spec) -> list:
     return obj.rules(spec)
 
 
-def with_interval(record: dict, spec, a, rules) -> dict:
-    """The assessment's record plus its interval and each score rule's share of firing draws."""
-    found, shares = _interval(spec, a, rules)
+def with_interval(record: dict, spec, interval: tuple) -> dict:
+    """The assessment's record plus its interval and each score rule's share of firing draws
+    (``interval``: one item of ``_intervals``)."""
+    found, shares = interval
     record["interval"] = found.to_dict()
     record["interval"]["weight_noise"] = spec.uncertainty.weight_noise
     record["alert_draw_shares"] = {
@@ -325,10 +333,10 @@ def with_interval(record: dict, spec, a, rules) -> dict:
     return record
 
 
-def interval_text(spec, a, rules) -> str:
+def interval_text(spec, interval: tuple) -> str:
     from fragwatch import render
 
-    found, shares = _interval(spec, a, rules)
+    found, shares = interval
     u = spec.uncertainty
     return render.interval_line(found, shares, u.weight_noise, u.robust_share)
 

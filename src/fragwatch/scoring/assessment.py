@@ -85,9 +85,17 @@ class Assessment:
         return sorted({i for ids in self.table["evidence_ids"] for i in ids})
 
     def to_dict(self) -> dict:
-        rows = self.table.replace({np.nan: None}).to_dict(orient="records")
-        for row in rows:
-            row["evidence_ids"] = list(row["evidence_ids"])
+        # Column by column as plain Python values, NaN as None (a frame-wide replace and
+        # ``to_dict`` cost more than the rest of a small table's record).
+        columns = {
+            name: [None if v != v else v for v in self.table[name].tolist()]
+            for name in self.table.columns
+        }
+        columns["evidence_ids"] = [list(ids) for ids in self.table["evidence_ids"]]
+        rows = [
+            dict(zip(columns, values, strict=True))
+            for values in zip(*columns.values(), strict=True)
+        ]
         return {
             "country": self.country,
             "as_of": self.as_of.date().isoformat(),
@@ -122,6 +130,15 @@ class Assessment:
         )
 
 
+def _row(frame: pd.DataFrame, key: tuple, codes: pd.Index) -> np.ndarray:
+    """One (country, as_of) row of a panel-shaped frame, its columns in ``codes`` order.
+
+    Positional: a labelled ``.loc[key, codes]`` builds an index per call, and an assessment
+    reads seven such rows per country.
+    """
+    return frame.to_numpy()[frame.index.get_loc(key), frame.columns.get_indexer(codes)]
+
+
 def _decomposition(
     spec: ModelSpec, panel: IndicatorPanel, scores: PanelScores, key: tuple
 ) -> pd.DataFrame:
@@ -133,18 +150,18 @@ def _decomposition(
             "name": [spec.indicators[c].name for c in codes],
             "dimension": ind["parent"].to_numpy(),
             "unit": [spec.indicators[c].unit for c in codes],
-            "value": panel.value.loc[key, codes].to_numpy(float),
-            "low": panel.low.loc[key, codes].to_numpy(float),
-            "high": panel.high.loc[key, codes].to_numpy(float),
+            "value": _row(panel.value, key, codes).astype(float),
+            "low": _row(panel.low, key, codes).astype(float),
+            "high": _row(panel.high, key, codes).astype(float),
             "lo": ind["lo"].to_numpy(),
             "hi": ind["hi"].to_numpy(),
             "direction": ind["direction"].to_numpy(),
-            "normalised": scores.normalised.loc[key, codes].to_numpy(float),
-            "weight": scores.weights.loc[key, codes].to_numpy(float),
-            "contribution": scores.contributions.loc[key, codes].to_numpy(float),
+            "normalised": _row(scores.normalised, key, codes).astype(float),
+            "weight": _row(scores.weights, key, codes).astype(float),
+            "contribution": _row(scores.contributions, key, codes).astype(float),
         }
     )
-    ids = panel.evidence_ids.loc[key, codes] if panel.evidence_ids is not None else None
+    ids = _row(panel.evidence_ids, key, codes) if panel.evidence_ids is not None else None
     table["evidence_ids"] = [tuple(x) for x in ids] if ids is not None else [()] * len(codes)
     return table
 

@@ -183,18 +183,33 @@ def interval_of(
 
 def assessment_interval(spec, assessment) -> tuple[Interval, np.ndarray]:
     """The interval of one assessment (its table holds value, low and high per indicator)."""
-    table = assessment.table.set_index("code").loc[spec.model.framework_.codes]
-    u = spec.uncertainty
-    (found,), scores = interval_of(
-        spec.model,
-        table["value"].to_numpy(float)[None],
-        table["low"].to_numpy(float)[None],
-        table["high"].to_numpy(float)[None],
-        draws=u.draws,
-        weight_noise=u.weight_noise,
-        seed=u.seed,
+    return assessment_intervals(spec, [assessment])[0]
+
+
+def assessment_intervals(spec, assessments: list) -> list[tuple[Interval, np.ndarray]]:
+    """The interval and score draws of each assessment, in one Monte Carlo for all of them.
+
+    Each is the same as ``assessment_interval`` gives it alone: every cell uses the same draws
+    of the seed (see ``simulate``).
+    """
+    if not assessments:
+        return []
+    codes = spec.model.framework_.codes
+    value, low, high = (
+        np.vstack([_column(a.table, codes, name) for a in assessments])
+        for name in ("value", "low", "high")
     )
-    return found, scores[:, 0]
+    u = spec.uncertainty
+    found, scores = interval_of(
+        spec.model, value, low, high, draws=u.draws, weight_noise=u.weight_noise, seed=u.seed
+    )
+    return [(interval, scores[:, cell]) for cell, interval in enumerate(found)]
+
+
+def _column(table, codes, name: str) -> np.ndarray:
+    """A decomposition table's column as floats in ``codes`` order."""
+    at = dict(zip(table["code"], range(len(table)), strict=True))
+    return table[name].to_numpy(float)[[at[code] for code in codes]]
 
 
 def fire_share(rule, scores: np.ndarray) -> float | None:
@@ -215,8 +230,9 @@ def alert_share(rule, assessment, scores: np.ndarray, *, seed: int) -> float | N
     """
     if rule.kind not in ("indicator_above", "indicator_below"):
         return fire_share(rule, scores)
-    row = assessment.table.set_index("code").loc[rule.indicator]
-    value, low, high = (np.array([float(row[c])]) for c in ("value", "low", "high"))
+    value, low, high = (
+        _column(assessment.table, [rule.indicator], c) for c in ("value", "low", "high")
+    )
     if np.isnan(value[0]):
         return None
     u = np.random.default_rng(seed).random((len(scores), 1))
