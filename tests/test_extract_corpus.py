@@ -30,7 +30,7 @@ def lines(part: str) -> list[dict]:
 
 
 def test_the_corpus_is_real_attributed_and_split_by_site():
-    tune, test = lines("tune"), lines("test")
+    tune, test = lines("tune"), lines("test") + lines("test2")
     rows = tune + test
     assert len(rows) >= 200
     assert sum(1 for r in rows if r["country"] != "TJK") > len(rows) / 2
