@@ -195,3 +195,18 @@ def test_main_job_runs_from_the_readme_command():
     assert result.returncode == 0, result.stderr
     assert result.stdout.startswith("TJK as of ")
     assert (REPO / "README.md").read_text().count("make run") >= 1
+
+
+def test_explain_dates_an_open_data_figure_by_its_first_publication_not_its_release():
+    """The 2018 WDI release repeats the 2014 remittances figure, first published in 2015: the
+    citation says so, rather than setting a 2015 date beside a 2018 release unexplained."""
+    result = run_cli("explain", "--country", "TJK", "--as-of", "2016-12-31")
+    assert result.returncode == 0, result.stderr
+    (line,) = [
+        line
+        for line in result.stdout.splitlines()
+        if "[wdi-2018-08:TJK:remittances_usd:2014]" in line
+    ]
+    assert "World Bank WDI, 2018 release" in line
+    first = pd.Timestamp(line.rsplit("first published ", 1)[1].rstrip(")"))
+    assert pd.Timestamp("2015-01-01") <= first < pd.Timestamp("2018-08-01")

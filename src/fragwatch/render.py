@@ -168,9 +168,11 @@ def explanation(
             if c["kind"] == "event" and c["source_id"] in summarised:
                 continue
             if c["citation"]:  # a data row: the figure as cited, then its line verbatim
+                # A release also carries figures first published in earlier ones: the date is
+                # the figure's own (what point-in-time scoring reads), not the release's.
                 lines.append(
                     f"  - [{evidence_id}] {data_citation(c)} (data line \u201c{c['quote']}\u201d;"
-                    f" published {c['published'].date()})"
+                    f" first published {c['published'].date()})"
                 )
                 continue
             lines.append(
