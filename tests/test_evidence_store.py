@@ -68,6 +68,10 @@ def _same(before: Evidence, now: Evidence, spec) -> None:
         for as_of in DATES:
             old = [a.to_dict() for a in assess(before, spec, [country], pd.Timestamp(as_of))]
             new = [a.to_dict() for a in assess(now, spec, [country], pd.Timestamp(as_of))]
+            # The digest takes a batch's known rows by file and position (see
+            # test_the_digest_identifies_imported_rows_without_reading_them); all else is equal.
+            for record in (*old, *new):
+                record.pop("evidence_digest")
             assert new == old
             cited = sorted({i for a in assess(before, spec, [country], pd.Timestamp(as_of))
                             for i in a.evidence_ids})  # fmt: skip
@@ -119,3 +123,68 @@ def test_a_report_added_since_the_import_is_matched_too(library, spec, tmp_path)
     assert before.events.loc["afg-report-1", "incident_id"] == "afg-inc-1"
     assert (before.events["incident_id"] == "afg-inc-1").sum() == 2  # the import joined it
     _same(before, load_evidence(paths), spec)
+
+
+def _first_imported(evidence: Evidence) -> pd.Timestamp:
+    imported = evidence.events[evidence.events["origin"].str.contains("events.parquet:")]
+    return imported["published"].min()
+
+
+def test_the_digest_identifies_imported_rows_without_reading_them(library, tmp_path):
+    """Digest v2: the known rows of a batch count by the batch file's SHA-256 and their
+    positions in it. Before any imported row is known it is the digest as it was (every row
+    hashed); after, it changes with the file and with the date, is the same whether the rows
+    were read or not, and reading them is not needed."""
+    paths = library_folders(library)
+    first = _first_imported(load_evidence(paths))
+    early = first - pd.Timedelta(days=1)
+    as_before = load_as_before(paths)
+    assert load_evidence(paths).known_by(early).digest() == as_before.known_by(early).digest()
+
+    late = pd.Timestamp("2025-12-31")
+    unread = load_evidence(paths).known_by(late)
+    digest = unread.digest()
+    assert "_events_all" not in unread.__dict__  # no imported row was read for it
+    assert digest != as_before.known_by(early).digest()
+    read = load_evidence(paths)
+    assert len(read.events) > 3000  # every row read, validated and matched
+    assert read.known_by(late).digest() == digest
+    assert load_evidence(paths).known_by(first).digest() != digest
+
+    # Another export of the same batch (one fatality count revised) is other evidence.
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    copy = tmp_path / "library"
+    shutil.copytree(library, copy)
+    batch = library_folders(copy)[-1] / "events.parquet"
+    table = pq.read_table(batch)
+    frame = table.to_pandas()
+    frame.loc[0, "fatalities"] += 1
+    pq.write_table(pa.Table.from_pandas(frame, schema=table.schema, preserve_index=False), batch)
+    assert load_evidence(library_folders(copy)).known_by(late).digest() != digest
+
+
+def test_the_first_publication_date_is_known_without_reading_the_batches(library):
+    """`assess` checks its --as-of against the first figure published: the batches' index
+    answers for them, so a command that needs none of their rows reads none."""
+    from fragwatch.cli import check_as_of
+    from fragwatch.errors import UsageError
+
+    paths = library_folders(library)
+    unread = load_evidence(paths, include_default=False)
+    read = load_evidence(paths, include_default=False)
+    first = read.first_published()
+    assert first == pd.concat([read.observations["published"], read.events["published"]]).min()
+    assert unread.first_published() == first
+    assert unread.for_countries(["AFG"]).first_published() == _first_of(read, "AFG")
+    with pytest.raises(UsageError, match="before the earliest evidence"):
+        check_as_of(first - pd.Timedelta(days=1), unread, "--as-of")
+    check_as_of(first, unread, "--as-of")
+    assert "_events_all" not in unread.__dict__  # no imported row was read
+
+
+def _first_of(evidence: Evidence, country: str) -> pd.Timestamp:
+    events = evidence.events[evidence.events["country"] == country]
+    observations = evidence.observations[evidence.observations["country"] == country]
+    return pd.concat([events["published"], observations["published"]]).min()

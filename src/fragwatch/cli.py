@@ -117,8 +117,7 @@ def check_as_of(when: pd.Timestamp, evidence, option: str) -> None:
     """
     # The first figure known, not the first source: a data set's release brings figures
     # first published years before it (the open-data layer is known from 1990).
-    published = pd.concat([evidence.observations["published"], evidence.events["published"]])
-    first = published.min() if len(published) else None
+    first = evidence.first_published()
     if first is not None and when < first:
         raise UsageError(
             f"{when.date()} is before the earliest evidence (published {first.date()}):"

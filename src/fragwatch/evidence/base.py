@@ -14,6 +14,9 @@ from fragwatch.evidence.schema import EVENT_COLUMNS, OBSERVATION_COLUMNS, SOURCE
 if TYPE_CHECKING:
     from fragwatch.evidence.store import ImportedEvents
 
+# Between the evidence's own tables and the parts of its known imported rows in the digest.
+BATCHES_MARK = b"\x1cimported batches\x1d"
+
 
 class _Events:
     """The ``events`` field: the evidence's own rows, followed by the imported rows of its
@@ -56,10 +59,19 @@ class Evidence:
     # than sharing one derived from other tables.
     memo: dict = field(default_factory=dict, compare=False, repr=False, init=False)
     imported: ImportedEvents | None = field(default=None, init=False, compare=False, repr=False)
+    # The batches this view's events draw on, with its selection, whether read yet or not:
+    # what the digest identifies the imported rows by (``imported`` is dropped once read).
+    batches: ImportedEvents | None = field(default=None, init=False, compare=False, repr=False)
 
-    def _with(self, imported: ImportedEvents | None) -> Evidence:
+    def _with(
+        self, imported: ImportedEvents | None, batches: ImportedEvents | None = None
+    ) -> Evidence:
         object.__setattr__(self, "imported", imported)
+        object.__setattr__(self, "batches", imported if batches is None else batches)
         return self
+
+    def _batches_narrowed(self, **selection) -> ImportedEvents | None:
+        return None if self.batches is None else self.batches.narrow(**selection)
 
     def _own_events(self) -> pd.DataFrame:
         """The events held in memory: all of them once read, else the evidence's own."""
@@ -84,7 +96,7 @@ class Evidence:
             observations=_rows(self.observations, self.observations["published"] <= cutoff),
             events=_rows(events, events["published"] <= cutoff),
             texts=self.texts,
-        )._with(self._narrowed(published_by=cutoff))
+        )._with(self._narrowed(published_by=cutoff), self._batches_narrowed(published_by=cutoff))
 
     def for_grid(self, countries: list[str], last: pd.Timestamp) -> Evidence:
         """What a panel of these countries up to ``last`` can read: the same evidence, with
@@ -95,6 +107,16 @@ class Evidence:
             return self
         own = self._own_events()
         return Evidence(self.sources, self.observations, own, self.texts)._with(imported)
+
+    def first_published(self) -> pd.Timestamp | None:
+        """When the first figure or event was published (None: no evidence). Imported batches
+        answer from their index: no imported row is read."""
+        published = pd.concat([self.observations["published"], self._own_events()["published"]])
+        dates = [published.min()] if len(published) else []
+        imported = self._narrowed()
+        if imported is not None:
+            dates += imported.first_published()
+        return min(dates) if dates else None
 
     @property
     def countries(self) -> list[str]:
@@ -115,16 +137,26 @@ class Evidence:
                 observations=_rows(self.observations, self.observations["country"].isin(countries)),
                 events=_rows(events, events["country"].isin(countries)),
                 texts=self.texts,
-            )._with(self._narrowed(countries=list(countries)))
+            )._with(
+                self._narrowed(countries=list(countries)),
+                self._batches_narrowed(countries=list(countries)),
+            )
         return self.memo[key]
 
     def digest(self) -> str:
-        """A content hash of the evidence as its files give it, stable under row order."""
+        """A content hash of the evidence as its files give it, stable under row order.
+
+        Imported batches are not hashed row by row: the rows of a batch this evidence knows
+        are identified by the SHA-256 of the batch's file and the positions of those rows in it
+        (``ImportedEvents.digest_parts``), so the digest reads no imported row. Without a known
+        imported row the digest is exactly that of the evidence's own tables.
+        """
         hasher = hashlib.sha256()
+        events = self.events if self.batches is None else self._events_not_imported()
         for table, columns in (
             (self.sources, SOURCE_COLUMNS),
             (self.observations, OBSERVATION_COLUMNS),
-            (self.events, EVENT_COLUMNS),
+            (events, EVENT_COLUMNS),
         ):
             if len(table) >= LARGE:  # imported data sets: the same bytes, column-wise
                 update_with_rows(hasher, table, columns)
@@ -136,7 +168,22 @@ class Evidence:
                 hasher.update(row.encode())
                 hasher.update(b"\x1e")
             hasher.update(b"\x1d")
+        parts = self.batches.digest_parts() if self.batches is not None else []
+        if parts:
+            hasher.update(BATCHES_MARK)
+            for part in parts:
+                hasher.update(part)
         return hasher.hexdigest()
+
+    def _events_not_imported(self) -> pd.DataFrame:
+        """The events in memory that are not rows of an imported batch (all of them until the
+        batches are read; after, those whose origin is not a batch file)."""
+        events = self._own_events()
+        prefixes = self.batches.origin_prefixes() if self.batches is not None else ()
+        if not prefixes or not len(events):
+            return events
+        imported = events["origin"].astype(str).str.startswith(prefixes)
+        return events if not imported.any() else events[~imported.to_numpy(dtype=bool)]
 
     def citations(self, ids: list[str]) -> pd.DataFrame:
         """Rows of evidence (observations or events) with their quote and source, by id:

@@ -48,10 +48,23 @@ class EventBatch:
     _index: dict | None = field(default=None, repr=False)
     _keys: tuple | None = field(default=None, repr=False)
     _ids: np.ndarray | None = field(default=None, repr=False)
+    _sha256: bytes | None = field(default=None, repr=False)
 
     @property
     def folder(self) -> Path:
         return self.path.parent
+
+    def sha256(self) -> bytes:
+        """The SHA-256 of the batch's file: from the record while it is the recorded file,
+        else read and hashed (the whole file, but no row is parsed)."""
+        if self._sha256 is None:
+            found = _read_json(self.folder / INDEX)
+            recorded = found.get("sha256")
+            if found.get("file") == _stamp(self.path) and isinstance(recorded, str):
+                self._sha256 = bytes.fromhex(recorded)
+            else:
+                self._sha256 = _file_sha256(self.path)
+        return self._sha256
 
     def index(self) -> dict:
         """{country: [rows, first published (ISO date)]} from the record, else from the keys."""
@@ -201,6 +214,40 @@ class ImportedEvents:
             found |= set(names)
         return found
 
+    def first_published(self) -> list[pd.Timestamp]:
+        """The first publication date of each batch's selected rows (from the index when only
+        countries narrow the selection; else from the rows' key columns)."""
+        found = []
+        for batch in self.shared.batches:
+            s = self.selection
+            if s.published_by is None and s.ids is None:
+                index = batch.index()
+                names = index if s.countries is None else s.countries & set(index)
+                if names:
+                    found.append(pd.Timestamp(min(index[c][1] for c in names)))
+                continue
+            rows = batch.rows(s)
+            if len(rows):
+                found.append(pd.Timestamp(batch.keys()[2][rows].min()))
+        return found
+
+    def digest_parts(self) -> list[bytes]:
+        """What the evidence digest takes for the selected rows, one part per batch that has
+        any: the SHA-256 of the batch's file and of the positions of the rows (the bytes of a
+        file fix the rows at each position, their validation and matching). Sorted, so the
+        order of the batches does not matter; no row is read, only the key columns."""
+        parts = []
+        for batch in self.shared.batches:
+            rows = batch.rows(self.selection)
+            if len(rows):
+                at = hashlib.sha256(np.asarray(rows, dtype="<i8").tobytes()).digest()
+                parts.append(batch.sha256() + at)
+        return sorted(parts)
+
+    def origin_prefixes(self) -> tuple[str, ...]:
+        """How the origin of a batch's row begins (``read_events_parquet``: file, colon, row)."""
+        return tuple(f"{batch.path}:" for batch in self.shared.batches)
+
     def merged(self, events: pd.DataFrame) -> pd.DataFrame:
         """``events`` (the evidence's own, matched) followed by the selected imported rows."""
         parts = self.read()
@@ -257,9 +304,9 @@ def record_batch(folder: Path, matches: pd.DataFrame | None, reports: pd.DataFra
     batch = EventBatch(folder / EVENTS_PARQUET)
     stamp = _stamp(batch.path)
     index = index_of(*batch.keys())
-    (folder / INDEX).write_text(
-        json.dumps({"version": RECORD_VERSION, "file": stamp, "countries": index}) + "\n", "utf-8"
-    )
+    record = {"version": RECORD_VERSION, "file": stamp, "countries": index}
+    record["sha256"] = _file_sha256(batch.path).hex()
+    (folder / INDEX).write_text(json.dumps(record) + "\n", "utf-8")
     if matches is not None and reports is not None:
         _write_matches(folder, matches[MATCH_COLUMNS], _fingerprint(reports), stamp)
 
@@ -337,6 +384,14 @@ def _stamp(path: Path) -> list:
     except OSError:
         return []
     return [info.st_size, info.st_mtime_ns]
+
+
+def _file_sha256(path: Path) -> bytes:
+    digest = hashlib.sha256()
+    with path.open("rb") as handle:
+        for block in iter(lambda: handle.read(1 << 20), b""):
+            digest.update(block)
+    return digest.digest()
 
 
 def _read_json(path: Path) -> dict:
