@@ -188,3 +188,29 @@ def _first_of(evidence: Evidence, country: str) -> pd.Timestamp:
     events = evidence.events[evidence.events["country"] == country]
     observations = evidence.observations[evidence.observations["country"] == country]
     return pd.concat([events["published"], observations["published"]]).min()
+
+
+def test_assessing_one_country_reads_only_its_imported_rows(library, spec, monkeypatch):
+    """With every imported row published, an assessment of TJK reads TJK's rows (its event
+    indicators count them) and no other country's: not for the digest, nor for the layer of
+    the evidence it cites."""
+    from fragwatch.evidence.store import ImportedEvents
+
+    paths = library_folders(library)
+    late = pd.Timestamp("2025-12-31")
+    everything = load_evidence(paths).events
+    imported = everything[everything["origin"].str.contains("events.parquet:")]
+    tjk_rows = int(((imported["country"] == "TJK") & (imported["published"] <= late)).sum())
+    assert 0 < tjk_rows < len(imported) / 10
+    read_rows = []
+    original = ImportedEvents.read
+
+    def counting(self):
+        parts = original(self)
+        read_rows.append(sum(len(part) for part in parts))
+        return parts
+
+    monkeypatch.setattr(ImportedEvents, "read", counting)
+    (found,) = assess(load_evidence(paths), spec, ["TJK"], late)
+    assert any(i.startswith("acled-") for i in found.evidence_ids)
+    assert max(read_rows) == tjk_rows

@@ -108,6 +108,12 @@ class Evidence:
         own = self._own_events()
         return Evidence(self.sources, self.observations, own, self.texts)._with(imported)
 
+    def events_with_ids(self, ids: list[str]) -> pd.DataFrame:
+        """The events among ``ids`` (imported batches: only those rows are read)."""
+        imported = self._narrowed(ids=list(ids))
+        events = self.events if imported is None else _ids_view(self, imported).events
+        return events.reindex(_present(events.index, list(ids)))
+
     def first_published(self) -> pd.Timestamp | None:
         """When the first figure or event was published (None: no evidence). Imported batches
         answer from their index: no imported row is read."""
