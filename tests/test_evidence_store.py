@@ -193,7 +193,7 @@ def _first_of(evidence: Evidence, country: str) -> pd.Timestamp:
 def test_assessing_one_country_reads_only_its_imported_rows(library, spec, monkeypatch):
     """With every imported row published, an assessment of TJK reads TJK's rows (its event
     indicators count them) and no other country's: not for the digest, nor for the layer of
-    the evidence it cites."""
+    the evidence it cites (an import's rows are a data set's: not read for that at all)."""
     from fragwatch.evidence.store import ImportedEvents
 
     paths = library_folders(library)
@@ -205,8 +205,8 @@ def test_assessing_one_country_reads_only_its_imported_rows(library, spec, monke
     read_rows = []
     original = ImportedEvents.read
 
-    def counting(self):
-        parts = original(self)
+    def counting(self, **options):
+        parts = original(self, **options)
         read_rows.append(sum(len(part) for part in parts))
         return parts
 
@@ -214,3 +214,19 @@ def test_assessing_one_country_reads_only_its_imported_rows(library, spec, monke
     (found,) = assess(load_evidence(paths), spec, ["TJK"], late)
     assert any(i.startswith("acled-") for i in found.evidence_ids)
     assert max(read_rows) == tjk_rows
+
+
+def test_a_batch_citing_a_report_source_is_still_read_for_its_layer(library, spec, tmp_path):
+    """A batch whose rows cite a source that is not a data set (hand-made, not an import's)
+    may hold report evidence: its cited rows are read to tell, as loading everything did."""
+    copy = tmp_path / "library"
+    shutil.copytree(library, copy)
+    paths = library_folders(copy)
+    for folder in paths:
+        sources = folder / "sources.csv"
+        sources.write_text(sources.read_text("utf-8").replace(",dataset,", ",report,"), "utf-8")
+    now = load_evidence(paths)
+    assert not now.imported.from_data_sets_only()
+    (tjk,) = assess(now, spec, ["TJK"], pd.Timestamp("2025-12-31"))
+    assert tjk.coverage_by_layer["report"] > 0  # imported rows count as a report's here
+    _same(load_as_before(paths), now, spec)

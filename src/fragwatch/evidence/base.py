@@ -108,11 +108,30 @@ class Evidence:
         own = self._own_events()
         return Evidence(self.sources, self.observations, own, self.texts)._with(imported)
 
-    def events_with_ids(self, ids: list[str]) -> pd.DataFrame:
-        """The events among ``ids`` (imported batches: only those rows are read)."""
-        imported = self._narrowed(ids=list(ids))
-        events = self.events if imported is None else _ids_view(self, imported).events
-        return events.reindex(_present(events.index, list(ids)))
+    def counted_events(self) -> pd.DataFrame:
+        """The events as indicators count them: imported rows without their description,
+        quote and note (most of a batch's bytes), which only the cited rows need and
+        ``citations`` reads. Once every event is read, simply the events."""
+        imported = self._narrowed()
+        if imported is None:
+            return self.events
+        if "counted_events" not in self.memo:  # every event indicator of a run reads the same
+            self.memo["counted_events"] = imported.merged(self._own_events(), with_text=False)
+        return self.memo["counted_events"]
+
+    def report_event_sources(self, ids: list[str]) -> pd.Series:
+        """The source of each event among ``ids`` that may be a report's: the evidence's own
+        events, and imported rows only when a batch cites a source that is not a data set
+        (an import's never does), so that usually no imported row is read for this."""
+        ids = list(ids)
+        imported = self._narrowed(ids=ids)
+        if imported is None:
+            events = self.events
+        elif imported.from_data_sets_only():
+            events = self._own_events()
+        else:
+            events = _ids_view(self, imported).events
+        return events["source_id"].reindex(_present(events.index, ids))
 
     def first_published(self) -> pd.Timestamp | None:
         """When the first figure or event was published (None: no evidence). Imported batches

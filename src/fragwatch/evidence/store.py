@@ -49,6 +49,7 @@ class EventBatch:
     _keys: tuple | None = field(default=None, repr=False)
     _ids: np.ndarray | None = field(default=None, repr=False)
     _sha256: bytes | None = field(default=None, repr=False)
+    _source_ids: set[str] | None = field(default=None, repr=False)
 
     @property
     def folder(self) -> Path:
@@ -97,6 +98,16 @@ class EventBatch:
             column = pq.read_table(self.path, columns=["event_id"]).column("event_id")
             self._ids = column.to_numpy(zero_copy_only=False).astype(object)
         return self._ids
+
+    def source_ids(self) -> set[str]:
+        """The distinct sources the batch's rows cite (one column read; an import has one)."""
+        if self._source_ids is None:
+            import pyarrow.compute as pc
+            import pyarrow.parquet as pq
+
+            column = pq.read_table(self.path, columns=["source_id"]).column("source_id")
+            self._source_ids = set(pc.unique(column).drop_null().to_pylist())
+        return self._source_ids
 
     def rows(self, selection: Selection) -> np.ndarray:
         """Positions (ascending) of the rows in the selection."""
@@ -214,6 +225,13 @@ class ImportedEvents:
             found |= set(names)
         return found
 
+    def from_data_sets_only(self) -> bool:
+        """Whether every source the batches' rows cite is of kind 'dataset' (as an import
+        writes it), so that none of their rows is a report's."""
+        kinds = self.shared.sources["kind"]
+        cited = set().union(*(batch.source_ids() for batch in self.shared.batches))
+        return all(kinds.get(source) == "dataset" for source in cited)
+
     def first_published(self) -> list[pd.Timestamp]:
         """The first publication date of each batch's selected rows (from the index when only
         countries narrow the selection; else from the rows' key columns)."""
@@ -248,9 +266,10 @@ class ImportedEvents:
         """How the origin of a batch's row begins (``read_events_parquet``: file, colon, row)."""
         return tuple(f"{batch.path}:" for batch in self.shared.batches)
 
-    def merged(self, events: pd.DataFrame) -> pd.DataFrame:
-        """``events`` (the evidence's own, matched) followed by the selected imported rows."""
-        parts = self.read()
+    def merged(self, events: pd.DataFrame, *, with_text: bool = True) -> pd.DataFrame:
+        """``events`` (the evidence's own, matched) followed by the selected imported rows
+        (``with_text=False``: their description, quote and note left empty, not read)."""
+        parts = self.read(with_text=with_text)
         if not parts:
             return events
         from fragwatch.errors import EvidenceError
@@ -267,7 +286,7 @@ class ImportedEvents:
             seen.update(part.index)
         return pd.concat(_same_dtypes([events, *parts]))
 
-    def read(self) -> list[pd.DataFrame]:
+    def read(self, *, with_text: bool = True) -> list[pd.DataFrame]:
         """The selected rows of each batch (validated, matched), batch by batch; none if empty."""
         from fragwatch.evidence.parquet import read_events_parquet
 
@@ -275,7 +294,9 @@ class ImportedEvents:
         for batch in self.shared.batches:
             rows = batch.rows(self.selection)
             if len(rows):
-                frame = read_events_parquet(batch.path, self.shared.sources, rows=rows)
+                frame = read_events_parquet(
+                    batch.path, self.shared.sources, with_text=with_text, rows=rows
+                )
                 parts.append(apply_matches(frame, self.shared.matches()))
         return parts
 

@@ -94,7 +94,7 @@ class DecayedEventIndicator(Indicator):
 
     def _counted(self, evidence: Evidence, cells: Cells) -> pd.DataFrame:
         obs, sources = evidence.observations, evidence.sources
-        events = Rows.events(evidence.events)
+        events = Rows.events(evidence.counted_events())
         # Annual open-data series are always 'recent' and watch for nothing: reports do, and so
         # does an imported event data set (ACLED, UCDP), for the kinds this indicator counts.
         reports = sources.index.to_numpy(dtype=object)[

@@ -216,7 +216,7 @@ def report_layer_ids(evidence: Evidence, tables: list[pd.DataFrame]) -> dict[str
     if not cited:
         return {}
     obs = evidence.observations[["source_id", "quantity"]].reindex(cited)
-    ev = evidence.events_with_ids(cited)["source_id"].reindex(cited)
+    ev = evidence.report_event_sources(cited).reindex(cited)
     source = obs["source_id"].fillna(ev)
     kind = evidence.sources["kind"].reindex(source.to_numpy(dtype=object))
     reported = (kind.to_numpy(dtype=object) != "dataset") & source.notna().to_numpy()
