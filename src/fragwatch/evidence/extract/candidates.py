@@ -106,8 +106,18 @@ def _outside_asides(times: list[TimeRef], sentence: str, start: int, end: int) -
     return [t for t in times if not any(s <= t.start and t.end <= e for s, e in asides)]
 
 
-# The words between a figure and the date it is "of": "4 tonnes in 2021", "$433 million (2004)".
-_ATTACHED = re.compile(r"^[\s,]*(?:\(\s*(?:in\s+)?|(?:in|during|for|as\s+of|by\s+end\s+of)\s+)?$")
+# The words between a figure and the date it is "of": "4 tonnes in 2021", "$433 million (2004)",
+# "$2,155.9 million in the same period in 2017", "$3.2 billion recorded in the same month last
+# 2022".
+_ATTACHED = re.compile(
+    r"^[\s,]*(?:\(\s*(?:in\s+)?|(?:(?:recorded|registered|reported|received)\s+)?"
+    r"(?:(?:in|during|for|over)\s+the\s+(?:same|corresponding)\s+(?:period|months?|quarter|time)"
+    r"\s+(?:of\s+|in\s+|last\s+)?(?:the\s+)?|(?:in|during|for|as\s+of|by\s+end\s+of)\s+))?$"
+)
+# A dateline: "DHAKA, April 12, 2019 (BSS) –", "CAIRO, Aug 30 (Reuters) -". It dates the
+# report, not the figures it gives.
+_DATELINE_BEFORE = re.compile(r"^\W*[A-Z][A-Za-z .'’-]{1,40},\s*$")
+_DATELINE_AFTER = re.compile(r"^\s*(?:\([^()]{1,40}\)\s*)?[-–—:]")
 
 
 def _figure_time(
@@ -125,10 +135,22 @@ def _figure_time(
             for f in others
         )
 
+    def dateline(t: TimeRef) -> bool:
+        return bool(
+            _DATELINE_BEFORE.match(sentence[: t.start]) and _DATELINE_AFTER.match(sentence[t.end :])
+        )
+
     before = [t for t in times if t.end <= start and not taken(t)]
-    # A date far after the figure is another clause's ("... which erupted last year").
-    after = [t for t in times if t.start >= end and t.start - end <= 80]
-    return before[-1] if before else (after[0] if after else None)
+    # A date far after the figure is another clause's ("... which erupted last year"); one
+    # attached to a later figure is that figure's ("$37.2 billion, up from $36.1 billion in
+    # 2022").
+    after = [t for t in times if t.start >= end and t.start - end <= 80 and not taken(t)]
+    stated = [t for t in before if not dateline(t)]
+    if stated:
+        return stated[-1]
+    if after:
+        return after[0]
+    return before[-1] if before else None
 
 
 def _nearest_time(times: list[TimeRef], start: int, end: int) -> TimeRef | None:

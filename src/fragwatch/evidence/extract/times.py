@@ -129,6 +129,16 @@ PATTERNS: list[tuple[str, re.Pattern]] = [
             r"(?<!\bthe\s)(?<!\bthis\s)\b(?i:(?P<rel>last|this))\s+(?i:(?P<unit>year|month))\b"
         ),
     ),
+    (
+        # "the last financial year", "the current fiscal year", "the previous fiscal": the
+        # calendar year the reference date is in (or the one before), which a fiscal year
+        # overlaps ("the current fiscal 2022-23" is read as a year range).
+        "fiscal_relative",
+        re.compile(
+            r"\b(?i:(?:the\s+)?(?P<rel>current|this|last|previous|preceding|past)\s+"
+            r"(?:fiscal|financial)(?:\s+year)?)(?![\w-]|\s+(?:\d|years))"
+        ),
+    ),
     ("weekday", re.compile(rf"\b(?P<wd>{'|'.join(calendar.day_name)})\b")),
     ("day_word", re.compile(r"\b(?i:(?P<word>yesterday|today))\b")),
     ("week", re.compile(r"\b(?i:(?P<rel>last|this|earlier\s+this|past))\s+(?i:week)\b")),
@@ -314,6 +324,10 @@ def _resolve(
         back = 7 if groups["rel"].lower() in ("last", "past") else 0
         day = date.fromordinal(reference.toordinal() - back)
         return made(f"{day.year}-{day.month:02d}", f"relative to {reference.isoformat()}", False)
+    if name == "fiscal_relative":
+        back = groups["rel"].lower() in ("last", "previous", "preceding", "past")
+        how = f"relative to {reference.isoformat()}"
+        return made(str(reference.year - back), how, explicit=False)
     if name == "relative":
         unit, rel = groups["unit"].lower(), groups["rel"].lower()
         how = f"relative to {reference.isoformat()}"
