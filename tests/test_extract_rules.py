@@ -58,6 +58,9 @@ def one(sentence: str):
         ("8.2 million population", "count", 8.2e6, None, None, ""),
         ("2.5-3 million migrants", "count", None, 2.5e6, 3e6, ""),
         ("30% of the seats", "percent", 30, None, None, "percent"),
+        ("About 3,23,010 Bangladeshi workers", "count", 323_010, None, None, ""),
+        ("4 lakh 71 thousand 210 people", "count", 471_210, None, None, ""),
+        ("1 crore 20 lakh workers", "count", 12_000_000, None, None, ""),
     ],
 )
 def test_figures(text, measure, value, low, high, unit):
@@ -116,6 +119,9 @@ def test_dates_hide_their_digits_from_the_figures():
         ("An armed raid in May this year", date(2006, 11, 30), "2006-05"),
         ("who vanished last month", date(2015, 6, 30), "2015-05"),
         ("March 1st 2015 elections", date(2016, 2, 29), "2015-03-01"),
+        ("in the last financial year", date(2024, 3, 16), "2023"),
+        ("five months of the current fiscal year", date(2023, 12, 20), "2023"),
+        ("the same period of the previous fiscal", date(2022, 10, 16), "2021"),
     ],
 )
 def test_periods(text, published, period):

@@ -88,7 +88,7 @@ _WORD = (
 # decimal comma before a scale word ("2,5 million").
 _DIGITS = (
     r"(?:\d{1,3},\d{1,2}(?=\s?(?:thousand|million|billion|mln|bln|mn|bn)\b)"
-    r"|\d{1,3}(?:,\d{3})+|\d{1,3}(?:\.\d{3}){2,}(?![\d.])|\d{1,3}\.000(?![\d.,])"
+    r"|\d{1,2},(?:\d{2},)+\d{3}|\d{1,3}(?:,\d{3})+|\d{1,3}(?:\.\d{3}){2,}(?![\d.])|\d{1,3}\.000(?![\d.,])"
     r"|\d{1,3}(?:[ \u00a0\u202f]\d{3})+(?!\d)|\d+)(?:\.\d+)?(?![\d])"
     r"|\.\d+(?![\d])"
 )
@@ -106,6 +106,9 @@ _SCALE = re.compile(
     r"|\s?(?P<short>mln|bln|mn|bn)\b)",
     re.I,
 )
+# South Asian counts go on in smaller units: "4 lakh 71 thousand 210", "1 crore 20 lakh".
+_INDIAN_PART = re.compile(r"^\s+(?:and\s+)?(?P<n>\d{1,2}|\d{3})\s+(?P<scale>lakh|thousand)\b", re.I)
+_INDIAN_REST = re.compile(r"^\s+(?:and\s+)?(?P<n>\d{1,3})(?![\d,.])", re.I)
 # "2.43m people": an attached "m" after a decimal is millions, not metres.
 _DECIMAL_M = re.compile(r"^m\b(?!\s*(?:\d|²|long|high|wide|deep|tall))")
 _MONEY_SCALE = re.compile(r"^\s?(?P<scale>bln|mln|bn|mn|m|k|b)\b", re.I)
@@ -269,12 +272,31 @@ def _scan_number(sentence: str, match: re.Match) -> _Raw:
     factor = 1.0
     scale = _SCALE.match(sentence[end:])
     if scale:
-        factor = SCALES[(scale.group("scale") or scale.group("short")).lower()]
+        name = (scale.group("scale") or scale.group("short")).lower()
+        factor = SCALES[name]
         end += scale.end()
         year_like = False
+        if name in ("crore", "lakh"):
+            extra, end = _indian_parts(sentence, end, factor)
+            if extra:
+                return _Raw(start, end, value * factor + extra, False, 1.0)
     elif "." in match.group(0) and _DECIMAL_M.match(sentence[end:]):
         factor, end, year_like = 1e6, end + 1, False
     return _Raw(start, end, value * factor, year_like, factor)
+
+
+def _indian_parts(sentence: str, end: int, factor: float) -> tuple[float, int]:
+    """What the smaller units after "4 lakh" add ("71 thousand 210": 71,210), and the new end."""
+    extra = 0.0
+    last = factor
+    while (m := _INDIAN_PART.match(sentence[end:])) and SCALES[m.group("scale").lower()] < last:
+        last = SCALES[m.group("scale").lower()]
+        extra += float(m.group("n")) * last
+        end += m.end()
+    if last == 1e3 and (m := _INDIAN_REST.match(sentence[end:])):
+        extra += float(m.group("n"))
+        end += m.end()
+    return extra, end
 
 
 def _unit_after(sentence: str, end: int, money: bool) -> tuple[str, str, float, int]:
