@@ -497,12 +497,14 @@ def _placed(
 _CHANGE_AFTER = re.compile(
     r"^\s*(?:\(\w+\)\s*)?(?:(?:more|less|fewer|higher|lower)\s+than|times\b"
     r"|(?:increase|decrease|rise|drop|decline|growth|jump|fall|reduction)\b"
-    r"|(?:year-on-year|y/y|on\s+the\s+year)\b)",
+    r"|(?:year-on-year|y/y|on\s+the\s+year)\b|(?:short|shy)\s+of\b"
+    r"|(?:per|each)\s+(?:day|week|month|person|capita|head|migrant|worker|household)\b"
+    r"|an?\s+(?:day|head|person)\b|daily\b)",
     re.I,
 )
 _CHANGE_BEFORE = re.compile(
     r"\b(?:by|average\s+of|an\s+average|averag(?:e|ing))\s+$|\b(?:increase|decrease|rise|drop"
-    r"|decline|growth|jump|fall)\s+of\s+$",
+    r"|decline|growth|jump|fall|surplus|deficit|shortfall|gain|loss|difference)\s+of\s+$",
     re.I,
 )
 

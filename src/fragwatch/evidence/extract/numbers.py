@@ -162,6 +162,16 @@ LOWER = (
     "just over",
     "well above",
     "a minimum of",
+    "topped",
+    "crossed",
+    "surpassed",
+    "breached",
+    "topped the",
+    "crossed the",
+    "surpassed the",
+    "breached the",
+    "passed the",
+    "exceeded the",
 )
 UPPER = (
     "up to",

@@ -104,7 +104,8 @@ PATTERNS: list[tuple[str, re.Pattern]] = [
         # "January-June 2024", "January - June", "January-September 2006".
         "month_span",
         re.compile(
-            rf"\b(?P<month>{_ANY_MONTH})\s*[-–—]\s*(?P<month2>{_ANY_MONTH})"
+            rf"\b(?P<month>{_ANY_MONTH})\s*(?:[-–—]|(?<=\s)(?i:to|through|until|till)(?=\s))\s*"
+            rf"(?P<month2>{_ANY_MONTH})"
             rf"(?:,?\s+(?i:of\s+)?{_YEAR}\b)?"
         ),
     ),
