@@ -503,7 +503,11 @@ _CHANGE_AFTER = re.compile(
     re.I,
 )
 _CHANGE_BEFORE = re.compile(
-    r"\b(?:by|average\s+of|an\s+average|averag(?:e|ing))\s+$|\b(?:increase|decrease|rise|drop"
+    # "by" of a change ("grew by 23 percent"), not of an agent ("sent by some 2.8 million
+    # emigrants").
+    r"(?<!\bsent\s)(?<!\breceived\s)(?<!\bhosted\s)(?<!\bemployed\s)(?<!\bowned\s)"
+    r"(?<!\bmade\s)(?<!\bused\s)(?<!\bheld\s)\bby\s+$|"
+    r"\b(?:average\s+of|an\s+average|averag(?:e|ing))\s+$|\b(?:increase|decrease|rise|drop"
     r"|decline|growth|jump|fall|surplus|deficit|shortfall|gain|loss|difference)\s+of\s+$",
     re.I,
 )
