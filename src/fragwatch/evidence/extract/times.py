@@ -106,9 +106,12 @@ PATTERNS: list[tuple[str, re.Pattern]] = [
         re.compile(
             rf"\b(?P<month>{_ANY_MONTH})\s*(?:[-–—]|(?<=\s)(?i:to|through|until|till)(?=\s))\s*"
             rf"(?P<month2>{_ANY_MONTH})"
-            rf"(?:,?\s+(?i:of\s+)?{_YEAR}\b)?"
+            rf"(?:,?\s+(?i:of\s+|in\s+)?{_YEAR}\b)?"
         ),
     ),
+    # "FY22", "FY 2021", "FY2020-21": a fiscal year, read as the calendar year it ends in, or
+    # the first of a range.
+    ("fiscal_short", re.compile(r"\bFY\s?(?:(?P<year>1[89]\d\d|20\d\d)|(?P<yy>\d{2}))(?![\d])")),
     # "1Q23" (first quarter of 2023), "4M22" (four months of 2022).
     ("short_quarter", re.compile(r"\b(?P<q>[1-4])Q(?P<yy>\d{2})\b")),
     ("short_months", re.compile(r"\b(?P<m>1[01]|[1-9])M(?P<yy>\d{2})\b")),
@@ -137,7 +140,7 @@ PATTERNS: list[tuple[str, re.Pattern]] = [
         "fiscal_relative",
         re.compile(
             r"\b(?i:(?:the\s+)?(?P<rel>current|this|last|previous|preceding|past)\s+"
-            r"(?:fiscal|financial)(?:\s+year)?)(?![\w-]|\s+(?:\d|years))"
+            r"(?:fiscal|financial)(?:\s+year)?)(?![\w-]|\s+(?:\d|years)|\s*\(\s*\d)"
         ),
     ),
     ("weekday", re.compile(rf"\b(?P<wd>{'|'.join(calendar.day_name)})\b")),
@@ -309,6 +312,8 @@ def _resolve(
         part = spans.get((m1, m2))
         how = "stated" if year else f"relative to {reference.isoformat()}"
         return made(f"{y}-{part}" if part else str(y), how, explicit=bool(year))
+    if name == "fiscal_short":
+        return made(year or f"20{groups['yy']}")
     if name == "short_quarter":
         return made(f"20{groups['yy']}-Q{groups['q']}")
     if name == "short_months":
