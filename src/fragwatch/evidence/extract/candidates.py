@@ -621,10 +621,14 @@ def _observations(
         for quantity, carried in quantities:
             rule = rules[quantity]
             q_start, q_end, quote = place.sentence.start, place.sentence.end, text
+            when, how_dated = period, how
+            if dated == "fallback" and rule.undated == "previous year":
+                when = str(place.published.year - 1)
+                how_dated = "no date in the sentence: the year before publication (annual figures)"
             where, how_placed = (
                 (place.country, "report") if rule.file_under == "report" else (country, placed)
             )
-            note = f"extracted: {_describe(figure)}; period from {how}; country {where}"
+            note = f"extracted: {_describe(figure)}; period from {how_dated}; country {where}"
             note += f" ({how_placed})" if how_placed != "stated" else ""
             p = learned.get(start, {}).get(quantity)
             if start in proposed:
@@ -638,7 +642,7 @@ def _observations(
                     record="observation",
                     country=where,
                     what=rule.quantity,
-                    when=period,
+                    when=when,
                     value=figure.value,
                     low=figure.low,
                     high=figure.high,

@@ -102,6 +102,9 @@ class QuantityRule:
     # "report": always filed under the report's country (militants massed on its border are
     # its threat wherever they stand); "text": the country the sentence gives.
     file_under: str = "text"
+    # "previous year": a figure its text does not date is of the year before publication (annual
+    # statistics such as remittances are published the year after); "default": as any figure.
+    undated: str = "default"
 
     def accepts(self, measure: str, point: float, span: Span, country: re.Pattern | None) -> bool:
         if measure not in self.measures:
@@ -389,6 +392,7 @@ def _quantity_rule(path: Path) -> QuantityRule:
         "require",
         "exclude",
         "file_under",
+        "undated",
     }
     f.check_keys(f.data, allowed)
     quantity = f.string(f.data, "quantity")
@@ -419,7 +423,15 @@ def _quantity_rule(path: Path) -> QuantityRule:
         maximum=bounds[1],
         path=str(path),
         file_under=_file_under(f),
+        undated=_undated(f),
     )
+
+
+def _undated(f: _File) -> str:
+    value = f.data.get("undated", "default")
+    if value not in ("default", "previous year"):
+        raise f.fail(f"'{value}' is not one of default, previous year", "undated", str(value))
+    return value
 
 
 def _file_under(f: _File) -> str:
