@@ -524,8 +524,13 @@ _LIST_GAP = re.compile(
 
 
 _GOES_ON = re.compile(
-    r"^\W*(?:A\s+total|The\s+total|In\s+all|Of\s+(?:this|these|those|them|the)|It|This|That"
+    # An opening phrase of time may come first: "In the same period of the previous fiscal, the
+    # figure was $5.88 billion".
+    r"^\W*(?:(?:In|During|For|Over)\s+[^,.;]{3,60},\s*(?i:the\s+(?:total|figure|sum|amount"
+    r"|number)|this|that|it)\b|"
+    r"A\s+total|The\s+total|In\s+all|Of\s+(?:this|these|those|them|the)|It|This|That"
     r"|These|They|Their|Its|The\s+(?:consignment|batch|haul|drugs|figure|sum|amount|number|same)"
+    r"|The\s+(?:US\s?|U\.S\.\s?)?\$"
     r"|According\s+to\s+(?:him|her|them)|Also|In\s+addition|Additionally)\b"
 )
 
