@@ -122,6 +122,8 @@ def test_dates_hide_their_digits_from_the_figures():
         ("in the last financial year", date(2024, 3, 16), "2023"),
         ("five months of the current fiscal year", date(2023, 12, 20), "2023"),
         ("the same period of the previous fiscal", date(2022, 10, 16), "2021"),
+        ("deported over the course of the year", date(2026, 1, 10), "2025"),
+        ("In FY 22 remittance income fell", date(2022, 7, 25), "2022"),
     ],
 )
 def test_periods(text, published, period):

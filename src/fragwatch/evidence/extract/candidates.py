@@ -116,6 +116,10 @@ _ATTACHED = re.compile(
 )
 # A dateline: "DHAKA, April 12, 2019 (BSS) –", "CAIRO, Aug 30 (Reuters) -". It dates the
 # report, not the figures it gives.
+_RELEASED = re.compile(
+    r"\b(?:released|published|issued|presented|unveiled|launched)\s+(?:on\s+|last\s+|this\s+)?$",
+    re.I,
+)
 _DATELINE_BEFORE = re.compile(r"^\W*[A-Z][A-Za-z .'’-]{1,40},\s*$")
 _DATELINE_AFTER = re.compile(r"^\s*(?:\([^()]{1,40}\)\s*)?[-–—:]")
 
@@ -140,6 +144,9 @@ def _figure_time(
             _DATELINE_BEFORE.match(sentence[: t.start]) and _DATELINE_AFTER.match(sentence[t.end :])
         )
 
+    # The day a report was released does not date its figures: "In its annual report released
+    # on Friday, ... 1.8 million Afghans were expelled".
+    times = [t for t in times if not _RELEASED.search(sentence[: t.start])]
     before = [t for t in times if t.end <= start and not taken(t)]
     # A date far after the figure is another clause's ("... which erupted last year"); one
     # attached to a later figure is that figure's ("$37.2 billion, up from $36.1 billion in
@@ -242,6 +249,26 @@ def _country_at(
         return None
     best = min(strong, key=score)
     return best.code if score(best) <= FAR else None
+
+
+# "expelled from Iran", "deported from neighbouring Pakistan": the country people were sent from.
+_FROM_BEFORE = re.compile(r"\bfrom\s+(?:the\s+)?(?:neighbou?ring\s+)?$")
+_CLAUSE_END = re.compile(r"[;.]|,\s*(?:while|whereas|and|but)\b|\bwhile\b")
+
+
+def _sent_from(place: _Place, figure: Figure) -> str | None:
+    """The country named right after "from" in the figure's clause, the nearest after the
+    figure first ("930,000 were deported from Pakistan"), else before it."""
+    text = place.sentence.text
+    stop = _CLAUSE_END.search(text, figure.end)
+    end = stop.start() if stop else len(text)
+    begin = max((m.end() for m in _CLAUSE_END.finditer(text, 0, figure.start)), default=0)
+    named = [m for m in place.mentions if _FROM_BEFORE.search(text[: m.start])]
+    after = [m for m in named if figure.end <= m.start < end]
+    before = [m for m in named if begin <= m.start and m.end <= figure.start]
+    if after:
+        return after[0].code
+    return before[-1].code if before else None
 
 
 def _respectively(mentions: list[Mention], figures: list[Figure], sentence: str) -> dict[int, str]:
@@ -633,6 +660,8 @@ def _observations(
             where, how_placed = (
                 (place.country, "report") if rule.file_under == "report" else (country, placed)
             )
+            if rule.file_under == "from" and (sent_from := _sent_from(place, figure)):
+                where, how_placed = sent_from, "stated"
             note = f"extracted: {_describe(figure)}; period from {how_dated}; country {where}"
             note += f" ({how_placed})" if how_placed != "stated" else ""
             p = learned.get(start, {}).get(quantity)

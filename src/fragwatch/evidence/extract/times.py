@@ -143,6 +143,16 @@ PATTERNS: list[tuple[str, re.Pattern]] = [
             r"(?:fiscal|financial)(?:\s+year)?)(?![\w-]|\s+(?:\d|years)|\s*\(\s*\d)"
         ),
     ),
+    (
+        # "over the course of the year", "in the past year", "during the last 12 months": the
+        # calendar year most of the twelve months before the reference date fall in.
+        "past_year",
+        re.compile(
+            r"\b(?i:(?:over|during|in|throughout)\s+the\s+(?:course\s+of\s+the\s+)?"
+            r"(?:(?:past|last)\s+(?:12|twelve)\s+months|(?:past|last)\s+year|year))\b"
+            r"(?!\s+(?:19|20)\d\d|\s+(?:before|after|of|to|ahead)\b)"
+        ),
+    ),
     ("weekday", re.compile(rf"\b(?P<wd>{'|'.join(calendar.day_name)})\b")),
     ("day_word", re.compile(r"\b(?i:(?P<word>yesterday|today))\b")),
     ("week", re.compile(r"\b(?i:(?P<rel>last|this|earlier\s+this|past))\s+(?i:week)\b")),
@@ -330,6 +340,9 @@ def _resolve(
         back = 7 if groups["rel"].lower() in ("last", "past") else 0
         day = date.fromordinal(reference.toordinal() - back)
         return made(f"{day.year}-{day.month:02d}", f"relative to {reference.isoformat()}", False)
+    if name == "past_year":
+        middle = date.fromordinal(reference.toordinal() - 182)
+        return made(str(middle.year), f"relative to {reference.isoformat()}", explicit=False)
     if name == "fiscal_relative":
         back = groups["rel"].lower() in ("last", "previous", "preceding", "past")
         how = f"relative to {reference.isoformat()}"

@@ -100,7 +100,9 @@ class QuantityRule:
     maximum: float | None
     path: str
     # "report": always filed under the report's country (militants massed on its border are
-    # its threat wherever they stand); "text": the country the sentence gives.
+    # its threat wherever they stand); "text": the country the sentence gives; "from": the
+    # country the figure's people were sent from ("1.8 million Afghans were expelled from Iran"
+    # is Iran's), else as "text".
     file_under: str = "text"
     # "previous year": a figure its text does not date is of the year before publication (annual
     # statistics such as remittances are published the year after); "default": as any figure.
@@ -436,8 +438,8 @@ def _undated(f: _File) -> str:
 
 def _file_under(f: _File) -> str:
     value = f.data.get("file_under", "text")
-    if value not in ("text", "report"):
-        raise f.fail(f"'{value}' is not one of text, report", "file_under", str(value))
+    if value not in ("text", "report", "from"):
+        raise f.fail(f"'{value}' is not one of text, report, from", "file_under", str(value))
     return value
 
 
