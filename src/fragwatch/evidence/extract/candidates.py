@@ -251,8 +251,12 @@ def _country_at(
     return best.code if score(best) <= FAR else None
 
 
-# "expelled from Iran", "deported from neighbouring Pakistan": the country people were sent from.
-_FROM_BEFORE = re.compile(r"\bfrom\s+(?:the\s+)?(?:neighbou?ring\s+)?$")
+# "expelled from Iran", "deported from neighbouring Pakistan": the country people were sent from
+# (not "migrants from Uzbekistan", their origin).
+_FROM_BEFORE = re.compile(
+    r"\b(?:deport(?:ed|ations?)|expell?ed|expulsions?|removed|returned|sent\s+back)"
+    r"\s+(?:\w+\s+)?from\s+(?:the\s+)?(?:neighbou?ring\s+)?$"
+)
 _CLAUSE_END = re.compile(r"[;.]|,\s*(?:while|whereas|and|but)\b|\bwhile\b")
 
 
