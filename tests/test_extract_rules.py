@@ -124,6 +124,7 @@ def test_dates_hide_their_digits_from_the_figures():
         ("the same period of the previous fiscal", date(2022, 10, 16), "2021"),
         ("deported over the course of the year", date(2026, 1, 10), "2025"),
         ("In FY 22 remittance income fell", date(2022, 7, 25), "2022"),
+        ("than the $3.41 billion of the previous year", date(2024, 5, 6), "2023"),
     ],
 )
 def test_periods(text, published, period):

@@ -134,8 +134,14 @@ def _figure_time(
             return t
 
     def taken(t: TimeRef) -> bool:
+        # Another figure's date, also after its noun: "from 233,000 hectares the previous year".
         return any(
-            f.end <= t.start and f.start != start and _ATTACHED.match(sentence[f.end : t.start])
+            f.end <= t.start
+            and f.start != start
+            and (
+                _ATTACHED.match(sentence[f.end : t.start])
+                or _ATTACHED.match(re.sub(r"^\s+[a-z]+(?=\s)", "", sentence[f.end : t.start]))
+            )
             for f in others
         )
 

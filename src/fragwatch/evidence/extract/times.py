@@ -153,6 +153,13 @@ PATTERNS: list[tuple[str, re.Pattern]] = [
             r"(?!\s+(?:19|20)\d\d|\s+(?:before|after|of|to|ahead)\b)"
         ),
     ),
+    (
+        "year_before",
+        re.compile(
+            r"\b(?i:a\s+year\s+(?:earlier|before|ago)|the\s+(?:previous|preceding|prior)\s+year"
+            r"|(?:in\s+)?the\s+year\s+before)\b(?!\s+(?:19|20)\d\d)"
+        ),
+    ),
     ("weekday", re.compile(rf"\b(?P<wd>{'|'.join(calendar.day_name)})\b")),
     ("day_word", re.compile(r"\b(?i:(?P<word>yesterday|today))\b")),
     ("week", re.compile(r"\b(?i:(?P<rel>last|this|earlier\s+this|past))\s+(?i:week)\b")),
@@ -267,6 +274,16 @@ def find_times(paragraph: str, reference: date) -> list[TimeRef]:
     found: list[TimeRef] = []
     context_year: int | None = None
     for name, match in raw:
+        if name == "year_before":
+            # "a year earlier", "the previous year": the year before the one last stated in the
+            # paragraph, else before the reference date.
+            stated = [t for t in found if t.explicit_year]
+            year = int(stated[-1].period[:4]) if stated else reference.year
+            how = "the year before the one stated" if stated else f"relative to {reference}"
+            since = bool(_SINCE.search(paragraph[: match.start()]))
+            text = match.group(0)
+            found.append(TimeRef(match.start(), match.end(), text, str(year - 1), how, not since))
+            continue
         ref = _resolve(name, match, reference, context_year, paragraph)
         if ref is None:
             continue
