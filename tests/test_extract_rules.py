@@ -125,6 +125,8 @@ def test_dates_hide_their_digits_from_the_figures():
         ("deported over the course of the year", date(2026, 1, 10), "2025"),
         ("In FY 22 remittance income fell", date(2022, 7, 25), "2022"),
         ("than the $3.41 billion of the previous year", date(2024, 5, 6), "2023"),
+        ("seized in the past Iranian year", date(2024, 6, 15), "2023"),
+        ("during the first quarter, 500,000 migrants", date(2024, 6, 15), "2024-Q1"),
     ],
 )
 def test_periods(text, published, period):

@@ -116,6 +116,11 @@ _ATTACHED = re.compile(
 )
 # A dateline: "DHAKA, April 12, 2019 (BSS) –", "CAIRO, Aug 30 (Reuters) -". It dates the
 # report, not the figures it gives.
+_RESTATES = re.compile(
+    r"^\s*(?:\(?\s*(?:in|during|for)\s+[^,;()]{2,40}?\)?\s*)?,?\s*(?:or|i\.e\.|equal\s+to|"
+    r"equivalent\s+to|representing|which\s+(?:is|was|represents|represented|accounted\s+for))\s+$",
+    re.I,
+)
 _RELEASED = re.compile(
     r"\b(?:released|published|issued|presented|unveiled|launched)\s+(?:on\s+|last\s+|this\s+)?$",
     re.I,
@@ -161,6 +166,13 @@ def _figure_time(
     stated = [t for t in before if not dateline(t)]
     if stated:
         return stated[-1]
+    # A figure that restates the one before takes its date: "$2.74 billion in 2022, or 27% of
+    # GDP".
+    for f in others:
+        if f.end <= start and _RESTATES.match(sentence[f.end : start]):
+            own = [t for t in times if t.start >= f.end and t.end <= start]
+            if own:
+                return own[0]
     if after:
         return after[0]
     return before[-1] if before else None

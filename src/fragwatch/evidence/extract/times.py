@@ -92,6 +92,24 @@ PATTERNS: list[tuple[str, re.Pattern]] = [
         ),
     ),
     (
+        # "the first quarter", "in the second half" with no year: the latest one begun by the
+        # reference date.
+        "part_bare",
+        re.compile(
+            r"(?i:\b(?:the\s+)?(?P<n>first|second|third|fourth|1st|2nd|3rd|4th)\s+"
+            r"(?P<part>quarter|half))\b(?!\s+(?i:of)\b|\s+(?:19|20)\d\d)"
+        ),
+    ),
+    (
+        # "the past Iranian year", "the current Iranian year", "the Iranian year 1402": the
+        # calendar year most of it falls in (an Iranian year begins on 21 March).
+        "iranian",
+        re.compile(
+            r"(?i:\b(?:(?:the\s+)?(?P<rel>past|last|previous|current|this)\s+)?(?:Iranian|Persian)"
+            r"\s+(?:calendar\s+|fiscal\s+)?year)(?:\s+(?:of\s+)?(?P<sh>1[34]\d\d))?\b"
+        ),
+    ),
+    (
         # "the first six months of 2024", "in 10 months of 2009", "first five months of the
         # current calendar year": a half or a quarter when it is one, else the year.
         "months_of",
@@ -357,6 +375,24 @@ def _resolve(
         back = 7 if groups["rel"].lower() in ("last", "past") else 0
         day = date.fromordinal(reference.toordinal() - back)
         return made(f"{day.year}-{day.month:02d}", f"relative to {reference.isoformat()}", False)
+    if name == "part_bare":
+        n = ORDINALS[groups["n"].lower()]
+        half = groups["part"].lower() == "half"
+        if half and n > 2:
+            return None
+        first_month = (n - 1) * (6 if half else 3) + 1
+        y = reference.year - (first_month > reference.month)
+        how = f"relative to {reference.isoformat()}"
+        return made(f"{y}-{'H' if half else 'Q'}{n}", how, explicit=False)
+    if name == "iranian":
+        how = f"relative to {reference.isoformat()}"
+        if groups.get("sh"):
+            return made(str(int(groups["sh"]) + 621), "stated")
+        # The Iranian year the reference date is in began on 21 March of this or last year.
+        current = reference.year - ((reference.month, reference.day) < (3, 21))
+        rel = (groups.get("rel") or "current").lower()
+        back = rel in ("past", "last", "previous")
+        return made(str(current - back), how, explicit=False)
     if name == "past_year":
         middle = date.fromordinal(reference.toordinal() - 182)
         return made(str(middle.year), f"relative to {reference.isoformat()}", explicit=False)
