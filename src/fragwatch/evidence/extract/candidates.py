@@ -584,6 +584,26 @@ _GOES_ON = re.compile(
 )
 
 
+# A figure of a year still to come is a forecast or a target: "$15 billion by 2026", "500,000
+# workers abroad next year".
+_AHEAD = re.compile(
+    r"^[\s,]*(?:(?:by|in|for|until)\s+(?:the\s+end\s+of\s+)?(?P<year>20\d\d)\b"
+    r"|(?:by|in|for)?\s*(?:the\s+)?(?:next|coming)\s+year\b)",
+    re.I,
+)
+
+
+def _ahead(sentence: str, figure: Figure, published: date) -> bool:
+    """Whether a year after publication is attached to the figure (within three words)."""
+    rest = sentence[figure.end :]
+    words = re.match(r"^(?:\W*[\w-]+){0,3}", rest)
+    for start in [0, *(m.end() for m in re.finditer(r"\s", rest[: words.end() if words else 0]))]:
+        m = _AHEAD.match(rest[start:])
+        if m:
+            return not m.group("year") or int(m.group("year")) > published.year
+    return False
+
+
 def _is_change(sentence: str, figure: Figure) -> bool:
     return bool(
         _CHANGE_AFTER.match(sentence[figure.end :])
@@ -617,6 +637,8 @@ def _observations(
     anywhere = vocabulary.any_country()
     for figure in figures:
         if figure.measure in ("points",) or _is_change(text, figure):
+            continue
+        if _ahead(text, figure, place.published):
             continue
         point = next(v for v in (figure.value, figure.low, figure.high) if v is not None)
         span = Span(text, paragraph, figure.start, figure.end)
