@@ -61,6 +61,8 @@ def one(sentence: str):
         ("About 3,23,010 Bangladeshi workers", "count", 323_010, None, None, ""),
         ("4 lakh 71 thousand 210 people", "count", 471_210, None, None, ""),
         ("1 crore 20 lakh workers", "count", 12_000_000, None, None, ""),
+        ("Remittances were 2,3 mld dollars", "money", 2.3e9, None, None, "USD"),
+        ("seizures rose to 1.2 t in", "mass", 1200, None, None, "kg"),
     ],
 )
 def test_figures(text, measure, value, low, high, unit):

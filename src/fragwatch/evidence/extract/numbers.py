@@ -53,10 +53,23 @@ SCALES = {
     "mn": 1e6,
     "bln": 1e9,
     "bn": 1e9,
+    "mld": 1e9,
+    "mlrd": 1e9,
+    "milliard": 1e9,
     "m": 1e6,
 }
 # Attached abbreviations ("$2.96bn", "$700k") are read as scales only for money.
-MONEY_SCALES = {"bn": 1e9, "bln": 1e9, "b": 1e9, "mn": 1e6, "mln": 1e6, "m": 1e6, "k": 1e3}
+MONEY_SCALES = {
+    "bn": 1e9,
+    "bln": 1e9,
+    "b": 1e9,
+    "mld": 1e9,
+    "mlrd": 1e9,
+    "mn": 1e6,
+    "mln": 1e6,
+    "m": 1e6,
+    "k": 1e3,
+}
 FRACTIONS = {
     "half": 50.0,
     "a half": 50.0,
@@ -87,7 +100,7 @@ _WORD = (
 # separator only where a decimal reading is implausible: two or more groups, or ".000"), and a
 # decimal comma before a scale word ("2,5 million").
 _DIGITS = (
-    r"(?:\d{1,3},\d{1,2}(?=\s?(?:thousand|million|billion|mln|bln|mn|bn)\b)"
+    r"(?:\d{1,3},\d{1,2}(?=\s?(?:thousand|million|billion|milliard|mln|bln|mld|mlrd|mn|bn)\b)"
     r"|\d{1,2},(?:\d{2},)+\d{3}|\d{1,3}(?:,\d{3})+|\d{1,3}(?:\.\d{3}){2,}(?![\d.])|\d{1,3}\.000(?![\d.,])"
     r"|\d{1,3}(?:[ \u00a0\u202f]\d{3})+(?!\d)|\d+)(?:\.\d+)?(?![\d])"
     r"|\.\d+(?![\d])"
@@ -102,8 +115,8 @@ FRACTION = re.compile(
 )
 
 _SCALE = re.compile(
-    r"^(?:(?:\s+|-)(?P<scale>thousand|million|billion|trillion|lakh|crore)\b"
-    r"|\s?(?P<short>mln|bln|mn|bn)\b)",
+    r"^(?:(?:\s+|-)(?P<scale>thousand|million|billion|milliard|trillion|lakh|crore)\b"
+    r"|\s?(?P<short>mln|bln|mlrd|mld|mn|bn)\b)",
     re.I,
 )
 # South Asian counts go on in smaller units: "4 lakh 71 thousand 210", "1 crore 20 lakh".
@@ -111,12 +124,12 @@ _INDIAN_PART = re.compile(r"^\s+(?:and\s+)?(?P<n>\d{1,2}|\d{3})\s+(?P<scale>lakh
 _INDIAN_REST = re.compile(r"^\s+(?:and\s+)?(?P<n>\d{1,3})(?![\d,.])", re.I)
 # "2.43m people": an attached "m" after a decimal is millions, not metres.
 _DECIMAL_M = re.compile(r"^m\b(?!\s*(?:\d|²|long|high|wide|deep|tall))")
-_MONEY_SCALE = re.compile(r"^\s?(?P<scale>bln|mln|bn|mn|m|k|b)\b", re.I)
+_MONEY_SCALE = re.compile(r"^\s?(?P<scale>bln|mln|mlrd|mld|bn|mn|m|k|b)\b", re.I)
 _PERCENT = re.compile(r"^(?:\s?%|\s*per\s?cent\b|\s*percent\b(?!age))", re.I)
 _POINTS = re.compile(r"^\s*(?:percentage\s+points?|points?)\b", re.I)
 _MASS = re.compile(
     r"^(?:\s*(?P<unit>kilograms?|kilos?|kg|metric\s+tons?|metric\s+tonnes?|tonnes?|tons?"
-    r"|grams?|grammes?|gr|g)\b|(?P<t>t)\b)",
+    r"|grams?|grammes?|gr|g)\b|\s?(?P<t>t)\b(?![-’'.]))",
     re.I,
 )
 # The next part of a compound mass: "3 tons 96 kg 611 g", "7 kg 994 grams".
