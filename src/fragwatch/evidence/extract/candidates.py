@@ -572,6 +572,11 @@ _LIST_GAP = re.compile(
 )
 
 
+# A sentence dated by the one before: "During that single month, about 373,000 Afghans were
+# expelled", "in the same year".
+_SAME_TIME = re.compile(
+    r"\b(?:that|the\s+same)\s+(?:single\s+|very\s+)?(?:month|year|quarter|period|week|day)\b", re.I
+)
 _GOES_ON = re.compile(
     # An opening phrase of time may come first: "In the same period of the previous fiscal, the
     # figure was $5.88 billion".
@@ -682,7 +687,7 @@ def _observations(
         times = _outside_asides(place.times, text, figure.start, figure.end)
         when_ref = _figure_time(times, figure.start, figure.end, text, figures)
         carried_any = any(carried for _, carried in quantities)
-        points_back = place.news and bool(_GOES_ON.match(text))
+        points_back = (place.news and bool(_GOES_ON.match(text))) or bool(_SAME_TIME.search(text))
         if when_ref is None and place.previous_time is not None and (carried_any or points_back):
             # A sentence that goes on from the one before goes on in its time too; in a news
             # item, so does one that points back to it: "In 2015, ... were destroyed. [new
