@@ -260,7 +260,11 @@ class Vocabulary:
             hit = next(
                 (
                     (start + len(name), code)
-                    for name, code in index.get(text[start : start + 3], ())
+                    for name, code in (
+                    *index.get(text[start : start + 3], ()),
+                    # Two-letter names ("US", "UK") are indexed under two characters.
+                    *index.get(text[start : start + 2], ()),
+                )
                     if text.startswith(name, start)
                     and not (
                         start + len(name) < len(text)
