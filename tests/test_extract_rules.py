@@ -63,6 +63,8 @@ def one(sentence: str):
         ("1 crore 20 lakh workers", "count", 12_000_000, None, None, ""),
         ("Remittances were 2,3 mld dollars", "money", 2.3e9, None, None, "USD"),
         ("seizures rose to 1.2 t in", "mass", 1200, None, None, "kg"),
+        ("worth Tk 1.35 lakh crore", "other money", 1.35e12, None, None, ""),
+        ("worth 338.8 million MMK", "other money", 338.8e6, None, None, ""),
     ],
 )
 def test_figures(text, measure, value, low, high, unit):

@@ -48,6 +48,7 @@ SCALES = {
     "billion": 1e9,
     "trillion": 1e12,
     "lakh": 1e5,
+    "lakh crore": 1e12,
     "crore": 1e7,
     "mln": 1e6,
     "mn": 1e6,
@@ -115,7 +116,7 @@ FRACTION = re.compile(
 )
 
 _SCALE = re.compile(
-    r"^(?:(?:\s+|-)(?P<scale>thousand|million|billion|milliard|trillion|lakh|crore)\b"
+    r"^(?:(?:\s+|-)(?P<scale>thousand|million|billion|milliard|trillion|lakh\s+crore|lakh|crore)\b"
     r"|\s?(?P<short>mln|bln|mlrd|mld|mn|bn)\b)",
     re.I,
 )
@@ -135,6 +136,18 @@ _MASS = re.compile(
 # The next part of a compound mass: "3 tons 96 kg 611 g", "7 kg 994 grams".
 _MASS_PART = re.compile(
     r"^\s*(?:and\s+)?(?P<n>\d{1,3}(?:\.\d+)?)\s*(?P<unit>kilograms?|kilos?|kg|grams?|grammes?|gr|g)\b",
+    re.I,
+)
+# Money in other currencies: "Rs 1,220 billion", "Tk 1.35 lakh crore", "338.8 million MMK",
+# "500 billion somoni". Found, so that no count is read from it, but not US dollars.
+_OTHER_MONEY_BEFORE = re.compile(
+    r"(?:\b(?:Rs|INR|NPR|PKR|BDT|Tk|KSh|Ksh|RUB|EUR|GBP|MMK|TJS|KGS|UZS|KZT|AFN|IRR|NGN|CFA)\.?"
+    r"|[€£¥₹₽])\s?$"
+)
+_OTHER_MONEY_AFTER = re.compile(
+    r"^\s*(?:rupees?|taka|somoni|soms?|rubles?|roubles?|tenge|sums?|euros?|pounds?|yuan|kyats?"
+    r"|MMK|CFA|francs?|shillings?|afghanis?|rials?|tomans?|naira|pesos?|lempiras?|quetzal(?:es)?"
+    r"|dirhams?|riyals?|Rs|NPR|INR|PKR|BDT|RUB|EUR|KGS|TJS|UZS|KZT)\b",
     re.I,
 )
 _MONEY_AFTER = re.compile(r"^\s*(?:US\s+|U\.S\.\s+|American\s+)?(?:dollars?|USD)\b", re.I)
@@ -232,7 +245,7 @@ class Figure:
     start: int
     end: int
     text: str
-    measure: str  # count | percent | share | mass | money | points
+    measure: str  # count | percent | share | mass | money | points | other money (not US dollars)
     value: float | None
     low: float | None
     high: float | None
@@ -295,7 +308,7 @@ def _scan_number(sentence: str, match: re.Match) -> _Raw:
     factor = 1.0
     scale = _SCALE.match(sentence[end:])
     if scale:
-        name = (scale.group("scale") or scale.group("short")).lower()
+        name = re.sub(r"\s+", " ", (scale.group("scale") or scale.group("short")).lower())
         factor = SCALES[name]
         end += scale.end()
         year_like = False
@@ -334,6 +347,8 @@ def _unit_after(sentence: str, end: int, money: bool) -> tuple[str, str, float, 
             rest = sentence[end:]
         after = _MONEY_AFTER.match(rest)
         return "money", "USD", factor, end + (after.end() if after else 0)
+    if m := _OTHER_MONEY_AFTER.match(rest):
+        return "other money", "", 1.0, end + m.end()
     if m := _POINTS.match(rest):
         return "points", "percentage points", 1.0, end + m.end()
     if m := _PERCENT.match(rest):
@@ -410,6 +425,8 @@ def find_figures(sentence: str, skip: list[tuple[int, int]] | None = None) -> li
             if raw.scale == 1.0 and joined.scale != 1.0:
                 low_value *= joined.scale
         measure, unit, factor, end = _unit_after(sentence, end, money)
+        if not money and _OTHER_MONEY_BEFORE.search(sentence[:start]):
+            measure, unit, factor = "other money", "", 1.0
         extra = 0.0
         if measure == "mass" and joined is None:
             extra, end = _compound_mass(sentence, end)

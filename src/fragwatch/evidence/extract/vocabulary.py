@@ -266,6 +266,8 @@ class Vocabulary:
                     *index.get(text[start : start + 2], ()),
                 )
                     if text.startswith(name, start)
+                    # "US$" is a currency, not a country.
+                    and not text.startswith("$", start + len(name))
                     and not (
                         start + len(name) < len(text)
                         and (text[start + len(name)].isalnum() or text[start + len(name)] == "_")
