@@ -261,10 +261,10 @@ class Vocabulary:
                 (
                     (start + len(name), code)
                     for name, code in (
-                    *index.get(text[start : start + 3], ()),
-                    # Two-letter names ("US", "UK") are indexed under two characters.
-                    *index.get(text[start : start + 2], ()),
-                )
+                        *index.get(text[start : start + 3], ()),
+                        # Two-letter names ("US", "UK") are indexed under two characters.
+                        *index.get(text[start : start + 2], ()),
+                    )
                     if text.startswith(name, start)
                     # "US$" is a currency, not a country.
                     and not text.startswith("$", start + len(name))
