@@ -545,6 +545,7 @@ def _placed(
 # cent decrease", "grew by 23 percent", "an average of $100".
 _CHANGE_AFTER = re.compile(
     r"^\s*(?:\(\w+\)\s*)?(?:(?:more|less|fewer|higher|lower)\s+than|times\b"
+    r"|(?:more|fewer|less)\s+(?:[\w-]+\s+){1,5}than\b"
     r"|(?:increase|decrease|rise|drop|decline|growth|jump|fall|reduction)\b"
     r"|(?:year-on-year|y/y|on\s+the\s+year)\b|(?:short|shy)\s+of\b"
     r"|(?:per|each)\s+(?:day|week|month|person|capita|head|migrant|worker|household)\b"

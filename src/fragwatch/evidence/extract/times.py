@@ -59,7 +59,7 @@ COUNTS = {
     "12": 12,
 }
 WEEKDAYS = {name: i for i, name in enumerate(calendar.day_name)}
-_THIS_YEAR = r"(?P<rel>this|the\s+current(?:\s+calendar)?|last|the\s+previous)\s+year"
+_THIS_YEAR = r"(?P<rel>this|the\s+current(?:\s+calendar)?|last|the\s+previous|the)\s+year"
 
 # (name, pattern); earlier patterns win where spans overlap.
 PATTERNS: list[tuple[str, re.Pattern]] = [
