@@ -168,7 +168,7 @@ PATTERNS: list[tuple[str, re.Pattern]] = [
         re.compile(
             r"\b(?i:(?:over|during|in|throughout)\s+the\s+(?:course\s+of\s+the\s+)?"
             r"(?:(?:past|last)\s+(?:12|twelve)\s+months|(?:past|last)\s+year|year))\b"
-            r"(?!\s+(?:19|20)\d\d|\s+(?:before|after|of|to|ahead)\b)"
+            r"(?!\s+(?:19|20)\d\d|\s+(?:before|after|of|to|ahead|end(?:ing|ed)|through|until|till)\b)"
         ),
     ),
     (
