@@ -249,9 +249,11 @@ _DEATH_WORD = (
 # A death count right after these: "killing at least 15", "the death toll rose to 36".
 _TOLL_BEFORE = re.compile(
     r"(?:\b(?:killing|killed|kills?|claimed\s+the\s+lives\s+of|the\s+lives\s+of|deaths?\s+of"
-    r"|bodies\s+of|massacred)\s+$"
+    r"|bodies\s+of|massacred|murdered|murdering|executed|executing|beheaded|beheading|loss\s+of"
+    r"|(?:shot|shooting|shoots?)\s+dead|gunn(?:ed|ing)\s+down"
+    r"|(?:hacked|hacking|stabbed|stabbing|beat(?:en|ing)|burn(?:ed|t|ing))\s+to\s+death)\s+$"
     rf"|\b{_DEATH_WORD}\b(?:(?!injur|wound|hurt|arrest|detain)[^.;]){{0,160}}"
-    r"\b(?:to|at|reached|exceeded|exceeds|hit|of|is|was|stands\s+at|stood\s+at)\s+$"
+    r"\b(?:to|at|reached|exceeded|exceeds|hit|of|is|was|stands\s+at|stood\s+at|as\s+high\s+as)\s+$"
     r"|\b(?:killed|dead|died)\b[^.;]{0,15}\balong\s+with\s+$)",
     re.I,
 )
@@ -262,7 +264,9 @@ _TOLL_AFTER = re.compile(
     r"^(?:\s*(?!(?:where|which|that|who|when|while)\b)[\w'’“”\"-]+(?![\w'’“”\"-]),?){0,9}?\s*"
     r"(?:were|was|have\s+been|had\s+been|are|being|lost\s+their"
     r"|have|had|reportedly|also|among\s+the)?\s*"
-    r"(?:killed|dead|died|deaths?|perished|massacred|lives|liquidated|lost\s+their\s+lives)\b",
+    r"(?:killed|dead|died|deaths?|perished|massacred|lives|liquidated|lost\s+their\s+lives"
+    r"|murdered|slain|executed|beheaded|(?:shot|gunned)\s+(?:dead|down)"
+    r"|(?:hacked|stabbed|beaten|burned|burnt)\s+to\s+death)\b",
     re.I,
 )
 # Counts that are not the toll: "revised from 24", "25 out of 29", "including three officers".
@@ -282,11 +286,17 @@ _WOUNDED = re.compile(
 def death_toll(sentence: str, figures: list[Figure]) -> float | None:
     """The deaths a sentence states: every count it gives as killed or dead, summed ("17
     soldiers and four civilians were killed" is 21), leaving out a revised toll ("from 15 to
-    43" is 43), a part ("32 people, including three prison officers") and the wounded."""
+    43" is 43), a part ("32 people, including three prison officers"), the wounded and a
+    second event's toll further on."""
     counts = [f for f in figures if f.measure == "count"]
     total = None
+    last = None  # the last count taken
     for i, f in enumerate(counts):
         before, after = sentence[: f.start], sentence[f.end :]
+        if last is not None and not _CHAIN.match(sentence[last.end : f.start]):
+            # A toll apart from the first tells another event: "... killed at least 31 people
+            # in a market ... and one at the bus station, which killed three people".
+            break
         if _NOT_TOLL_BEFORE.search(before[-60:]) or _NOT_TOLL_AFTER.match(after):
             continue
         # "killed in clashes exceeded 200": the qualifier may be the toll's verb.
@@ -307,6 +317,7 @@ def death_toll(sentence: str, figures: list[Figure]) -> float | None:
         if toll:
             count = f.value if f.value is not None else (f.low or f.high)
             total = (total or 0.0) + float(count or 0.0)
+            last = f
     return total
 
 
@@ -705,6 +716,23 @@ def _judged(
     return probabilities, proposed
 
 
+# A toll over a span of time, or a war's, is a statistic, not one event's toll: "killed over 800
+# people since the demonstrations began", "3,600 deaths this year", "the war has killed"; unless
+# the sentence tells of one event ("an attack last year killed 20").
+_CUMULATIVE = re.compile(
+    r"\bsince\b|\b(?:this|last|past)\s+year\b|\bso\s+far\b|\bthroughout\b"
+    r"|\b(?:over|in|during|for)\s+the\s+(?:past|last)\s+(?:[\w-]+\s+)?(?:years?|months|decades?)\b"
+    r"|\b(?:war|insurgency|conflict|violence)\b[^.;]{0,40}\b(?:has|have)\s+(?:\w+\s+)?"
+    r"(?:killed|claimed|left)\b",
+    re.I,
+)
+_ONE_EVENT = re.compile(
+    r"\b(?:an?|the|this|that|one|single)\s+(?:[\w-]+\s+){0,3}(?:attack|bombing|blast|explosion"
+    r"|ambush|raid|massacre|riot|clash|shooting|assault|incident|strike|battle)\b",
+    re.I,
+)
+
+
 def _events(
     place: _Place,
     figures: list[Figure],
@@ -718,6 +746,8 @@ def _events(
     statistic, not the toll of an event."""
     text = place.sentence.text
     deaths = death_toll(text, [f for f in figures if f.start not in statistics])
+    if deaths is not None and _CUMULATIVE.search(text) and not _ONE_EVENT.search(text):
+        deaths = None  # "over 3,600 deaths this year due to gang violence" is no one event
     fired: list[tuple[EventRule, re.Match | None]] = []
     for rule in vocabulary.events:
         matches = rule.fire(text, place.paragraph.text, vocabulary.any_country())
@@ -735,6 +765,22 @@ def _events(
         at = r.toll_at(text) if r.toll else None
         if at is not None and (r.kind not in where or at < where[r.kind][0]):
             where[r.kind] = (at, r)
+    if not where:
+        # Only who did it is named: "killed by suspected jihadists".
+        for r in vocabulary.events:
+            at = r.toll_at(text, actors=True) if r.toll else None
+            if at is not None and (r.kind not in where or at < where[r.kind][0]):
+                where[r.kind] = (at, r)
+    # Words of two kinds that overlap tell one event, of the more specific kind: "a suicide
+    # bombing attack" is a suicide bombing, not also an attack.
+    violent = [
+        (r, m)
+        for r, m in violent
+        if not any(
+            o.priority > r.priority and n.start() < m.end() and m.start() < n.end()
+            for o, n in violent
+        )
+    ]
     best = min(where.values(), key=lambda item: (item[0], -item[1].priority))[1] if where else None
     if deaths is not None:
         if best is not None:
@@ -823,8 +869,9 @@ def confidence(c: Candidate) -> float:
 
 
 def _deduplicated(found: list[Candidate]) -> list[Candidate]:
-    """Drop repeats: the same figure for the same period, the same event on the same date, and
-    an event dated only by the fallback year when the text also gives it a date within it."""
+    """Drop repeats: the same figure for the same period, the same event on the same date, an
+    event without a toll when the same kind is told with one for the same date, and an event
+    dated only by the fallback year when the text also gives it a date within it."""
     kept: list[Candidate] = []
     for c in found:
         # The same figure restated for a period within the first one's (a footnote citing the
@@ -837,6 +884,23 @@ def _deduplicated(found: list[Candidate]) -> list[Candidate]:
             for k in kept
         ):
             kept.append(c)
+    # An event told without a toll and then with one ("The bomber blew himself up ... 87
+    # people had been killed") is one event: the one with the toll.
+    tolled = [(c.what, c.when, c.country) for c in kept if c.fatalities is not None]
+    kept = [
+        c
+        for c in kept
+        if not (
+            c.record == "event"
+            and c.fatalities is None
+            and any(
+                kind == c.what
+                and where == c.country
+                and (nested(c.when, when) or nested(when, c.when))
+                for kind, when, where in tolled
+            )
+        )
+    ]
     dated = [
         (c.what, c.when, c.country) for c in kept if c.record == "event" and c.dated != "fallback"
     ]

@@ -126,11 +126,16 @@ class EventRule:
     # 15 people" near "suicide"), and which kind wins when several fit one sentence.
     toll: tuple[re.Pattern, ...] = ()
     priority: int = 0
+    # Who does such violence ("al-Shabab", "militants"): a toll sentence naming only them is of
+    # this kind, but they do not outrank the words of another kind ("al-Shabab's suicide blast").
+    actors: tuple[re.Pattern, ...] = ()
 
-    def toll_at(self, sentence: str) -> int | None:
-        """Where the sentence first has one of this kind's toll words (None: nowhere, or a
-        sentence-wide exclusion holds)."""
-        starts = [m.start() for p in self.toll if (m := p.search(sentence))]
+    def toll_at(self, sentence: str, actors: bool = False) -> int | None:
+        """Where the sentence first has one of this kind's toll words, or with ``actors`` its
+        actors (None: nowhere, or a sentence-wide exclusion holds)."""
+        starts = [
+            m.start() for p in (self.actors if actors else self.toll) if (m := p.search(sentence))
+        ]
         if not starts:
             return None
         if any(c.scope == "sentence" and c.matches(sentence, None) for c in self.exclude):
@@ -432,7 +437,18 @@ def _file_under(f: _File) -> str:
 def _event_rule(path: Path) -> EventRule:
     f = _File(path)
     f.check_keys(
-        f.data, {"kind", "label", "triggers", "foreign", "require", "exclude", "toll", "priority"}
+        f.data,
+        {
+            "kind",
+            "label",
+            "triggers",
+            "foreign",
+            "require",
+            "exclude",
+            "toll",
+            "actors",
+            "priority",
+        },
     )
     kind = f.string(f.data, "kind")
     if not CODE.fullmatch(kind):
@@ -447,6 +463,7 @@ def _event_rule(path: Path) -> EventRule:
     if not isinstance(priority, int) or isinstance(priority, bool):
         raise f.fail("must be a whole number", "priority")
     toll = f.patterns(f.data["toll"], "toll") if "toll" in f.data else ()
+    actors = f.patterns(f.data["actors"], "actors") if "actors" in f.data else ()
     return EventRule(
         kind=kind,
         label=f.string(f.data, "label"),
@@ -457,6 +474,7 @@ def _event_rule(path: Path) -> EventRule:
         path=str(path),
         toll=toll,
         priority=priority,
+        actors=actors,
     )
 
 
