@@ -283,15 +283,20 @@ _WOUNDED = re.compile(
 )
 
 
-def death_toll(sentence: str, figures: list[Figure]) -> float | None:
+def death_toll(
+    sentence: str, figures: list[Figure], statistics: set[int] | frozenset[int] = frozenset()
+) -> float | None:
     """The deaths a sentence states: every count it gives as killed or dead, summed ("17
     soldiers and four civilians were killed" is 21), leaving out a revised toll ("from 15 to
-    43" is 43), a part ("32 people, including three prison officers"), the wounded and a
-    second event's toll further on."""
+    43" is 43), a part ("32 people, including three prison officers"), the wounded, a second
+    event's toll further on and the counts at ``statistics`` (starts of figures a quantity
+    took), where reading on stops too: "61 people returned, and 150 died in combat abroad"."""
     counts = [f for f in figures if f.measure == "count"]
     total = None
     last = None  # the last count taken
     for i, f in enumerate(counts):
+        if f.start in statistics:
+            continue
         before, after = sentence[: f.start], sentence[f.end :]
         if last is not None and not _CHAIN.match(sentence[last.end : f.start]):
             # A toll apart from the first tells another event: "... killed at least 31 people
@@ -309,7 +314,7 @@ def death_toll(sentence: str, figures: list[Figure]) -> float | None:
             stop = len(sentence)
             for g in counts[i + 1 :]:
                 gap = sentence[f.end : g.start]
-                if not _CHAIN.match(gap):
+                if g.start in statistics or not _CHAIN.match(gap):
                     stop = g.start
                     break
             segment = sentence[f.end : stop][:300]
@@ -745,7 +750,7 @@ def _events(
     A count a quantity rule took ("40 Kyrgyz nationals had died fighting ... in Syria") is a
     statistic, not the toll of an event."""
     text = place.sentence.text
-    deaths = death_toll(text, [f for f in figures if f.start not in statistics])
+    deaths = death_toll(text, figures, statistics)
     if deaths is not None and _CUMULATIVE.search(text) and not _ONE_EVENT.search(text):
         deaths = None  # "over 3,600 deaths this year due to gang violence" is no one event
     fired: list[tuple[EventRule, re.Match | None]] = []

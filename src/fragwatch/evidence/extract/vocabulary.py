@@ -192,7 +192,7 @@ _WEAK_BEFORE = re.compile(
     r"|\b(?:live|living|lives|work|working|works|employed|reside|residing|resides|stay|staying"
     r"|migrants|workers|arrived|arriving)\s+in\s+(?:the\s+)?"
     # Nor where they went or fought: "339 individuals had gone to Syria from Kyrgyzstan".
-    r"|\b(?:gone|went|go|going|travel+ed|travel+ing|left|headed|fled|flee|sent|joined)\s+(?:to|for|into)"
+    r"|\b(?:gone|went|go|going|travel+ed|travel+ing|left|headed|fled|flee|sent|joined|cross(?:ed|ing)?|escaped)\s+(?:to|for|into)"
     r"\s+(?:the\s+)?|\bfighting\s+(?:in|for|with|alongside)\s+(?:the\s+)?)$",
     re.I,
 )
