@@ -277,6 +277,12 @@ _NOT_TOLL_BEFORE = re.compile(
     re.I,
 )
 _NOT_TOLL_AFTER = re.compile(r"^\s*(?:out\s+of|of\s+(?:these|them|whom|the))\b", re.I)
+# Dead counted as the attackers: "three attackers", "two of the gunmen", "the suicide bombers".
+_PERPETRATORS = re.compile(
+    r"^\s*(?:of\s+the\s+)?(?:[\w-]+\s+){0,2}(?:attackers|assailants|gunmen|perpetrators"
+    r"|(?:suicide\s+)?bombers|hostage[- ]takers|raiders)\b",
+    re.I,
+)
 _CHAIN = re.compile(r"^[^.;:]{0,40}?(?:\band|,|\bincluding|\bamong\s+them)\s*$", re.I)
 _WOUNDED = re.compile(
     r"^\s*(?:(?!dead|killed|died)[\w-]+\s+){0,3}(?:wounded|injured|hurt|missing|arrested|detained)"
@@ -289,10 +295,12 @@ def death_toll(
     """The deaths a sentence states: every count it gives as killed or dead, summed ("17
     soldiers and four civilians were killed" is 21), leaving out a revised toll ("from 15 to
     43" is 43), a part ("32 people, including three prison officers"), the wounded, a second
-    event's toll further on and the counts at ``statistics`` (starts of figures a quantity
-    took), where reading on stops too: "61 people returned, and 150 died in combat abroad"."""
+    event's toll further on, the counts at ``statistics`` (starts of figures a quantity took),
+    where reading on stops too ("61 people returned, and 150 died in combat abroad"), and the
+    attackers killed when others are counted ("20 people and three attackers were killed")."""
     counts = [f for f in figures if f.measure == "count"]
     total = None
+    attackers = None  # dead attackers: the toll only when nobody else is counted
     last = None  # the last count taken
     for i, f in enumerate(counts):
         if f.start in statistics:
@@ -320,10 +328,13 @@ def death_toll(
             segment = sentence[f.end : stop][:300]
             toll = bool(_TOLL_AFTER.match(segment)) and not _WOUNDED.match(after)
         if toll:
-            count = f.value if f.value is not None else (f.low or f.high)
-            total = (total or 0.0) + float(count or 0.0)
+            count = float((f.value if f.value is not None else (f.low or f.high)) or 0.0)
+            if _PERPETRATORS.match(after):
+                attackers = (attackers or 0.0) + count
+            else:
+                total = (total or 0.0) + count
             last = f
-    return total
+    return total if total is not None else attackers
 
 
 # -- reading a text ----------------------------------------------------------------------------
