@@ -283,6 +283,9 @@ _PERPETRATORS = re.compile(
     r"|(?:suicide\s+)?bombers|hostage[- ]takers|raiders)\b",
     re.I,
 )
+# ... counted apart from the others ("20 people, while three attackers were also killed"), not
+# in one list with them ("leaving 2 guards and 3 attackers dead").
+_APART = re.compile(r"\b(?:also|while|whereas|as\s+well)\b", re.I)
 _CHAIN = re.compile(r"^[^.;:]{0,40}?(?:\band|,|\bincluding|\bamong\s+them)\s*$", re.I)
 _WOUNDED = re.compile(
     r"^\s*(?:(?!dead|killed|died)[\w-]+\s+){0,3}(?:wounded|injured|hurt|missing|arrested|detained)"
@@ -297,7 +300,8 @@ def death_toll(
     43" is 43), a part ("32 people, including three prison officers"), the wounded, a second
     event's toll further on, the counts at ``statistics`` (starts of figures a quantity took),
     where reading on stops too ("61 people returned, and 150 died in combat abroad"), and the
-    attackers killed when others are counted ("20 people and three attackers were killed")."""
+    attackers killed when others are counted apart ("20 people, and three attackers were also
+    killed"; but "2 guards and 3 attackers dead" is 5)."""
     counts = [f for f in figures if f.measure == "count"]
     total = None
     attackers = None  # dead attackers: the toll only when nobody else is counted
@@ -329,7 +333,8 @@ def death_toll(
             toll = bool(_TOLL_AFTER.match(segment)) and not _WOUNDED.match(after)
         if toll:
             count = float((f.value if f.value is not None else (f.low or f.high)) or 0.0)
-            if _PERPETRATORS.match(after):
+            apart = last is not None and _APART.search(sentence[last.end : f.start] + after[:60])
+            if _PERPETRATORS.match(after) and (last is None or apart):
                 attackers = (attackers or 0.0) + count
             else:
                 total = (total or 0.0) + count
