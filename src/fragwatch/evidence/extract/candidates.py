@@ -449,9 +449,28 @@ def _more_dead(
 ) -> list[Candidate]:
     """The sentence's events, except a toll that adds to the event of the sentence before:
     that event's fatalities grow by it instead (and its quote takes both sentences when they
-    are on one line)."""
+    are on one line); and except a toll read from the kind the sentence before told with a toll
+    of its own, which restates or revises that one."""
     prev = place.previous
-    if prev is None or not _ADDS.match(place.sentence.text):
+    if prev is not None and not _ADDS.match(place.sentence.text):
+        # A toll with no words of its own after a sentence that gave one is a restatement or
+        # an older count: "... has reached 225. The last official count recorded 164 deaths."
+        return [
+            e
+            for e in events
+            if not (
+                e.carried
+                and e.fatalities is not None
+                and any(
+                    k.record == "event"
+                    and k.what == e.what
+                    and k.start == prev.start
+                    and k.fatalities is not None
+                    for k in found[-6:]
+                )
+            )
+        ]
+    if prev is None:
         return events
     kept = []
     for e in events:
