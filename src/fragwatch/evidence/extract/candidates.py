@@ -253,7 +253,8 @@ _TOLL_BEFORE = re.compile(
     r"|(?:shot|shooting|shoots?)\s+dead|gunn(?:ed|ing)\s+down"
     r"|(?:hacked|hacking|stabbed|stabbing|beat(?:en|ing)|burn(?:ed|t|ing))\s+to\s+death)\s+$"
     rf"|\b{_DEATH_WORD}\b(?:(?!injur|wound|hurt|arrest|detain)[^.;]){{0,160}}"
-    r"\b(?:to|at|reached|exceeded|exceeds|hit|of|is|was|stands\s+at|stood\s+at|as\s+high\s+as)\s+$"
+    r"\b(?:to|at|reached|exceeded|exceeds|hit|of|is|was|stands\s+at|stood\s+at|as\s+high\s+as"
+    r"|numbered|totall?ed|is\s+now)\s+$"
     r"|\b(?:killed|dead|died)\b[^.;]{0,15}\balong\s+with\s+$)",
     re.I,
 )
@@ -265,6 +266,7 @@ _TOLL_AFTER = re.compile(
     r"(?:were|was|have\s+been|had\s+been|are|being|lost\s+their"
     r"|have|had|reportedly|also|among\s+the)?\s*"
     r"(?:killed|dead|died|deaths?|perished|massacred|lives|liquidated|lost\s+their\s+lives"
+    r"|fatalities|bodies"
     r"|murdered|slain|executed|beheaded|(?:shot|gunned)\s+(?:dead|down)"
     r"|(?:hacked|stabbed|beaten|burned|burnt)\s+to\s+death)\b",
     re.I,
@@ -276,6 +278,8 @@ _NOT_TOLL_BEFORE = re.compile(
     r"\b[^.;]{0,30}\s)$",
     re.I,
 )
+_PART_DEAD = re.compile(r"\b(?:including|among\s+them|of\s+whom|of\s+them)\s+$", re.I)
+_DEATHS_NEXT = re.compile(r"^\s*(?:deaths|dead|fatalities)\b", re.I)
 _NOT_TOLL_AFTER = re.compile(r"^\s*(?:out\s+of|of\s+(?:these|them|whom|the))\b", re.I)
 # Dead counted as the attackers: "three attackers", "two of the gunmen", "the suicide bombers".
 _PERPETRATORS = re.compile(
@@ -288,7 +292,8 @@ _PERPETRATORS = re.compile(
 _APART = re.compile(r"\b(?:also|while|whereas|as\s+well)\b", re.I)
 _CHAIN = re.compile(r"^[^.;:]{0,40}?(?:\band|,|\bincluding|\bamong\s+them)\s*$", re.I)
 _WOUNDED = re.compile(
-    r"^\s*(?:(?!dead|killed|died)[\w-]+\s+){0,3}(?:wounded|injured|hurt|missing|arrested|detained)"
+    r"^\s*(?:(?!dead|killed|died)[\w-]+\s+){0,3}(?:wounded|injured|hurt|missing|arrested|detained"
+    r"|casualties)"
 )
 
 
@@ -314,7 +319,11 @@ def death_toll(
             # A toll apart from the first tells another event: "... killed at least 31 people
             # in a market ... and one at the bus station, which killed three people".
             break
-        if _NOT_TOLL_BEFORE.search(before[-60:]) or _NOT_TOLL_AFTER.match(after):
+        # A part is no toll, but "154 casualties, including 31 deaths" is: those that died.
+        part_dead = bool(_PART_DEAD.search(before[-30:]) and _DEATHS_NEXT.match(after))
+        if (
+            _NOT_TOLL_BEFORE.search(before[-60:]) or _NOT_TOLL_AFTER.match(after)
+        ) and not part_dead:
             continue
         # "killed in clashes exceeded 200": the qualifier may be the toll's verb.
         with_qualifier = before + f.text[: len(f.qualifier)] + " " if f.qualifier else before
