@@ -275,7 +275,9 @@ _TOLL_AFTER = re.compile(
 _NOT_TOLL_BEFORE = re.compile(
     r"(?:\b(?:from|including|among\s+them|of\s+whom|of\s+them)\s+"
     r"|\b(?:previous(?:ly)?|earlier|initial)\s+(?:[\w-]+\s+){0,2}(?:toll|reports?|figures?|count)"
-    r"\b[^.;]{0,30}\s)$",
+    r"\b[^.;]{0,30}\s"
+    # A toll that may come: "the death toll could pass 20", "is expected to rise to 30".
+    r"|\b(?:could|may|might|would|expected\s+to|likely\s+to)\s+(?:[\w-]+\s+){0,2}(?:to\s+)?)$",
     re.I,
 )
 _PART_DEAD = re.compile(r"\b(?:including|among\s+them|of\s+whom|of\s+them)\s+$", re.I)
