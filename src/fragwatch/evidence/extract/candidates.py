@@ -283,6 +283,12 @@ _NOT_TOLL_BEFORE = re.compile(
 _PART_DEAD = re.compile(r"\b(?:including|among\s+them|of\s+whom|of\s+them)\s+$", re.I)
 _DEATHS_NEXT = re.compile(r"^\s*(?:deaths|dead|fatalities)\b", re.I)
 _NOT_TOLL_AFTER = re.compile(r"^\s*(?:out\s+of|of\s+(?:these|them|whom|the))\b", re.I)
+# One named victim and a count of others: "killed a journalist along with 25 others".
+_NAMED_AND = re.compile(
+    r"\b(?:killed|killing|kills)\s+[^.;,\d]{3,80}?\s+(?:along\s+with|together\s+with|and|as\s+well\s+as)\s+$",
+    re.I,
+)
+_OTHERS = re.compile(r"^\s*(?:other\s+people\b|others\b)", re.I)
 # Dead counted as the attackers: "three attackers", "two of the gunmen", "the suicide bombers".
 _PERPETRATORS = re.compile(
     r"^\s*(?:of\s+the\s+)?(?:[\w-]+\s+){0,2}(?:attackers|assailants|gunmen|perpetrators"
@@ -342,8 +348,12 @@ def death_toll(
                     break
             segment = sentence[f.end : stop][:300]
             toll = bool(_TOLL_AFTER.match(segment)) and not _WOUNDED.match(after)
+        named = total is None and _NAMED_AND.search(before[-120:]) and _OTHERS.match(after)
+        toll = toll or bool(named)
         if toll:
             count = float((f.value if f.value is not None else (f.low or f.high)) or 0.0)
+            # "killed journalist Hodan Naleyah along with at least 25 others" is 26.
+            count += 1.0 if named else 0.0
             apart = last is not None and _APART.search(sentence[last.end : f.start] + after[:60])
             if _PERPETRATORS.match(after) and (last is None or apart):
                 attackers = (attackers or 0.0) + count
