@@ -254,7 +254,7 @@ _TOLL_BEFORE = re.compile(
     r"|(?:hacked|hacking|stabbed|stabbing|beat(?:en|ing)|burn(?:ed|t|ing))\s+to\s+death)\s+$"
     rf"|\b{_DEATH_WORD}\b(?:(?!injur|wound|hurt|arrest|detain)[^.;]){{0,160}}"
     r"\b(?:to|at|reached|exceeded|exceeds|hit|of|is|was|stands\s+at|stood\s+at|as\s+high\s+as"
-    r"|numbered|totall?ed|is\s+now)\s+$"
+    r"|numbered|numbering|totall?ed|is\s+now|number(?:ed|ing)?\s+between|between)\s+$"
     r"|\b(?:killed|dead|died)\b[^.;]{0,15}\balong\s+with\s+$)",
     re.I,
 )
