@@ -794,6 +794,10 @@ _ONE_EVENT = re.compile(
 )
 
 
+# Words pointing back to an event already told: "The attack", "this bombing", "the blast".
+_BACK = re.compile(r"\b(?:the|this|that|these|those|such)\s+(?:[\w-]+\s+){0,2}$", re.I)
+
+
 def _events(
     place: _Place,
     figures: list[Figure],
@@ -856,6 +860,10 @@ def _events(
         (f for f in figures if f.measure == "count" and deaths is not None),
         None,
     )
+    if deaths is None and recent:
+        # "The suicide attack by ISIS was one of the deadliest ..." after a sentence telling of
+        # the bombing: the same event told again, not another.
+        violent = [(r, m) for r, m in violent if m is None or not _BACK.search(text[: m.start()])]
     for rule, match in [*others, *violent]:
         if match is not None:
             a_start, a_end, words = match.start(), match.end(), f"'{match.group(0)}'"
