@@ -781,7 +781,10 @@ def _judged(
 # people since the demonstrations began", "3,600 deaths this year", "the war has killed"; unless
 # the sentence tells of one event ("an attack last year killed 20").
 _CUMULATIVE = re.compile(
-    r"\bsince\b|\b(?:this|last|past)\s+year\b|\bso\s+far\b|\bthroughout\b"
+    # "have killed over 800 people since ..." (not "the worst violence since March")
+    r"\b(?:has|have)\s+(?:[\w-]+\s+){0,3}(?:killed|died|claimed|lost)\b[^.;]*\bsince\b"
+    r"|\bsince\b[^.;]*\b(?:has|have)\s+(?:[\w-]+\s+){0,3}(?:killed|died|claimed|lost)\b"
+    r"|\b(?:this|last|past)\s+year\b|\bso\s+far\b|\bthroughout\b"
     r"|\b(?:over|in|during|for)\s+the\s+(?:past|last)\s+(?:[\w-]+\s+)?(?:years?|months|decades?)\b"
     r"|\b(?:war|insurgency|conflict|violence)\b[^.;]{0,40}\b(?:has|have)\s+(?:\w+\s+)?"
     r"(?:killed|claimed|left)\b",
@@ -789,7 +792,9 @@ _CUMULATIVE = re.compile(
 )
 _ONE_EVENT = re.compile(
     r"\b(?:an?|the|this|that|one|single)\s+(?:[\w-]+\s+){0,3}(?:attack|bombing|blast|explosion"
-    r"|ambush|raid|massacre|riot|clash|shooting|assault|incident|strike|battle)\b",
+    r"|ambush|raid|massacre|riot|clash|shooting|assault|incident|strike|battle)\b"
+    # ... or names its day: "killed 30 people on Monday"
+    r"|\b(?:Monday|Tuesday|Wednesday|Thursday|Friday|Saturday|Sunday|yesterday|today)\b",
     re.I,
 )
 
