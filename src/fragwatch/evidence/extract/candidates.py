@@ -800,6 +800,7 @@ _ONE_EVENT = re.compile(
 
 
 # Words pointing back to an event already told: "The attack", "this bombing", "the blast".
+_DID = re.compile(r"\b\w+ed\b|\bblew\b", re.I)
 _BACK = re.compile(r"\b(?:the|this|that|these|those|such)\s+(?:[\w-]+\s+){0,2}$", re.I)
 
 
@@ -868,7 +869,12 @@ def _events(
     if deaths is None and recent:
         # "The suicide attack by ISIS was one of the deadliest ..." after a sentence telling of
         # the bombing: the same event told again, not another.
-        violent = [(r, m) for r, m in violent if m is None or not _BACK.search(text[: m.start()])]
+        # "On Tuesday, the militants attacked ..." is a new act, told by its verb.
+        violent = [
+            (r, m)
+            for r, m in violent
+            if m is None or not _BACK.search(text[: m.start()]) or _DID.search(m.group(0))
+        ]
     for rule, match in [*others, *violent]:
         if match is not None:
             a_start, a_end, words = match.start(), match.end(), f"'{match.group(0)}'"
