@@ -250,6 +250,7 @@ _DEATH_WORD = (
 _TOLL_BEFORE = re.compile(
     r"(?:\b(?:killing|killed|kills?|claimed\s+the\s+lives\s+of|the\s+lives\s+of|deaths?\s+of"
     r"|bodies\s+of|massacred|murdered|murdering|executed|executing|beheaded|beheading|loss\s+of"
+    r"|martyred|martyring"
     r"|(?:shot|shooting|shoots?)\s+dead|gunn(?:ed|ing)\s+down"
     r"|(?:hacked|hacking|stabbed|stabbing|beat(?:en|ing)|burn(?:ed|t|ing))\s+to\s+death)\s+$"
     rf"|\b{_DEATH_WORD}\b(?:(?!injur|wound|hurt|arrest|detain)[^.;]){{0,160}}"
@@ -267,7 +268,7 @@ _TOLL_AFTER = re.compile(
     r"|have|had|reportedly|also|among\s+the)?\s*"
     r"(?:killed|dead|died|deaths?|perished|massacred|lives|liquidated|lost\s+their\s+lives"
     r"|fatalities|bodies"
-    r"|murdered|slain|executed|beheaded|(?:shot|gunned)\s+(?:dead|down)"
+    r"|murdered|slain|executed|beheaded|martyred|(?:shot|gunned)\s+(?:dead|down)"
     r"|(?:hacked|stabbed|beaten|burned|burnt)\s+to\s+death)\b",
     re.I,
 )
