@@ -421,3 +421,70 @@ def test_a_toll_added_in_the_next_sentence_adds_to_the_event(vocabulary):
     events = [c for c in found if c.record == "event"]
     assert [(c.what, c.when, c.fatalities) for c in events] == [("riot", "2019-05", 24.0)]
     assert events[0].quote == text.strip()
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        # Who did it does not outrank the kind told: al-Shabab's suicide blast.
+        (
+            "Al-Shabab unleashed a suicide blast that killed more than 100 people on Monday.",
+            [("suicide_bombing", 100.0)],
+        ),
+        # Overlapping words of two kinds are one event of the more specific.
+        ("A suicide bombing attack killed 12 people on Monday.", [("suicide_bombing", 12.0)]),
+        ("Bandits stormed the village, shooting dead 16 residents.", [("armed_attack", 16.0)]),
+        ("Clashes between protesters and police left 7 dead.", [("riot", 7.0)]),
+        # A toll over a span of time, or one that may come, is no event's.
+        ("Jihadists have killed more than 400 people since January.", []),
+        ("Gang violence killed over 3,600 people this year.", []),
+        ("The bombing was deadly and the toll could pass 20.", []),
+        # An accident is no attack.
+        ("A gas explosion killed 5 people in a residential building.", []),
+        # Attackers counted apart are left out; a second event's toll is not added.
+        (
+            "Gunmen killed 12 villagers, while 2 attackers were also killed.",
+            [("armed_attack", 12.0)],
+        ),
+        (
+            "A bomb killed 31 people at a market, and another one at the bus station killed three.",
+            [("armed_attack", 31.0)],
+        ),
+        (
+            "Kyrgyzstan suffered 154 casualties, including 31 deaths, in border clashes.",
+            [("border_clash", 31.0)],
+        ),
+    ],
+)
+def test_death_tolls_by_meaning(vocabulary, text, expected):
+    found = extract_candidates(
+        text + "\n", published=date(2023, 5, 10), country="TJK", vocabulary=vocabulary
+    )
+    assert [(c.what, c.fatalities) for c in found if c.record == "event"] == expected
+
+
+@pytest.mark.parametrize(
+    ("text", "kinds"),
+    [
+        ("Today's ruling deemed the Natbols an extremist organization.", ["opposition_ban"]),
+        (
+            "Islamabad declared the TLP a proscribed organisation under the Anti-Terrorism Act.",
+            ["opposition_ban", "terrorist_designation"],
+        ),
+        ("The court ordered the liquidation of the party in May.", ["opposition_ban"]),
+        (
+            "Russia added the group to its list of terrorist organisations.",
+            ["terrorist_designation"],
+        ),
+        # Plans, hearings and a group's standing told in passing are none.
+        ("The court will consider an appeal to declare the party extremist.", []),
+        ("The US intends to designate the movement a terrorist organisation.", []),
+        ("Five members of Hizb ut-Tahrir, labeled as extremist and banned in Russia, spoke.", []),
+        ("Police banned the group's rally in the capital.", []),
+    ],
+)
+def test_bans_and_designations_by_meaning(vocabulary, text, kinds):
+    found = extract_candidates(
+        text + "\n", published=date(2023, 5, 10), country="TJK", vocabulary=vocabulary
+    )
+    assert sorted(c.what for c in found if c.record == "event") == kinds

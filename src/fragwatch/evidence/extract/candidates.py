@@ -320,9 +320,13 @@ _DEATH_WORD = (
 # A death count right after these: "killing at least 15", "the death toll rose to 36".
 _TOLL_BEFORE = re.compile(
     r"(?:\b(?:killing|killed|kills?|claimed\s+the\s+lives\s+of|the\s+lives\s+of|deaths?\s+of"
-    r"|bodies\s+of|massacred)\s+$"
+    r"|bodies\s+of|massacred|murdered|murdering|executed|executing|beheaded|beheading|loss\s+of"
+    r"|martyred|martyring"
+    r"|(?:shot|shooting|shoots?)\s+dead|gunn(?:ed|ing)\s+down"
+    r"|(?:hacked|hacking|stabbed|stabbing|beat(?:en|ing)|burn(?:ed|t|ing))\s+to\s+death)\s+$"
     rf"|\b{_DEATH_WORD}\b(?:(?!injur|wound|hurt|arrest|detain)[^.;]){{0,160}}"
-    r"\b(?:to|at|reached|exceeded|exceeds|hit|of|is|was|stands\s+at|stood\s+at)\s+$"
+    r"\b(?:to|at|reached|exceeded|exceeds|hit|of|is|was|stands\s+at|stood\s+at|as\s+high\s+as"
+    r"|numbered|numbering|totall?ed|is\s+now|number(?:ed|ing)?\s+between|between)\s+$"
     r"|\b(?:killed|dead|died)\b[^.;]{0,15}\balong\s+with\s+$)",
     re.I,
 )
@@ -333,32 +337,73 @@ _TOLL_AFTER = re.compile(
     r"^(?:\s*(?!(?:where|which|that|who|when|while)\b)[\w'’“”\"-]+(?![\w'’“”\"-]),?){0,9}?\s*"
     r"(?:were|was|have\s+been|had\s+been|are|being|lost\s+their"
     r"|have|had|reportedly|also|among\s+the)?\s*"
-    r"(?:killed|dead|died|deaths?|perished|massacred|lives|liquidated|lost\s+their\s+lives)\b",
+    r"(?:killed|dead|died|deaths?|perished|massacred|lives|liquidated|lost\s+their\s+lives"
+    r"|fatalities|bodies"
+    r"|murdered|slain|executed|beheaded|martyred|(?:shot|gunned)\s+(?:dead|down)"
+    r"|(?:hacked|stabbed|beaten|burned|burnt)\s+to\s+death)\b",
     re.I,
 )
 # Counts that are not the toll: "revised from 24", "25 out of 29", "including three officers".
 _NOT_TOLL_BEFORE = re.compile(
     r"(?:\b(?:from|including|among\s+them|of\s+whom|of\s+them)\s+"
     r"|\b(?:previous(?:ly)?|earlier|initial)\s+(?:[\w-]+\s+){0,2}(?:toll|reports?|figures?|count)"
-    r"\b[^.;]{0,30}\s)$",
+    r"\b[^.;]{0,30}\s"
+    # A toll that may come: "the death toll could pass 20", "is expected to rise to 30".
+    r"|\b(?:could|may|might|would|expected\s+to|likely\s+to)\s+(?:[\w-]+\s+){0,2}(?:to\s+)?)$",
     re.I,
 )
+_PART_DEAD = re.compile(r"\b(?:including|among\s+them|of\s+whom|of\s+them)\s+$", re.I)
+_DEATHS_NEXT = re.compile(r"^\s*(?:deaths|dead|fatalities)\b", re.I)
 _NOT_TOLL_AFTER = re.compile(r"^\s*(?:out\s+of|of\s+(?:these|them|whom|the))\b", re.I)
+# One named victim and a count of others: "killed a journalist along with 25 others".
+_NAMED_AND = re.compile(
+    r"\b(?:killed|killing|kills)\s+[^.;,\d]{3,80}?\s+(?:along\s+with|together\s+with|and|as\s+well\s+as)\s+$",
+    re.I,
+)
+_OTHERS = re.compile(r"^\s*(?:other\s+people\b|others\b)", re.I)
+# Dead counted as the attackers: "three attackers", "two of the gunmen", "the suicide bombers".
+_PERPETRATORS = re.compile(
+    r"^\s*(?:of\s+the\s+)?(?:[\w-]+\s+){0,2}(?:attackers|assailants|gunmen|perpetrators"
+    r"|(?:suicide\s+)?bombers|hostage[- ]takers|raiders)\b",
+    re.I,
+)
+# ... counted apart from the others ("20 people, while three attackers were also killed"), not
+# in one list with them ("leaving 2 guards and 3 attackers dead").
+_APART = re.compile(r"\b(?:also|while|whereas|as\s+well)\b", re.I)
 _CHAIN = re.compile(r"^[^.;:]{0,40}?(?:\band|,|\bincluding|\bamong\s+them)\s*$", re.I)
 _WOUNDED = re.compile(
-    r"^\s*(?:(?!dead|killed|died)[\w-]+\s+){0,3}(?:wounded|injured|hurt|missing|arrested|detained)"
+    r"^\s*(?:(?!dead|killed|died)[\w-]+\s+){0,3}(?:wounded|injured|hurt|missing|arrested|detained"
+    r"|casualties)"
 )
 
 
-def death_toll(sentence: str, figures: list[Figure]) -> float | None:
+def death_toll(
+    sentence: str, figures: list[Figure], statistics: set[int] | frozenset[int] = frozenset()
+) -> float | None:
     """The deaths a sentence states: every count it gives as killed or dead, summed ("17
     soldiers and four civilians were killed" is 21), leaving out a revised toll ("from 15 to
-    43" is 43), a part ("32 people, including three prison officers") and the wounded."""
+    43" is 43), a part ("32 people, including three prison officers"), the wounded, a second
+    event's toll further on, the counts at ``statistics`` (starts of figures a quantity took),
+    where reading on stops too ("61 people returned, and 150 died in combat abroad"), and the
+    attackers killed when others are counted apart ("20 people, and three attackers were also
+    killed"; but "2 guards and 3 attackers dead" is 5)."""
     counts = [f for f in figures if f.measure == "count"]
     total = None
+    attackers = None  # dead attackers: the toll only when nobody else is counted
+    last = None  # the last count taken
     for i, f in enumerate(counts):
+        if f.start in statistics:
+            continue
         before, after = sentence[: f.start], sentence[f.end :]
-        if _NOT_TOLL_BEFORE.search(before[-60:]) or _NOT_TOLL_AFTER.match(after):
+        if last is not None and not _CHAIN.match(sentence[last.end : f.start]):
+            # A toll apart from the first tells another event: "... killed at least 31 people
+            # in a market ... and one at the bus station, which killed three people".
+            break
+        # A part is no toll, but "154 casualties, including 31 deaths" is: those that died.
+        part_dead = bool(_PART_DEAD.search(before[-30:]) and _DEATHS_NEXT.match(after))
+        if (
+            _NOT_TOLL_BEFORE.search(before[-60:]) or _NOT_TOLL_AFTER.match(after)
+        ) and not part_dead:
             continue
         # "killed in clashes exceeded 200": the qualifier may be the toll's verb.
         with_qualifier = before + f.text[: len(f.qualifier)] + " " if f.qualifier else before
@@ -370,15 +415,24 @@ def death_toll(sentence: str, figures: list[Figure]) -> float | None:
             stop = len(sentence)
             for g in counts[i + 1 :]:
                 gap = sentence[f.end : g.start]
-                if not _CHAIN.match(gap):
+                if g.start in statistics or not _CHAIN.match(gap):
                     stop = g.start
                     break
             segment = sentence[f.end : stop][:300]
             toll = bool(_TOLL_AFTER.match(segment)) and not _WOUNDED.match(after)
+        named = total is None and _NAMED_AND.search(before[-120:]) and _OTHERS.match(after)
+        toll = toll or bool(named)
         if toll:
-            count = f.value if f.value is not None else (f.low or f.high)
-            total = (total or 0.0) + float(count or 0.0)
-    return total
+            count = float((f.value if f.value is not None else (f.low or f.high)) or 0.0)
+            # "killed journalist Hodan Naleyah along with at least 25 others" is 26.
+            count += 1.0 if named else 0.0
+            apart = last is not None and _APART.search(sentence[last.end : f.start] + after[:60])
+            if _PERPETRATORS.match(after) and (last is None or apart):
+                attackers = (attackers or 0.0) + count
+            else:
+                total = (total or 0.0) + count
+            last = f
+    return total if total is not None else attackers
 
 
 # -- reading a text ----------------------------------------------------------------------------
@@ -488,9 +542,28 @@ def _more_dead(
 ) -> list[Candidate]:
     """The sentence's events, except a toll that adds to the event of the sentence before:
     that event's fatalities grow by it instead (and its quote takes both sentences when they
-    are on one line)."""
+    are on one line); and except a toll read from the kind the sentence before told with a toll
+    of its own, which restates or revises that one."""
     prev = place.previous
-    if prev is None or not _ADDS.match(place.sentence.text):
+    if prev is not None and not _ADDS.match(place.sentence.text):
+        # A toll with no words of its own after a sentence that gave one is a restatement or
+        # an older count: "... has reached 225. The last official count recorded 164 deaths."
+        return [
+            e
+            for e in events
+            if not (
+                e.carried
+                and e.fatalities is not None
+                and any(
+                    k.record == "event"
+                    and k.what == e.what
+                    and k.start == prev.start
+                    and k.fatalities is not None
+                    for k in found[-6:]
+                )
+            )
+        ]
+    if prev is None:
         return events
     kept = []
     for e in events:
@@ -821,6 +894,33 @@ def _judged(
     return probabilities, proposed
 
 
+# A toll over a span of time, or a war's, is a statistic, not one event's toll: "killed over 800
+# people since the demonstrations began", "3,600 deaths this year", "the war has killed"; unless
+# the sentence tells of one event ("an attack last year killed 20").
+_CUMULATIVE = re.compile(
+    # "have killed over 800 people since ..." (not "the worst violence since March")
+    r"\b(?:has|have)\s+(?:[\w-]+\s+){0,3}(?:killed|died|claimed|lost)\b[^.;]*\bsince\b"
+    r"|\bsince\b[^.;]*\b(?:has|have)\s+(?:[\w-]+\s+){0,3}(?:killed|died|claimed|lost)\b"
+    r"|\b(?:this|last|past)\s+year\b|\bso\s+far\b|\bthroughout\b"
+    r"|\b(?:over|in|during|for)\s+the\s+(?:past|last)\s+(?:[\w-]+\s+)?(?:years?|months|decades?)\b"
+    r"|\b(?:war|insurgency|conflict|violence)\b[^.;]{0,40}\b(?:has|have)\s+(?:\w+\s+)?"
+    r"(?:killed|claimed|left)\b",
+    re.I,
+)
+_ONE_EVENT = re.compile(
+    r"\b(?:an?|the|this|that|one|single)\s+(?:[\w-]+\s+){0,3}(?:attack|bombing|blast|explosion"
+    r"|ambush|raid|massacre|riot|clash|shooting|assault|incident|strike|battle)\b"
+    # ... or names its day: "killed 30 people on Monday"
+    r"|\b(?:Monday|Tuesday|Wednesday|Thursday|Friday|Saturday|Sunday|yesterday|today)\b",
+    re.I,
+)
+
+
+# Words pointing back to an event already told: "The attack", "this bombing", "the blast".
+_DID = re.compile(r"\b\w+ed\b|\bblew\b", re.I)
+_BACK = re.compile(r"\b(?:the|this|that|these|those|such)\s+(?:[\w-]+\s+){0,2}$", re.I)
+
+
 def _events(
     place: _Place,
     figures: list[Figure],
@@ -833,7 +933,9 @@ def _events(
     A count a quantity rule took ("40 Kyrgyz nationals had died fighting ... in Syria") is a
     statistic, not the toll of an event."""
     text = place.sentence.text
-    deaths = death_toll(text, [f for f in figures if f.start not in statistics])
+    deaths = death_toll(text, figures, statistics)
+    if deaths is not None and _CUMULATIVE.search(text) and not _ONE_EVENT.search(text):
+        deaths = None  # "over 3,600 deaths this year due to gang violence" is no one event
     fired: list[tuple[EventRule, re.Match | None]] = []
     for rule in vocabulary.events:
         matches = rule.fire(text, place.paragraph.text, vocabulary.any_country())
@@ -851,6 +953,22 @@ def _events(
         at = r.toll_at(text) if r.toll else None
         if at is not None and (r.kind not in where or at < where[r.kind][0]):
             where[r.kind] = (at, r)
+    if not where:
+        # Only who did it is named: "killed by suspected jihadists".
+        for r in vocabulary.events:
+            at = r.toll_at(text, actors=True) if r.toll else None
+            if at is not None and (r.kind not in where or at < where[r.kind][0]):
+                where[r.kind] = (at, r)
+    # Words of two kinds that overlap tell one event, of the more specific kind: "a suicide
+    # bombing attack" is a suicide bombing, not also an attack.
+    violent = [
+        (r, m)
+        for r, m in violent
+        if not any(
+            o.priority > r.priority and n.start() < m.end() and m.start() < n.end()
+            for o, n in violent
+        )
+    ]
     best = min(where.values(), key=lambda item: (item[0], -item[1].priority))[1] if where else None
     if deaths is not None:
         if best is not None:
@@ -865,6 +983,15 @@ def _events(
         (f for f in figures if f.measure == "count" and deaths is not None),
         None,
     )
+    if deaths is None and recent:
+        # "The suicide attack by ISIS was one of the deadliest ..." after a sentence telling of
+        # the bombing: the same event told again, not another.
+        # "On Tuesday, the militants attacked ..." is a new act, told by its verb.
+        violent = [
+            (r, m)
+            for r, m in violent
+            if m is None or not _BACK.search(text[: m.start()]) or _DID.search(m.group(0))
+        ]
     for rule, match in [*others, *violent]:
         if match is not None:
             a_start, a_end, words = match.start(), match.end(), f"'{match.group(0)}'"
@@ -939,8 +1066,9 @@ def confidence(c: Candidate) -> float:
 
 
 def _deduplicated(found: list[Candidate]) -> list[Candidate]:
-    """Drop repeats: the same figure for the same period, the same event on the same date, and
-    an event dated only by the fallback year when the text also gives it a date within it."""
+    """Drop repeats: the same figure for the same period, the same event on the same date, an
+    event without a toll when the same kind is told with one for the same date, and an event
+    dated only by the fallback year when the text also gives it a date within it."""
     kept: list[Candidate] = []
     for c in found:
         # The same figure restated for a period within the first one's (a footnote citing the
@@ -953,6 +1081,23 @@ def _deduplicated(found: list[Candidate]) -> list[Candidate]:
             for k in kept
         ):
             kept.append(c)
+    # An event told without a toll and then with one ("The bomber blew himself up ... 87
+    # people had been killed") is one event: the one with the toll.
+    tolled = [(c.what, c.when, c.country) for c in kept if c.fatalities is not None]
+    kept = [
+        c
+        for c in kept
+        if not (
+            c.record == "event"
+            and c.fatalities is None
+            and any(
+                kind == c.what
+                and where == c.country
+                and (nested(c.when, when) or nested(when, c.when))
+                for kind, when, where in tolled
+            )
+        )
+    ]
     dated = [
         (c.what, c.when, c.country) for c in kept if c.record == "event" and c.dated != "fallback"
     ]

@@ -131,11 +131,16 @@ class EventRule:
     # 15 people" near "suicide"), and which kind wins when several fit one sentence.
     toll: tuple[re.Pattern, ...] = ()
     priority: int = 0
+    # Who does such violence ("al-Shabab", "militants"): a toll sentence naming only them is of
+    # this kind, but they do not outrank the words of another kind ("al-Shabab's suicide blast").
+    actors: tuple[re.Pattern, ...] = ()
 
-    def toll_at(self, sentence: str) -> int | None:
-        """Where the sentence first has one of this kind's toll words (None: nowhere, or a
-        sentence-wide exclusion holds)."""
-        starts = [m.start() for p in self.toll if (m := p.search(sentence))]
+    def toll_at(self, sentence: str, actors: bool = False) -> int | None:
+        """Where the sentence first has one of this kind's toll words, or with ``actors`` its
+        actors (None: nowhere, or a sentence-wide exclusion holds)."""
+        starts = [
+            m.start() for p in (self.actors if actors else self.toll) if (m := p.search(sentence))
+        ]
         if not starts:
             return None
         if any(c.scope == "sentence" and c.matches(sentence, None) for c in self.exclude):
@@ -193,7 +198,7 @@ _WEAK_BEFORE = re.compile(
     r"|migrants|workers|arrived|arriving)\s+in\s+(?:the\s+)?"
     # Nor where they went or fought: "339 individuals had gone to Syria from Kyrgyzstan".
     r"|\b(?:gone|went|go|going|travel+ed|travel+ing|left|leaving|leave|departed|departing|heading"
-    r"|headed|moved|moving|fled|flee|sent|joined)\s+(?:to|for|into)"
+    r"|headed|moved|moving|fled|flee|sent|joined|cross(?:ed|ing)?|escaped)\s+(?:to|for|into)"
     r"\s+(?:the\s+)?|\bfighting\s+(?:in|for|with|alongside)\s+(?:the\s+)?)$",
     re.I,
 )
@@ -453,7 +458,18 @@ def _file_under(f: _File) -> str:
 def _event_rule(path: Path) -> EventRule:
     f = _File(path)
     f.check_keys(
-        f.data, {"kind", "label", "triggers", "foreign", "require", "exclude", "toll", "priority"}
+        f.data,
+        {
+            "kind",
+            "label",
+            "triggers",
+            "foreign",
+            "require",
+            "exclude",
+            "toll",
+            "actors",
+            "priority",
+        },
     )
     kind = f.string(f.data, "kind")
     if not CODE.fullmatch(kind):
@@ -468,6 +484,7 @@ def _event_rule(path: Path) -> EventRule:
     if not isinstance(priority, int) or isinstance(priority, bool):
         raise f.fail("must be a whole number", "priority")
     toll = f.patterns(f.data["toll"], "toll") if "toll" in f.data else ()
+    actors = f.patterns(f.data["actors"], "actors") if "actors" in f.data else ()
     return EventRule(
         kind=kind,
         label=f.string(f.data, "label"),
@@ -478,6 +495,7 @@ def _event_rule(path: Path) -> EventRule:
         path=str(path),
         toll=toll,
         priority=priority,
+        actors=actors,
     )
 
 
