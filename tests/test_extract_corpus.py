@@ -1,6 +1,6 @@
 """Extraction measured on real published passages: the corpus, its split, and the frozen figures.
 
-The floors are the figures docs/extraction.md records for the frozen test part (rounded down),
+The floors are the figures docs/extraction.md records for the two frozen parts (rounded down),
 so a change that loses a figure there fails here; the corpus checks keep the protocol honest
 (enough passages, mostly not about Tajikistan, every one attributed, no site in both parts).
 """
@@ -68,13 +68,29 @@ def test_recall_and_precision_on_the_frozen_part(vocabulary):
     numeric = result.table("observation").loc["= all"]
     events = result.table("event").loc["= all"]
     tolls = result.table("event").loc["= death tolls"]
-    assert numeric["recall"] >= 0.70
-    assert numeric["precision"] >= 0.79
+    assert numeric["recall"] >= 0.72
+    assert numeric["precision"] >= 0.80
     assert events["recall"] >= 0.73
-    assert events["precision"] >= 0.88
+    assert events["precision"] >= 0.91
     assert tolls["recall"] >= 0.70
     assert tolls["precision"] >= 0.87
     assert result.country_accuracy >= 0.95
+
+
+def test_recall_and_precision_on_the_second_frozen_part(vocabulary):
+    """The part collected by people who did not write the rules (docs/extraction.md, round
+    three): its figures after the round, rounded down."""
+    result = evaluate_corpus(load_corpus(CORPUS / "test2.jsonl"), run(vocabulary))
+    numeric = result.table("observation").loc["= all"]
+    events = result.table("event").loc["= all"]
+    tolls = result.table("event").loc["= death tolls"]
+    assert numeric["recall"] >= 0.62
+    assert numeric["precision"] >= 0.63
+    assert events["recall"] >= 0.56
+    assert events["precision"] >= 0.70
+    assert tolls["recall"] >= 0.65
+    assert tolls["precision"] >= 0.73
+    assert result.country_accuracy >= 0.93
 
 
 def test_bad_corpus_line_is_located(tmp_path):

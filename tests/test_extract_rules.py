@@ -58,6 +58,13 @@ def one(sentence: str):
         ("8.2 million population", "count", 8.2e6, None, None, ""),
         ("2.5-3 million migrants", "count", None, 2.5e6, 3e6, ""),
         ("30% of the seats", "percent", 30, None, None, "percent"),
+        ("About 3,23,010 Bangladeshi workers", "count", 323_010, None, None, ""),
+        ("4 lakh 71 thousand 210 people", "count", 471_210, None, None, ""),
+        ("1 crore 20 lakh workers", "count", 12_000_000, None, None, ""),
+        ("Remittances were 2,3 mld dollars", "money", 2.3e9, None, None, "USD"),
+        ("seizures rose to 1.2 t in", "mass", 1200, None, None, "kg"),
+        ("worth Tk 1.35 lakh crore", "other money", 1.35e12, None, None, ""),
+        ("worth 338.8 million MMK", "other money", 338.8e6, None, None, ""),
     ],
 )
 def test_figures(text, measure, value, low, high, unit):
@@ -116,6 +123,14 @@ def test_dates_hide_their_digits_from_the_figures():
         ("An armed raid in May this year", date(2006, 11, 30), "2006-05"),
         ("who vanished last month", date(2015, 6, 30), "2015-05"),
         ("March 1st 2015 elections", date(2016, 2, 29), "2015-03-01"),
+        ("in the last financial year", date(2024, 3, 16), "2023"),
+        ("five months of the current fiscal year", date(2023, 12, 20), "2023"),
+        ("the same period of the previous fiscal", date(2022, 10, 16), "2021"),
+        ("deported over the course of the year", date(2026, 1, 10), "2025"),
+        ("In FY 22 remittance income fell", date(2022, 7, 25), "2022"),
+        ("than the $3.41 billion of the previous year", date(2024, 5, 6), "2023"),
+        ("seized in the past Iranian year", date(2024, 6, 15), "2023"),
+        ("during the first quarter, 500,000 migrants", date(2024, 6, 15), "2024-Q1"),
     ],
 )
 def test_periods(text, published, period):
@@ -406,3 +421,70 @@ def test_a_toll_added_in_the_next_sentence_adds_to_the_event(vocabulary):
     events = [c for c in found if c.record == "event"]
     assert [(c.what, c.when, c.fatalities) for c in events] == [("riot", "2019-05", 24.0)]
     assert events[0].quote == text.strip()
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        # Who did it does not outrank the kind told: al-Shabab's suicide blast.
+        (
+            "Al-Shabab unleashed a suicide blast that killed more than 100 people on Monday.",
+            [("suicide_bombing", 100.0)],
+        ),
+        # Overlapping words of two kinds are one event of the more specific.
+        ("A suicide bombing attack killed 12 people on Monday.", [("suicide_bombing", 12.0)]),
+        ("Bandits stormed the village, shooting dead 16 residents.", [("armed_attack", 16.0)]),
+        ("Clashes between protesters and police left 7 dead.", [("riot", 7.0)]),
+        # A toll over a span of time, or one that may come, is no event's.
+        ("Jihadists have killed more than 400 people since January.", []),
+        ("Gang violence killed over 3,600 people this year.", []),
+        ("The bombing was deadly and the toll could pass 20.", []),
+        # An accident is no attack.
+        ("A gas explosion killed 5 people in a residential building.", []),
+        # Attackers counted apart are left out; a second event's toll is not added.
+        (
+            "Gunmen killed 12 villagers, while 2 attackers were also killed.",
+            [("armed_attack", 12.0)],
+        ),
+        (
+            "A bomb killed 31 people at a market, and another one at the bus station killed three.",
+            [("armed_attack", 31.0)],
+        ),
+        (
+            "Kyrgyzstan suffered 154 casualties, including 31 deaths, in border clashes.",
+            [("border_clash", 31.0)],
+        ),
+    ],
+)
+def test_death_tolls_by_meaning(vocabulary, text, expected):
+    found = extract_candidates(
+        text + "\n", published=date(2023, 5, 10), country="TJK", vocabulary=vocabulary
+    )
+    assert [(c.what, c.fatalities) for c in found if c.record == "event"] == expected
+
+
+@pytest.mark.parametrize(
+    ("text", "kinds"),
+    [
+        ("Today's ruling deemed the Natbols an extremist organization.", ["opposition_ban"]),
+        (
+            "Islamabad declared the TLP a proscribed organisation under the Anti-Terrorism Act.",
+            ["opposition_ban", "terrorist_designation"],
+        ),
+        ("The court ordered the liquidation of the party in May.", ["opposition_ban"]),
+        (
+            "Russia added the group to its list of terrorist organisations.",
+            ["terrorist_designation"],
+        ),
+        # Plans, hearings and a group's standing told in passing are none.
+        ("The court will consider an appeal to declare the party extremist.", []),
+        ("The US intends to designate the movement a terrorist organisation.", []),
+        ("Five members of Hizb ut-Tahrir, labeled as extremist and banned in Russia, spoke.", []),
+        ("Police banned the group's rally in the capital.", []),
+    ],
+)
+def test_bans_and_designations_by_meaning(vocabulary, text, kinds):
+    found = extract_candidates(
+        text + "\n", published=date(2023, 5, 10), country="TJK", vocabulary=vocabulary
+    )
+    assert sorted(c.what for c in found if c.record == "event") == kinds

@@ -106,8 +106,27 @@ def _outside_asides(times: list[TimeRef], sentence: str, start: int, end: int) -
     return [t for t in times if not any(s <= t.start and t.end <= e for s, e in asides)]
 
 
-# The words between a figure and the date it is "of": "4 tonnes in 2021", "$433 million (2004)".
-_ATTACHED = re.compile(r"^[\s,]*(?:\(\s*(?:in\s+)?|(?:in|during|for|as\s+of|by\s+end\s+of)\s+)?$")
+# The words between a figure and the date it is "of": "4 tonnes in 2021", "$433 million (2004)",
+# "$2,155.9 million in the same period in 2017", "$3.2 billion recorded in the same month last
+# 2022".
+_ATTACHED = re.compile(
+    r"^[\s,]*(?:\(\s*(?:in\s+)?|(?:(?:recorded|registered|reported|received)\s+)?"
+    r"(?:(?:in|during|for|over)\s+the\s+(?:same|corresponding)\s+(?:period|months?|quarter|time)"
+    r"\s+(?:of\s+|in\s+|last\s+)?(?:the\s+)?|(?:in|during|for|as\s+of|by\s+end\s+of)\s+))?$"
+)
+# A dateline: "DHAKA, April 12, 2019 (BSS) –", "CAIRO, Aug 30 (Reuters) -". It dates the
+# report, not the figures it gives.
+_RESTATES = re.compile(
+    r"^\s*(?:\(?\s*(?:in|during|for)\s+[^,;()]{2,40}?\)?\s*)?,?\s*(?:or|i\.e\.|equal\s+to|"
+    r"equivalent\s+to|representing|which\s+(?:is|was|represents|represented|accounted\s+for))\s+$",
+    re.I,
+)
+_RELEASED = re.compile(
+    r"\b(?:released|published|issued|presented|unveiled|launched)\s+(?:on\s+|last\s+|this\s+)?$",
+    re.I,
+)
+_DATELINE_BEFORE = re.compile(r"^\W*[A-Z][A-Za-z .'’-]{1,40},\s*$")
+_DATELINE_AFTER = re.compile(r"^\s*(?:\([^()]{1,40}\)\s*)?[-–—:]")
 
 
 def _figure_time(
@@ -120,15 +139,43 @@ def _figure_time(
             return t
 
     def taken(t: TimeRef) -> bool:
+        # Another figure's date, also after its noun: "from 233,000 hectares the previous year".
         return any(
-            f.end <= t.start and f.start != start and _ATTACHED.match(sentence[f.end : t.start])
+            f.end <= t.start
+            and f.start != start
+            and (
+                _ATTACHED.match(sentence[f.end : t.start])
+                or _ATTACHED.match(re.sub(r"^\s+[a-z]+(?=\s)", "", sentence[f.end : t.start]))
+            )
             for f in others
         )
 
+    def dateline(t: TimeRef) -> bool:
+        return bool(
+            _DATELINE_BEFORE.match(sentence[: t.start]) and _DATELINE_AFTER.match(sentence[t.end :])
+        )
+
+    # The day a report was released does not date its figures: "In its annual report released
+    # on Friday, ... 1.8 million Afghans were expelled".
+    times = [t for t in times if not _RELEASED.search(sentence[: t.start])]
     before = [t for t in times if t.end <= start and not taken(t)]
-    # A date far after the figure is another clause's ("... which erupted last year").
-    after = [t for t in times if t.start >= end and t.start - end <= 80]
-    return before[-1] if before else (after[0] if after else None)
+    # A date far after the figure is another clause's ("... which erupted last year"); one
+    # attached to a later figure is that figure's ("$37.2 billion, up from $36.1 billion in
+    # 2022").
+    after = [t for t in times if t.start >= end and t.start - end <= 80 and not taken(t)]
+    stated = [t for t in before if not dateline(t)]
+    if stated:
+        return stated[-1]
+    # A figure that restates the one before takes its date: "$2.74 billion in 2022, or 27% of
+    # GDP".
+    for f in others:
+        if f.end <= start and _RESTATES.match(sentence[f.end : start]):
+            own = [t for t in times if t.start >= f.end and t.end <= start]
+            if own:
+                return own[0]
+    if after:
+        return after[0]
+    return before[-1] if before else None
 
 
 def _nearest_time(times: list[TimeRef], start: int, end: int) -> TimeRef | None:
@@ -222,6 +269,30 @@ def _country_at(
     return best.code if score(best) <= FAR else None
 
 
+# "expelled from Iran", "deported from neighbouring Pakistan": the country people were sent from
+# (not "migrants from Uzbekistan", their origin).
+_FROM_BEFORE = re.compile(
+    r"\b(?:deport(?:ed|ations?)|expell?ed|expulsions?|removed|returned|sent\s+back)"
+    r"\s+(?:\w+\s+)?from\s+(?:the\s+)?(?:neighbou?ring\s+)?$"
+)
+_CLAUSE_END = re.compile(r"[;.]|,\s*(?:while|whereas|and|but)\b|\bwhile\b")
+
+
+def _sent_from(place: _Place, figure: Figure) -> str | None:
+    """The country named right after "from" in the figure's clause, the nearest after the
+    figure first ("930,000 were deported from Pakistan"), else before it."""
+    text = place.sentence.text
+    stop = _CLAUSE_END.search(text, figure.end)
+    end = stop.start() if stop else len(text)
+    begin = max((m.end() for m in _CLAUSE_END.finditer(text, 0, figure.start)), default=0)
+    named = [m for m in place.mentions if _FROM_BEFORE.search(text[: m.start])]
+    after = [m for m in named if figure.end <= m.start < end]
+    before = [m for m in named if begin <= m.start and m.end <= figure.start]
+    if after:
+        return after[0].code
+    return before[-1].code if before else None
+
+
 def _respectively(mentions: list[Mention], figures: list[Figure], sentence: str) -> dict[int, str]:
     """'Kyrgyzstan and Tajikistan ... at about 35.1 percent and 32.2 percent, respectively':
     the n-th figure goes with the n-th country named before the figures."""
@@ -249,9 +320,13 @@ _DEATH_WORD = (
 # A death count right after these: "killing at least 15", "the death toll rose to 36".
 _TOLL_BEFORE = re.compile(
     r"(?:\b(?:killing|killed|kills?|claimed\s+the\s+lives\s+of|the\s+lives\s+of|deaths?\s+of"
-    r"|bodies\s+of|massacred)\s+$"
+    r"|bodies\s+of|massacred|murdered|murdering|executed|executing|beheaded|beheading|loss\s+of"
+    r"|martyred|martyring"
+    r"|(?:shot|shooting|shoots?)\s+dead|gunn(?:ed|ing)\s+down"
+    r"|(?:hacked|hacking|stabbed|stabbing|beat(?:en|ing)|burn(?:ed|t|ing))\s+to\s+death)\s+$"
     rf"|\b{_DEATH_WORD}\b(?:(?!injur|wound|hurt|arrest|detain)[^.;]){{0,160}}"
-    r"\b(?:to|at|reached|exceeded|exceeds|hit|of|is|was|stands\s+at|stood\s+at)\s+$"
+    r"\b(?:to|at|reached|exceeded|exceeds|hit|of|is|was|stands\s+at|stood\s+at|as\s+high\s+as"
+    r"|numbered|numbering|totall?ed|is\s+now|number(?:ed|ing)?\s+between|between)\s+$"
     r"|\b(?:killed|dead|died)\b[^.;]{0,15}\balong\s+with\s+$)",
     re.I,
 )
@@ -262,32 +337,73 @@ _TOLL_AFTER = re.compile(
     r"^(?:\s*(?!(?:where|which|that|who|when|while)\b)[\w'’“”\"-]+(?![\w'’“”\"-]),?){0,9}?\s*"
     r"(?:were|was|have\s+been|had\s+been|are|being|lost\s+their"
     r"|have|had|reportedly|also|among\s+the)?\s*"
-    r"(?:killed|dead|died|deaths?|perished|massacred|lives|liquidated|lost\s+their\s+lives)\b",
+    r"(?:killed|dead|died|deaths?|perished|massacred|lives|liquidated|lost\s+their\s+lives"
+    r"|fatalities|bodies"
+    r"|murdered|slain|executed|beheaded|martyred|(?:shot|gunned)\s+(?:dead|down)"
+    r"|(?:hacked|stabbed|beaten|burned|burnt)\s+to\s+death)\b",
     re.I,
 )
 # Counts that are not the toll: "revised from 24", "25 out of 29", "including three officers".
 _NOT_TOLL_BEFORE = re.compile(
     r"(?:\b(?:from|including|among\s+them|of\s+whom|of\s+them)\s+"
     r"|\b(?:previous(?:ly)?|earlier|initial)\s+(?:[\w-]+\s+){0,2}(?:toll|reports?|figures?|count)"
-    r"\b[^.;]{0,30}\s)$",
+    r"\b[^.;]{0,30}\s"
+    # A toll that may come: "the death toll could pass 20", "is expected to rise to 30".
+    r"|\b(?:could|may|might|would|expected\s+to|likely\s+to)\s+(?:[\w-]+\s+){0,2}(?:to\s+)?)$",
     re.I,
 )
+_PART_DEAD = re.compile(r"\b(?:including|among\s+them|of\s+whom|of\s+them)\s+$", re.I)
+_DEATHS_NEXT = re.compile(r"^\s*(?:deaths|dead|fatalities)\b", re.I)
 _NOT_TOLL_AFTER = re.compile(r"^\s*(?:out\s+of|of\s+(?:these|them|whom|the))\b", re.I)
+# One named victim and a count of others: "killed a journalist along with 25 others".
+_NAMED_AND = re.compile(
+    r"\b(?:killed|killing|kills)\s+[^.;,\d]{3,80}?\s+(?:along\s+with|together\s+with|and|as\s+well\s+as)\s+$",
+    re.I,
+)
+_OTHERS = re.compile(r"^\s*(?:other\s+people\b|others\b)", re.I)
+# Dead counted as the attackers: "three attackers", "two of the gunmen", "the suicide bombers".
+_PERPETRATORS = re.compile(
+    r"^\s*(?:of\s+the\s+)?(?:[\w-]+\s+){0,2}(?:attackers|assailants|gunmen|perpetrators"
+    r"|(?:suicide\s+)?bombers|hostage[- ]takers|raiders)\b",
+    re.I,
+)
+# ... counted apart from the others ("20 people, while three attackers were also killed"), not
+# in one list with them ("leaving 2 guards and 3 attackers dead").
+_APART = re.compile(r"\b(?:also|while|whereas|as\s+well)\b", re.I)
 _CHAIN = re.compile(r"^[^.;:]{0,40}?(?:\band|,|\bincluding|\bamong\s+them)\s*$", re.I)
 _WOUNDED = re.compile(
-    r"^\s*(?:(?!dead|killed|died)[\w-]+\s+){0,3}(?:wounded|injured|hurt|missing|arrested|detained)"
+    r"^\s*(?:(?!dead|killed|died)[\w-]+\s+){0,3}(?:wounded|injured|hurt|missing|arrested|detained"
+    r"|casualties)"
 )
 
 
-def death_toll(sentence: str, figures: list[Figure]) -> float | None:
+def death_toll(
+    sentence: str, figures: list[Figure], statistics: set[int] | frozenset[int] = frozenset()
+) -> float | None:
     """The deaths a sentence states: every count it gives as killed or dead, summed ("17
     soldiers and four civilians were killed" is 21), leaving out a revised toll ("from 15 to
-    43" is 43), a part ("32 people, including three prison officers") and the wounded."""
+    43" is 43), a part ("32 people, including three prison officers"), the wounded, a second
+    event's toll further on, the counts at ``statistics`` (starts of figures a quantity took),
+    where reading on stops too ("61 people returned, and 150 died in combat abroad"), and the
+    attackers killed when others are counted apart ("20 people, and three attackers were also
+    killed"; but "2 guards and 3 attackers dead" is 5)."""
     counts = [f for f in figures if f.measure == "count"]
     total = None
+    attackers = None  # dead attackers: the toll only when nobody else is counted
+    last = None  # the last count taken
     for i, f in enumerate(counts):
+        if f.start in statistics:
+            continue
         before, after = sentence[: f.start], sentence[f.end :]
-        if _NOT_TOLL_BEFORE.search(before[-60:]) or _NOT_TOLL_AFTER.match(after):
+        if last is not None and not _CHAIN.match(sentence[last.end : f.start]):
+            # A toll apart from the first tells another event: "... killed at least 31 people
+            # in a market ... and one at the bus station, which killed three people".
+            break
+        # A part is no toll, but "154 casualties, including 31 deaths" is: those that died.
+        part_dead = bool(_PART_DEAD.search(before[-30:]) and _DEATHS_NEXT.match(after))
+        if (
+            _NOT_TOLL_BEFORE.search(before[-60:]) or _NOT_TOLL_AFTER.match(after)
+        ) and not part_dead:
             continue
         # "killed in clashes exceeded 200": the qualifier may be the toll's verb.
         with_qualifier = before + f.text[: len(f.qualifier)] + " " if f.qualifier else before
@@ -299,15 +415,24 @@ def death_toll(sentence: str, figures: list[Figure]) -> float | None:
             stop = len(sentence)
             for g in counts[i + 1 :]:
                 gap = sentence[f.end : g.start]
-                if not _CHAIN.match(gap):
+                if g.start in statistics or not _CHAIN.match(gap):
                     stop = g.start
                     break
             segment = sentence[f.end : stop][:300]
             toll = bool(_TOLL_AFTER.match(segment)) and not _WOUNDED.match(after)
+        named = total is None and _NAMED_AND.search(before[-120:]) and _OTHERS.match(after)
+        toll = toll or bool(named)
         if toll:
-            count = f.value if f.value is not None else (f.low or f.high)
-            total = (total or 0.0) + float(count or 0.0)
-    return total
+            count = float((f.value if f.value is not None else (f.low or f.high)) or 0.0)
+            # "killed journalist Hodan Naleyah along with at least 25 others" is 26.
+            count += 1.0 if named else 0.0
+            apart = last is not None and _APART.search(sentence[last.end : f.start] + after[:60])
+            if _PERPETRATORS.match(after) and (last is None or apart):
+                attackers = (attackers or 0.0) + count
+            else:
+                total = (total or 0.0) + count
+            last = f
+    return total if total is not None else attackers
 
 
 # -- reading a text ----------------------------------------------------------------------------
@@ -417,9 +542,28 @@ def _more_dead(
 ) -> list[Candidate]:
     """The sentence's events, except a toll that adds to the event of the sentence before:
     that event's fatalities grow by it instead (and its quote takes both sentences when they
-    are on one line)."""
+    are on one line); and except a toll read from the kind the sentence before told with a toll
+    of its own, which restates or revises that one."""
     prev = place.previous
-    if prev is None or not _ADDS.match(place.sentence.text):
+    if prev is not None and not _ADDS.match(place.sentence.text):
+        # A toll with no words of its own after a sentence that gave one is a restatement or
+        # an older count: "... has reached 225. The last official count recorded 164 deaths."
+        return [
+            e
+            for e in events
+            if not (
+                e.carried
+                and e.fatalities is not None
+                and any(
+                    k.record == "event"
+                    and k.what == e.what
+                    and k.start == prev.start
+                    and k.fatalities is not None
+                    for k in found[-6:]
+                )
+            )
+        ]
+    if prev is None:
         return events
     kept = []
     for e in events:
@@ -474,13 +618,20 @@ def _placed(
 # cent decrease", "grew by 23 percent", "an average of $100".
 _CHANGE_AFTER = re.compile(
     r"^\s*(?:\(\w+\)\s*)?(?:(?:more|less|fewer|higher|lower)\s+than|times\b"
+    r"|(?:more|fewer|less)\s+(?:[\w-]+\s+){1,5}than\b"
     r"|(?:increase|decrease|rise|drop|decline|growth|jump|fall|reduction)\b"
-    r"|(?:year-on-year|y/y|on\s+the\s+year)\b)",
+    r"|(?:year-on-year|y/y|on\s+the\s+year)\b|(?:short|shy)\s+of\b"
+    r"|(?:per|each)\s+(?:day|week|month|person|capita|head|migrant|worker|household)\b"
+    r"|an?\s+(?:day|head|person)\b|daily\b)",
     re.I,
 )
 _CHANGE_BEFORE = re.compile(
-    r"\b(?:by|average\s+of|an\s+average|averag(?:e|ing))\s+$|\b(?:increase|decrease|rise|drop"
-    r"|decline|growth|jump|fall)\s+of\s+$",
+    # "by" of a change ("grew by 23 percent"), not of an agent ("sent by some 2.8 million
+    # emigrants").
+    r"(?<!\bsent\s)(?<!\breceived\s)(?<!\bhosted\s)(?<!\bemployed\s)(?<!\bowned\s)"
+    r"(?<!\bmade\s)(?<!\bused\s)(?<!\bheld\s)\bby\s+$|"
+    r"\b(?:average\s+of|an\s+average|averag(?:e|ing))\s+$|\b(?:increase|decrease|rise|drop"
+    r"|decline|growth|jump|fall|surplus|deficit|shortfall|gain|loss|difference)\s+of\s+$",
     re.I,
 )
 
@@ -495,11 +646,41 @@ _LIST_GAP = re.compile(
 )
 
 
+# A sentence dated by the one before: "During that single month, about 373,000 Afghans were
+# expelled", "in the same year".
+_SAME_TIME = re.compile(
+    r"\b(?:that|the\s+same)\s+(?:single\s+|very\s+)?(?:month|year|quarter|period|week|day)\b", re.I
+)
 _GOES_ON = re.compile(
-    r"^\W*(?:A\s+total|The\s+total|In\s+all|Of\s+(?:this|these|those|them|the)|It|This|That"
+    # An opening phrase of time may come first: "In the same period of the previous fiscal, the
+    # figure was $5.88 billion".
+    r"^\W*(?:(?:In|During|For|Over)\s+[^,.;]{3,60},\s*(?i:the\s+(?:total|figure|sum|amount"
+    r"|number)|this|that|it)\b|"
+    r"A\s+total|The\s+total|In\s+all|Of\s+(?:this|these|those|them|the)|It|This|That"
     r"|These|They|Their|Its|The\s+(?:consignment|batch|haul|drugs|figure|sum|amount|number|same)"
+    r"|The\s+(?:US\s?|U\.S\.\s?)?\$"
     r"|According\s+to\s+(?:him|her|them)|Also|In\s+addition|Additionally)\b"
 )
+
+
+# A figure of a year still to come is a forecast or a target: "$15 billion by 2026", "500,000
+# workers abroad next year".
+_AHEAD = re.compile(
+    r"^[\s,]*(?:(?:by|in|for|until)\s+(?:the\s+end\s+of\s+)?(?P<year>20\d\d)\b"
+    r"|(?:by|in|for)?\s*(?:the\s+)?(?:next|coming)\s+year\b)",
+    re.I,
+)
+
+
+def _ahead(sentence: str, figure: Figure, published: date) -> bool:
+    """Whether a year after publication is attached to the figure (within three words)."""
+    rest = sentence[figure.end :]
+    words = re.match(r"^(?:\W*[\w-]+){0,3}", rest)
+    for start in [0, *(m.end() for m in re.finditer(r"\s", rest[: words.end() if words else 0]))]:
+        m = _AHEAD.match(rest[start:])
+        if m:
+            return not m.group("year") or int(m.group("year")) > published.year
+    return False
 
 
 def _is_change(sentence: str, figure: Figure) -> bool:
@@ -535,6 +716,8 @@ def _observations(
     anywhere = vocabulary.any_country()
     for figure in figures:
         if figure.measure in ("points",) or _is_change(text, figure):
+            continue
+        if _ahead(text, figure, place.published):
             continue
         point = next(v for v in (figure.value, figure.low, figure.high) if v is not None)
         span = Span(text, paragraph, figure.start, figure.end)
@@ -578,7 +761,7 @@ def _observations(
         times = _outside_asides(place.times, text, figure.start, figure.end)
         when_ref = _figure_time(times, figure.start, figure.end, text, figures)
         carried_any = any(carried for _, carried in quantities)
-        points_back = place.news and bool(_GOES_ON.match(text))
+        points_back = (place.news and bool(_GOES_ON.match(text))) or bool(_SAME_TIME.search(text))
         if when_ref is None and place.previous_time is not None and (carried_any or points_back):
             # A sentence that goes on from the one before goes on in its time too; in a news
             # item, so does one that points back to it: "In 2015, ... were destroyed. [new
@@ -593,10 +776,16 @@ def _observations(
         for quantity, carried in quantities:
             rule = rules[quantity]
             q_start, q_end, quote = place.sentence.start, place.sentence.end, text
+            when, how_dated = period, how
+            if dated == "fallback" and rule.undated == "previous year":
+                when = str(place.published.year - 1)
+                how_dated = "no date in the sentence: the year before publication (annual figures)"
             where, how_placed = (
                 (place.country, "report") if rule.file_under == "report" else (country, placed)
             )
-            note = f"extracted: {_describe(figure)}; period from {how}; country {where}"
+            if rule.file_under == "from" and (sent_from := _sent_from(place, figure)):
+                where, how_placed = sent_from, "stated"
+            note = f"extracted: {_describe(figure)}; period from {how_dated}; country {where}"
             note += f" ({how_placed})" if how_placed != "stated" else ""
             p = learned.get(start, {}).get(quantity)
             if start in proposed:
@@ -610,7 +799,7 @@ def _observations(
                     record="observation",
                     country=where,
                     what=rule.quantity,
-                    when=period,
+                    when=when,
                     value=figure.value,
                     low=figure.low,
                     high=figure.high,
@@ -705,6 +894,33 @@ def _judged(
     return probabilities, proposed
 
 
+# A toll over a span of time, or a war's, is a statistic, not one event's toll: "killed over 800
+# people since the demonstrations began", "3,600 deaths this year", "the war has killed"; unless
+# the sentence tells of one event ("an attack last year killed 20").
+_CUMULATIVE = re.compile(
+    # "have killed over 800 people since ..." (not "the worst violence since March")
+    r"\b(?:has|have)\s+(?:[\w-]+\s+){0,3}(?:killed|died|claimed|lost)\b[^.;]*\bsince\b"
+    r"|\bsince\b[^.;]*\b(?:has|have)\s+(?:[\w-]+\s+){0,3}(?:killed|died|claimed|lost)\b"
+    r"|\b(?:this|last|past)\s+year\b|\bso\s+far\b|\bthroughout\b"
+    r"|\b(?:over|in|during|for)\s+the\s+(?:past|last)\s+(?:[\w-]+\s+)?(?:years?|months|decades?)\b"
+    r"|\b(?:war|insurgency|conflict|violence)\b[^.;]{0,40}\b(?:has|have)\s+(?:\w+\s+)?"
+    r"(?:killed|claimed|left)\b",
+    re.I,
+)
+_ONE_EVENT = re.compile(
+    r"\b(?:an?|the|this|that|one|single)\s+(?:[\w-]+\s+){0,3}(?:attack|bombing|blast|explosion"
+    r"|ambush|raid|massacre|riot|clash|shooting|assault|incident|strike|battle)\b"
+    # ... or names its day: "killed 30 people on Monday"
+    r"|\b(?:Monday|Tuesday|Wednesday|Thursday|Friday|Saturday|Sunday|yesterday|today)\b",
+    re.I,
+)
+
+
+# Words pointing back to an event already told: "The attack", "this bombing", "the blast".
+_DID = re.compile(r"\b\w+ed\b|\bblew\b", re.I)
+_BACK = re.compile(r"\b(?:the|this|that|these|those|such)\s+(?:[\w-]+\s+){0,2}$", re.I)
+
+
 def _events(
     place: _Place,
     figures: list[Figure],
@@ -717,7 +933,9 @@ def _events(
     A count a quantity rule took ("40 Kyrgyz nationals had died fighting ... in Syria") is a
     statistic, not the toll of an event."""
     text = place.sentence.text
-    deaths = death_toll(text, [f for f in figures if f.start not in statistics])
+    deaths = death_toll(text, figures, statistics)
+    if deaths is not None and _CUMULATIVE.search(text) and not _ONE_EVENT.search(text):
+        deaths = None  # "over 3,600 deaths this year due to gang violence" is no one event
     fired: list[tuple[EventRule, re.Match | None]] = []
     for rule in vocabulary.events:
         matches = rule.fire(text, place.paragraph.text, vocabulary.any_country())
@@ -735,6 +953,22 @@ def _events(
         at = r.toll_at(text) if r.toll else None
         if at is not None and (r.kind not in where or at < where[r.kind][0]):
             where[r.kind] = (at, r)
+    if not where:
+        # Only who did it is named: "killed by suspected jihadists".
+        for r in vocabulary.events:
+            at = r.toll_at(text, actors=True) if r.toll else None
+            if at is not None and (r.kind not in where or at < where[r.kind][0]):
+                where[r.kind] = (at, r)
+    # Words of two kinds that overlap tell one event, of the more specific kind: "a suicide
+    # bombing attack" is a suicide bombing, not also an attack.
+    violent = [
+        (r, m)
+        for r, m in violent
+        if not any(
+            o.priority > r.priority and n.start() < m.end() and m.start() < n.end()
+            for o, n in violent
+        )
+    ]
     best = min(where.values(), key=lambda item: (item[0], -item[1].priority))[1] if where else None
     if deaths is not None:
         if best is not None:
@@ -749,6 +983,15 @@ def _events(
         (f for f in figures if f.measure == "count" and deaths is not None),
         None,
     )
+    if deaths is None and recent:
+        # "The suicide attack by ISIS was one of the deadliest ..." after a sentence telling of
+        # the bombing: the same event told again, not another.
+        # "On Tuesday, the militants attacked ..." is a new act, told by its verb.
+        violent = [
+            (r, m)
+            for r, m in violent
+            if m is None or not _BACK.search(text[: m.start()]) or _DID.search(m.group(0))
+        ]
     for rule, match in [*others, *violent]:
         if match is not None:
             a_start, a_end, words = match.start(), match.end(), f"'{match.group(0)}'"
@@ -823,8 +1066,9 @@ def confidence(c: Candidate) -> float:
 
 
 def _deduplicated(found: list[Candidate]) -> list[Candidate]:
-    """Drop repeats: the same figure for the same period, the same event on the same date, and
-    an event dated only by the fallback year when the text also gives it a date within it."""
+    """Drop repeats: the same figure for the same period, the same event on the same date, an
+    event without a toll when the same kind is told with one for the same date, and an event
+    dated only by the fallback year when the text also gives it a date within it."""
     kept: list[Candidate] = []
     for c in found:
         # The same figure restated for a period within the first one's (a footnote citing the
@@ -837,6 +1081,23 @@ def _deduplicated(found: list[Candidate]) -> list[Candidate]:
             for k in kept
         ):
             kept.append(c)
+    # An event told without a toll and then with one ("The bomber blew himself up ... 87
+    # people had been killed") is one event: the one with the toll.
+    tolled = [(c.what, c.when, c.country) for c in kept if c.fatalities is not None]
+    kept = [
+        c
+        for c in kept
+        if not (
+            c.record == "event"
+            and c.fatalities is None
+            and any(
+                kind == c.what
+                and where == c.country
+                and (nested(c.when, when) or nested(when, c.when))
+                for kind, when, where in tolled
+            )
+        )
+    ]
     dated = [
         (c.what, c.when, c.country) for c in kept if c.record == "event" and c.dated != "fallback"
     ]

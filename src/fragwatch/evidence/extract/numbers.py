@@ -48,15 +48,29 @@ SCALES = {
     "billion": 1e9,
     "trillion": 1e12,
     "lakh": 1e5,
+    "lakh crore": 1e12,
     "crore": 1e7,
     "mln": 1e6,
     "mn": 1e6,
     "bln": 1e9,
     "bn": 1e9,
+    "mld": 1e9,
+    "mlrd": 1e9,
+    "milliard": 1e9,
     "m": 1e6,
 }
 # Attached abbreviations ("$2.96bn", "$700k") are read as scales only for money.
-MONEY_SCALES = {"bn": 1e9, "bln": 1e9, "b": 1e9, "mn": 1e6, "mln": 1e6, "m": 1e6, "k": 1e3}
+MONEY_SCALES = {
+    "bn": 1e9,
+    "bln": 1e9,
+    "b": 1e9,
+    "mld": 1e9,
+    "mlrd": 1e9,
+    "mn": 1e6,
+    "mln": 1e6,
+    "m": 1e6,
+    "k": 1e3,
+}
 FRACTIONS = {
     "half": 50.0,
     "a half": 50.0,
@@ -87,8 +101,8 @@ _WORD = (
 # separator only where a decimal reading is implausible: two or more groups, or ".000"), and a
 # decimal comma before a scale word ("2,5 million").
 _DIGITS = (
-    r"(?:\d{1,3},\d{1,2}(?=\s?(?:thousand|million|billion|mln|bln|mn|bn)\b)"
-    r"|\d{1,3}(?:,\d{3})+|\d{1,3}(?:\.\d{3}){2,}(?![\d.])|\d{1,3}\.000(?![\d.,])"
+    r"(?:\d{1,3},\d{1,2}(?=\s?(?:thousand|million|billion|milliard|mln|bln|mld|mlrd|mn|bn)\b)"
+    r"|\d{1,2},(?:\d{2},)+\d{3}|\d{1,3}(?:,\d{3})+|\d{1,3}(?:\.\d{3}){2,}(?![\d.])|\d{1,3}\.000(?![\d.,])"
     r"|\d{1,3}(?:[ \u00a0\u202f]\d{3})+(?!\d)|\d+)(?:\.\d+)?(?![\d])"
     r"|\.\d+(?![\d])"
 )
@@ -102,23 +116,38 @@ FRACTION = re.compile(
 )
 
 _SCALE = re.compile(
-    r"^(?:(?:\s+|-)(?P<scale>thousand|million|billion|trillion|lakh|crore)\b"
-    r"|\s?(?P<short>mln|bln|mn|bn)\b)",
+    r"^(?:(?:\s+|-)(?P<scale>thousand|million|billion|milliard|trillion|lakh\s+crore|lakh|crore)\b"
+    r"|\s?(?P<short>mln|bln|mlrd|mld|mn|bn)\b)",
     re.I,
 )
+# South Asian counts go on in smaller units: "4 lakh 71 thousand 210", "1 crore 20 lakh".
+_INDIAN_PART = re.compile(r"^\s+(?:and\s+)?(?P<n>\d{1,2}|\d{3})\s+(?P<scale>lakh|thousand)\b", re.I)
+_INDIAN_REST = re.compile(r"^\s+(?:and\s+)?(?P<n>\d{1,3})(?![\d,.])", re.I)
 # "2.43m people": an attached "m" after a decimal is millions, not metres.
 _DECIMAL_M = re.compile(r"^m\b(?!\s*(?:\d|²|long|high|wide|deep|tall))")
-_MONEY_SCALE = re.compile(r"^\s?(?P<scale>bln|mln|bn|mn|m|k|b)\b", re.I)
+_MONEY_SCALE = re.compile(r"^\s?(?P<scale>bln|mln|mlrd|mld|bn|mn|m|k|b)\b", re.I)
 _PERCENT = re.compile(r"^(?:\s?%|\s*per\s?cent\b|\s*percent\b(?!age))", re.I)
 _POINTS = re.compile(r"^\s*(?:percentage\s+points?|points?)\b", re.I)
 _MASS = re.compile(
     r"^(?:\s*(?P<unit>kilograms?|kilos?|kg|metric\s+tons?|metric\s+tonnes?|tonnes?|tons?"
-    r"|grams?|grammes?|gr|g)\b|(?P<t>t)\b)",
+    r"|grams?|grammes?|gr|g)\b|\s?(?P<t>t)\b(?![-’'.]))",
     re.I,
 )
 # The next part of a compound mass: "3 tons 96 kg 611 g", "7 kg 994 grams".
 _MASS_PART = re.compile(
     r"^\s*(?:and\s+)?(?P<n>\d{1,3}(?:\.\d+)?)\s*(?P<unit>kilograms?|kilos?|kg|grams?|grammes?|gr|g)\b",
+    re.I,
+)
+# Money in other currencies: "Rs 1,220 billion", "Tk 1.35 lakh crore", "338.8 million MMK",
+# "500 billion somoni". Found, so that no count is read from it, but not US dollars.
+_OTHER_MONEY_BEFORE = re.compile(
+    r"(?:\b(?:Rs|INR|NPR|PKR|BDT|Tk|KSh|Ksh|RUB|EUR|GBP|MMK|TJS|KGS|UZS|KZT|AFN|IRR|NGN|CFA)\.?"
+    r"|[€£¥₹₽])\s?$"
+)
+_OTHER_MONEY_AFTER = re.compile(
+    r"^\s*(?:rupees?|taka|somoni|soms?|rubles?|roubles?|tenge|sums?|euros?|pounds?|yuan|kyats?"
+    r"|MMK|CFA|francs?|shillings?|afghanis?|rials?|tomans?|naira|pesos?|lempiras?|quetzal(?:es)?"
+    r"|dirhams?|riyals?|Rs|NPR|INR|PKR|BDT|RUB|EUR|KGS|TJS|UZS|KZT)\b",
     re.I,
 )
 _MONEY_AFTER = re.compile(r"^\s*(?:US\s+|U\.S\.\s+|American\s+)?(?:dollars?|USD)\b", re.I)
@@ -159,6 +188,16 @@ LOWER = (
     "just over",
     "well above",
     "a minimum of",
+    "topped",
+    "crossed",
+    "surpassed",
+    "breached",
+    "topped the",
+    "crossed the",
+    "surpassed the",
+    "breached the",
+    "passed the",
+    "exceeded the",
 )
 UPPER = (
     "up to",
@@ -206,7 +245,7 @@ class Figure:
     start: int
     end: int
     text: str
-    measure: str  # count | percent | share | mass | money | points
+    measure: str  # count | percent | share | mass | money | points | other money (not US dollars)
     value: float | None
     low: float | None
     high: float | None
@@ -269,12 +308,31 @@ def _scan_number(sentence: str, match: re.Match) -> _Raw:
     factor = 1.0
     scale = _SCALE.match(sentence[end:])
     if scale:
-        factor = SCALES[(scale.group("scale") or scale.group("short")).lower()]
+        name = re.sub(r"\s+", " ", (scale.group("scale") or scale.group("short")).lower())
+        factor = SCALES[name]
         end += scale.end()
         year_like = False
+        if name in ("crore", "lakh"):
+            extra, end = _indian_parts(sentence, end, factor)
+            if extra:
+                return _Raw(start, end, value * factor + extra, False, 1.0)
     elif "." in match.group(0) and _DECIMAL_M.match(sentence[end:]):
         factor, end, year_like = 1e6, end + 1, False
     return _Raw(start, end, value * factor, year_like, factor)
+
+
+def _indian_parts(sentence: str, end: int, factor: float) -> tuple[float, int]:
+    """What the smaller units after "4 lakh" add ("71 thousand 210": 71,210), and the new end."""
+    extra = 0.0
+    last = factor
+    while (m := _INDIAN_PART.match(sentence[end:])) and SCALES[m.group("scale").lower()] < last:
+        last = SCALES[m.group("scale").lower()]
+        extra += float(m.group("n")) * last
+        end += m.end()
+    if last == 1e3 and (m := _INDIAN_REST.match(sentence[end:])):
+        extra += float(m.group("n"))
+        end += m.end()
+    return extra, end
 
 
 def _unit_after(sentence: str, end: int, money: bool) -> tuple[str, str, float, int]:
@@ -289,6 +347,8 @@ def _unit_after(sentence: str, end: int, money: bool) -> tuple[str, str, float, 
             rest = sentence[end:]
         after = _MONEY_AFTER.match(rest)
         return "money", "USD", factor, end + (after.end() if after else 0)
+    if m := _OTHER_MONEY_AFTER.match(rest):
+        return "other money", "", 1.0, end + m.end()
     if m := _POINTS.match(rest):
         return "points", "percentage points", 1.0, end + m.end()
     if m := _PERCENT.match(rest):
@@ -365,6 +425,8 @@ def find_figures(sentence: str, skip: list[tuple[int, int]] | None = None) -> li
             if raw.scale == 1.0 and joined.scale != 1.0:
                 low_value *= joined.scale
         measure, unit, factor, end = _unit_after(sentence, end, money)
+        if not money and _OTHER_MONEY_BEFORE.search(sentence[:start]):
+            measure, unit, factor = "other money", "", 1.0
         extra = 0.0
         if measure == "mass" and joined is None:
             extra, end = _compound_mass(sentence, end)

@@ -66,10 +66,13 @@ ABBREVIATIONS = {
 }
 SUPERSCRIPTS = "⁰¹²³⁴⁵⁶⁷⁸⁹"
 # A full stop, ! or ? (with closing quotes or brackets) then space and a likely sentence start
-# (anything but a lower-case letter); or a semicolon closed by a footnote marker ("...;⁴⁰ ").
+# (anything but a lower-case letter); or a semicolon closed by a footnote marker ("...;⁴⁰ "); or
+# a page that runs two sentences together, a word's full stop then a capitalised word
+# ("sources said.Islamic State claimed the attack").
 _END = re.compile(
     rf"(?:[.!?…]+[\"'”’»)\]]*(?P<marks>[{SUPERSCRIPTS}]*)(?=\s+[\"'“‘«(\[]?(?![a-z])\S)"
-    rf"|;(?P<fmarks>[{SUPERSCRIPTS}]+)(?=\s))"
+    rf"|;(?P<fmarks>[{SUPERSCRIPTS}]+)(?=\s)"
+    r"|(?<=[a-z]{3})\.(?=[A-Z][a-z]{2}))"
 )
 _WORD_BEFORE = re.compile(r"([A-Za-z][A-Za-z.]*)\.$")
 

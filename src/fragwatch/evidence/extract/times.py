@@ -59,7 +59,7 @@ COUNTS = {
     "12": 12,
 }
 WEEKDAYS = {name: i for i, name in enumerate(calendar.day_name)}
-_THIS_YEAR = r"(?P<rel>this|the\s+current(?:\s+calendar)?|last|the\s+previous)\s+year"
+_THIS_YEAR = r"(?P<rel>this|the\s+current(?:\s+calendar)?|last|the\s+previous|the)\s+year"
 
 # (name, pattern); earlier patterns win where spans overlap.
 PATTERNS: list[tuple[str, re.Pattern]] = [
@@ -92,6 +92,24 @@ PATTERNS: list[tuple[str, re.Pattern]] = [
         ),
     ),
     (
+        # "the first quarter", "in the second half" with no year: the latest one begun by the
+        # reference date.
+        "part_bare",
+        re.compile(
+            r"(?i:\b(?:the\s+)?(?P<n>first|second|third|fourth|1st|2nd|3rd|4th)\s+"
+            r"(?P<part>quarter|half))\b(?!\s+(?i:of)\b|\s+(?:19|20)\d\d)"
+        ),
+    ),
+    (
+        # "the past Iranian year", "the current Iranian year", "the Iranian year 1402": the
+        # calendar year most of it falls in (an Iranian year begins on 21 March).
+        "iranian",
+        re.compile(
+            r"(?i:\b(?:(?:the\s+)?(?P<rel>past|last|previous|current|this)\s+)?(?:Iranian|Persian)"
+            r"\s+(?:calendar\s+|fiscal\s+)?year)(?:\s+(?:of\s+)?(?P<sh>1[34]\d\d))?\b"
+        ),
+    ),
+    (
         # "the first six months of 2024", "in 10 months of 2009", "first five months of the
         # current calendar year": a half or a quarter when it is one, else the year.
         "months_of",
@@ -104,10 +122,14 @@ PATTERNS: list[tuple[str, re.Pattern]] = [
         # "January-June 2024", "January - June", "January-September 2006".
         "month_span",
         re.compile(
-            rf"\b(?P<month>{_ANY_MONTH})\s*[-–—]\s*(?P<month2>{_ANY_MONTH})"
-            rf"(?:,?\s+(?i:of\s+)?{_YEAR}\b)?"
+            rf"\b(?P<month>{_ANY_MONTH})\s*(?:[-–—]|(?<=\s)(?i:to|through|until|till)(?=\s))\s*"
+            rf"(?P<month2>{_ANY_MONTH})"
+            rf"(?:,?\s+(?i:of\s+|in\s+)?{_YEAR}\b)?"
         ),
     ),
+    # "FY22", "FY 2021", "FY2020-21": a fiscal year, read as the calendar year it ends in, or
+    # the first of a range.
+    ("fiscal_short", re.compile(r"\bFY\s?(?:(?P<year>1[89]\d\d|20\d\d)|(?P<yy>\d{2}))(?![\d])")),
     # "1Q23" (first quarter of 2023), "4M22" (four months of 2022).
     ("short_quarter", re.compile(r"\b(?P<q>[1-4])Q(?P<yy>\d{2})\b")),
     ("short_months", re.compile(r"\b(?P<m>1[01]|[1-9])M(?P<yy>\d{2})\b")),
@@ -127,6 +149,33 @@ PATTERNS: list[tuple[str, re.Pattern]] = [
         "relative",
         re.compile(
             r"(?<!\bthe\s)(?<!\bthis\s)\b(?i:(?P<rel>last|this))\s+(?i:(?P<unit>year|month))\b"
+        ),
+    ),
+    (
+        # "the last financial year", "the current fiscal year", "the previous fiscal": the
+        # calendar year the reference date is in (or the one before), which a fiscal year
+        # overlaps ("the current fiscal 2022-23" is read as a year range).
+        "fiscal_relative",
+        re.compile(
+            r"\b(?i:(?:the\s+)?(?P<rel>current|this|last|previous|preceding|past)\s+"
+            r"(?:fiscal|financial)(?:\s+year)?)(?![\w-]|\s+(?:\d|years)|\s*\(\s*\d)"
+        ),
+    ),
+    (
+        # "over the course of the year", "in the past year", "during the last 12 months": the
+        # calendar year most of the twelve months before the reference date fall in.
+        "past_year",
+        re.compile(
+            r"\b(?i:(?:over|during|in|throughout)\s+the\s+(?:course\s+of\s+the\s+)?"
+            r"(?:(?:past|last)\s+(?:12|twelve)\s+months|(?:past|last)\s+year|year))\b"
+            r"(?!\s+(?:19|20)\d\d|\s+(?:before|after|of|to|ahead|end(?:ing|ed)|through|until|till)\b)"
+        ),
+    ),
+    (
+        "year_before",
+        re.compile(
+            r"\b(?i:a\s+year\s+(?:earlier|before|ago)|the\s+(?:previous|preceding|prior)\s+year"
+            r"|(?:in\s+)?the\s+year\s+before)\b(?!\s+(?:19|20)\d\d)"
         ),
     ),
     ("weekday", re.compile(rf"\b(?P<wd>{'|'.join(calendar.day_name)})\b")),
@@ -243,6 +292,16 @@ def find_times(paragraph: str, reference: date) -> list[TimeRef]:
     found: list[TimeRef] = []
     context_year: int | None = None
     for name, match in raw:
+        if name == "year_before":
+            # "a year earlier", "the previous year": the year before the one last stated in the
+            # paragraph, else before the reference date.
+            stated = [t for t in found if t.explicit_year]
+            year = int(stated[-1].period[:4]) if stated else reference.year
+            how = "the year before the one stated" if stated else f"relative to {reference}"
+            since = bool(_SINCE.search(paragraph[: match.start()]))
+            text = match.group(0)
+            found.append(TimeRef(match.start(), match.end(), text, str(year - 1), how, not since))
+            continue
         ref = _resolve(name, match, reference, context_year, paragraph)
         if ref is None:
             continue
@@ -298,6 +357,8 @@ def _resolve(
         part = spans.get((m1, m2))
         how = "stated" if year else f"relative to {reference.isoformat()}"
         return made(f"{y}-{part}" if part else str(y), how, explicit=bool(year))
+    if name == "fiscal_short":
+        return made(year or f"20{groups['yy']}")
     if name == "short_quarter":
         return made(f"20{groups['yy']}-Q{groups['q']}")
     if name == "short_months":
@@ -314,6 +375,31 @@ def _resolve(
         back = 7 if groups["rel"].lower() in ("last", "past") else 0
         day = date.fromordinal(reference.toordinal() - back)
         return made(f"{day.year}-{day.month:02d}", f"relative to {reference.isoformat()}", False)
+    if name == "part_bare":
+        n = ORDINALS[groups["n"].lower()]
+        half = groups["part"].lower() == "half"
+        if half and n > 2:
+            return None
+        first_month = (n - 1) * (6 if half else 3) + 1
+        y = reference.year - (first_month > reference.month)
+        how = f"relative to {reference.isoformat()}"
+        return made(f"{y}-{'H' if half else 'Q'}{n}", how, explicit=False)
+    if name == "iranian":
+        how = f"relative to {reference.isoformat()}"
+        if groups.get("sh"):
+            return made(str(int(groups["sh"]) + 621), "stated")
+        # The Iranian year the reference date is in began on 21 March of this or last year.
+        current = reference.year - ((reference.month, reference.day) < (3, 21))
+        rel = (groups.get("rel") or "current").lower()
+        back = rel in ("past", "last", "previous")
+        return made(str(current - back), how, explicit=False)
+    if name == "past_year":
+        middle = date.fromordinal(reference.toordinal() - 182)
+        return made(str(middle.year), f"relative to {reference.isoformat()}", explicit=False)
+    if name == "fiscal_relative":
+        back = groups["rel"].lower() in ("last", "previous", "preceding", "past")
+        how = f"relative to {reference.isoformat()}"
+        return made(str(reference.year - back), how, explicit=False)
     if name == "relative":
         unit, rel = groups["unit"].lower(), groups["rel"].lower()
         how = f"relative to {reference.isoformat()}"

@@ -100,8 +100,13 @@ class QuantityRule:
     maximum: float | None
     path: str
     # "report": always filed under the report's country (militants massed on its border are
-    # its threat wherever they stand); "text": the country the sentence gives.
+    # its threat wherever they stand); "text": the country the sentence gives; "from": the
+    # country the figure's people were sent from ("1.8 million Afghans were expelled from Iran"
+    # is Iran's), else as "text".
     file_under: str = "text"
+    # "previous year": a figure its text does not date is of the year before publication (annual
+    # statistics such as remittances are published the year after); "default": as any figure.
+    undated: str = "default"
 
     def accepts(self, measure: str, point: float, span: Span, country: re.Pattern | None) -> bool:
         if measure not in self.measures:
@@ -126,11 +131,16 @@ class EventRule:
     # 15 people" near "suicide"), and which kind wins when several fit one sentence.
     toll: tuple[re.Pattern, ...] = ()
     priority: int = 0
+    # Who does such violence ("al-Shabab", "militants"): a toll sentence naming only them is of
+    # this kind, but they do not outrank the words of another kind ("al-Shabab's suicide blast").
+    actors: tuple[re.Pattern, ...] = ()
 
-    def toll_at(self, sentence: str) -> int | None:
-        """Where the sentence first has one of this kind's toll words (None: nowhere, or a
-        sentence-wide exclusion holds)."""
-        starts = [m.start() for p in self.toll if (m := p.search(sentence))]
+    def toll_at(self, sentence: str, actors: bool = False) -> int | None:
+        """Where the sentence first has one of this kind's toll words, or with ``actors`` its
+        actors (None: nowhere, or a sentence-wide exclusion holds)."""
+        starts = [
+            m.start() for p in (self.actors if actors else self.toll) if (m := p.search(sentence))
+        ]
         if not starts:
             return None
         if any(c.scope == "sentence" and c.matches(sentence, None) for c in self.exclude):
@@ -187,7 +197,8 @@ _WEAK_BEFORE = re.compile(
     r"|\b(?:live|living|lives|work|working|works|employed|reside|residing|resides|stay|staying"
     r"|migrants|workers|arrived|arriving)\s+in\s+(?:the\s+)?"
     # Nor where they went or fought: "339 individuals had gone to Syria from Kyrgyzstan".
-    r"|\b(?:gone|went|go|going|travel+ed|travel+ing|left|headed|fled|flee|sent|joined)\s+(?:to|for|into)"
+    r"|\b(?:gone|went|go|going|travel+ed|travel+ing|left|leaving|leave|departed|departing|heading"
+    r"|headed|moved|moving|fled|flee|sent|joined|cross(?:ed|ing)?|escaped)\s+(?:to|for|into)"
     r"\s+(?:the\s+)?|\bfighting\s+(?:in|for|with|alongside)\s+(?:the\s+)?)$",
     re.I,
 )
@@ -254,8 +265,14 @@ class Vocabulary:
             hit = next(
                 (
                     (start + len(name), code)
-                    for name, code in index.get(text[start : start + 3], ())
+                    for name, code in (
+                        *index.get(text[start : start + 3], ()),
+                        # Two-letter names ("US", "UK") are indexed under two characters.
+                        *index.get(text[start : start + 2], ()),
+                    )
                     if text.startswith(name, start)
+                    # "US$" is a currency, not a country.
+                    and not text.startswith("$", start + len(name))
                     and not (
                         start + len(name) < len(text)
                         and (text[start + len(name)].isalnum() or text[start + len(name)] == "_")
@@ -389,6 +406,7 @@ def _quantity_rule(path: Path) -> QuantityRule:
         "require",
         "exclude",
         "file_under",
+        "undated",
     }
     f.check_keys(f.data, allowed)
     quantity = f.string(f.data, "quantity")
@@ -419,20 +437,39 @@ def _quantity_rule(path: Path) -> QuantityRule:
         maximum=bounds[1],
         path=str(path),
         file_under=_file_under(f),
+        undated=_undated(f),
     )
+
+
+def _undated(f: _File) -> str:
+    value = f.data.get("undated", "default")
+    if value not in ("default", "previous year"):
+        raise f.fail(f"'{value}' is not one of default, previous year", "undated", str(value))
+    return value
 
 
 def _file_under(f: _File) -> str:
     value = f.data.get("file_under", "text")
-    if value not in ("text", "report"):
-        raise f.fail(f"'{value}' is not one of text, report", "file_under", str(value))
+    if value not in ("text", "report", "from"):
+        raise f.fail(f"'{value}' is not one of text, report, from", "file_under", str(value))
     return value
 
 
 def _event_rule(path: Path) -> EventRule:
     f = _File(path)
     f.check_keys(
-        f.data, {"kind", "label", "triggers", "foreign", "require", "exclude", "toll", "priority"}
+        f.data,
+        {
+            "kind",
+            "label",
+            "triggers",
+            "foreign",
+            "require",
+            "exclude",
+            "toll",
+            "actors",
+            "priority",
+        },
     )
     kind = f.string(f.data, "kind")
     if not CODE.fullmatch(kind):
@@ -447,6 +484,7 @@ def _event_rule(path: Path) -> EventRule:
     if not isinstance(priority, int) or isinstance(priority, bool):
         raise f.fail("must be a whole number", "priority")
     toll = f.patterns(f.data["toll"], "toll") if "toll" in f.data else ()
+    actors = f.patterns(f.data["actors"], "actors") if "actors" in f.data else ()
     return EventRule(
         kind=kind,
         label=f.string(f.data, "label"),
@@ -457,6 +495,7 @@ def _event_rule(path: Path) -> EventRule:
         path=str(path),
         toll=toll,
         priority=priority,
+        actors=actors,
     )
 
 
