@@ -8,11 +8,14 @@ years back), and as the baseline in the same alternation `fragwatch rank --json`
 200 countries at the same date (one scoring of the world, no store). Median of the runs.
 
     .venv/bin/python bench/bench_run_once.py [--runs 3] [--against REV] [--no-catch-up]
+        [--library DIR]
 
 ``--against REV`` also runs the one-period `run-once` on the source of a git revision (``git
 archive REV src`` unpacked and put first on ``PYTHONPATH``), in the same alternation, to show
 what a change did on the same machine at the same moment; ``--no-catch-up`` leaves out the
-catch-up (minutes on a busy machine).
+catch-up (minutes on a busy machine). ``--library DIR`` runs every command with that evidence
+library as well (for example one holding 1,000,000 imported ACLED events, as written by
+``bench/bench_evidence_store.py --keep DIR``).
 """
 
 from __future__ import annotations
@@ -80,10 +83,13 @@ def main() -> None:
     parser.add_argument("--runs", type=int, default=3)
     parser.add_argument("--against", help="Also run one period on this git revision's source.")
     parser.add_argument("--no-catch-up", action="store_true", help="Leave out the catch-up.")
+    parser.add_argument("--library", type=Path, help="An evidence library every command reads.")
     args = parser.parse_args()
     countries = list(open_countries()[:200])
     env = {k: v for k, v in os.environ.items() if not k.startswith("FRAGWATCH_")}
     env["FRAGWATCH_CONFIG_DIR"] = str(REPO / "config")
+    if args.library is not None:
+        env["FRAGWATCH_EVIDENCE_DIR"] = str(args.library.resolve())
     rank = [sys.executable, "-m", "fragwatch.cli", "rank", "--as-of", AS_OF, "--json",
             *(a for c in countries for a in ("--country", c))]  # fmt: skip
     print(f"machine: {platform.machine()}, {os.cpu_count()} cores, load average"
@@ -116,7 +122,8 @@ def main() -> None:
         "against": f"run-once, one monthly period, on {args.against}",
         "catch-up": "run-once, catch-up of 24 monthly periods",
     }
-    print(f"200 watched countries, median of {args.runs} runs")
+    library = f", evidence library {args.library}" if args.library else ""
+    print(f"200 watched countries{library}, median of {args.runs} runs")
     for name, label in labels.items():
         if name not in found:
             continue
