@@ -57,14 +57,20 @@ def shown(browser, css: str, words: str = "", seconds: float = 120) -> str:
     """The text of the element once the page a click asked for shows it (with ``words``): a
     form post answers only after the desk has done the work (a scenario's draws, a refreshed
     page), and until then the old page, with its own flash message, is still there."""
-    from selenium.common.exceptions import StaleElementReferenceException
+    from selenium.common.exceptions import StaleElementReferenceException, WebDriverException
     from selenium.webdriver.common.by import By
     from selenium.webdriver.support.ui import WebDriverWait
 
     def found(b):
-        for element in b.find_elements(By.CSS_SELECTOR, css):
-            if words in element.text:
-                return element.text
+        try:
+            for element in b.find_elements(By.CSS_SELECTOR, css):
+                if words in element.text:
+                    return element.text
+        except WebDriverException as error:
+            # The old page's element, read while the new page replaces it: Chromium reports
+            # some such reads as an inspector error instead of a stale element.
+            if "does not belong to the document" not in str(error):
+                raise
         return False
 
     waiting = WebDriverWait(browser, seconds, ignored_exceptions=[StaleElementReferenceException])
