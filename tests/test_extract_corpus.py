@@ -63,11 +63,20 @@ def test_candidates_quote_exact_spans_of_the_passages(vocabulary):
             assert 0 < c.confidence < 1
 
 
+def frozen_figures(part: str, vocabulary):
+    """The evaluation of a frozen part, and its numeric, event and death-toll '= all' rows."""
+    result = evaluate_corpus(load_corpus(CORPUS / part), run(vocabulary))
+    events = result.table("event")
+    return (
+        result,
+        result.table("observation").loc["= all"],
+        events.loc["= all"],
+        events.loc["= death tolls"],
+    )
+
+
 def test_recall_and_precision_on_the_frozen_part(vocabulary):
-    result = evaluate_corpus(load_corpus(CORPUS / "test.jsonl"), run(vocabulary))
-    numeric = result.table("observation").loc["= all"]
-    events = result.table("event").loc["= all"]
-    tolls = result.table("event").loc["= death tolls"]
+    result, numeric, events, tolls = frozen_figures("test.jsonl", vocabulary)
     assert numeric["recall"] >= 0.72
     assert numeric["precision"] >= 0.80
     assert events["recall"] >= 0.73
@@ -80,10 +89,7 @@ def test_recall_and_precision_on_the_frozen_part(vocabulary):
 def test_recall_and_precision_on_the_second_frozen_part(vocabulary):
     """The part collected by people who did not write the rules (docs/extraction.md, round
     three): its figures after the round, rounded down."""
-    result = evaluate_corpus(load_corpus(CORPUS / "test2.jsonl"), run(vocabulary))
-    numeric = result.table("observation").loc["= all"]
-    events = result.table("event").loc["= all"]
-    tolls = result.table("event").loc["= death tolls"]
+    result, numeric, events, tolls = frozen_figures("test2.jsonl", vocabulary)
     assert numeric["recall"] >= 0.62
     assert numeric["precision"] >= 0.63
     assert events["recall"] >= 0.56
