@@ -1,11 +1,12 @@
 """Write a synthetic ACLED export (the published column layout) for the import benchmark.
 
-Seeded, so every run writes the same file: N rows over 60 countries and 2018-2024, event types
+Seeded, so every run writes the same file: N rows over 60 countries and 2018-2024 (or seven years
+from ``--first-year``, e.g. 2008 to overlap the Tajikistan reports' incidents), event types
 and sub-types in ACLED's proportions (roughly), notes of realistic length, a unix timestamp a few
 days to a few months after each event. Columns follow ACLED's current export, in its order.
 
     .venv/bin/python bench/make_acled.py OUT.csv [--rows 1000000] [--seed 0]
-        [--only TJK,...] [--exclude TJK,...]
+        [--only TJK,...] [--exclude TJK,...] [--first-year 2018]
 """
 
 from __future__ import annotations
@@ -90,7 +91,13 @@ ACTORS = [
 SOURCES = ["Reuters", "AFP", "Radio Ozodi", "Asia-Plus", "Local Media", "Twitter", "BBC News"]
 
 
-def make(rows: int, seed: int, only: set[str] | None = None, exclude: set[str] = frozenset()):
+def make(
+    rows: int,
+    seed: int,
+    only: set[str] | None = None,
+    exclude: set[str] = frozenset(),
+    first_year: int = 2018,
+):
     """The export as an Arrow table; ``only``/``exclude``: ISO3 codes to keep or leave out."""
     rng = np.random.default_rng(seed)
     share = np.array([t[3] for t in TYPES])
@@ -100,7 +107,8 @@ def make(rows: int, seed: int, only: set[str] | None = None, exclude: set[str] =
     codes = [c[1] for c in COUNTRIES]
     weight *= [(only is None or c in only) and c not in exclude for c in codes]
     country = rng.choice(len(COUNTRIES), size=rows, p=weight / weight.sum())
-    day = pd.Timestamp("2018-01-01") + pd.to_timedelta(rng.integers(0, 2557, rows), unit="D")
+    offset = pd.to_timedelta(rng.integers(0, 2557, rows), unit="D")
+    day = pd.Timestamp(f"{first_year}-01-01") + offset
     violent = np.array([t[2] == "Political violence" for t in TYPES])[kind]
     fatalities = np.where(violent, rng.geometric(0.35, rows) - 1, 0)
     lag = rng.integers(2, 120, rows) * 86_400 + rng.integers(0, 86_400, rows)
@@ -184,9 +192,11 @@ def main() -> None:
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--only", help="Comma-separated ISO3 codes: events of these only.")
     parser.add_argument("--exclude", default="", help="Comma-separated ISO3 codes to leave out.")
+    parser.add_argument("--first-year", type=int, default=2018, help="Events of 7 years from it.")
     args = parser.parse_args()
     only = set(args.only.split(",")) if args.only else None
-    table = make(args.rows, args.seed, only, set(filter(None, args.exclude.split(","))))
+    exclude = set(filter(None, args.exclude.split(",")))
+    table = make(args.rows, args.seed, only, exclude, args.first_year)
     pacsv.write_csv(table, args.out, pacsv.WriteOptions(quoting_style="needed"))
     size = args.out.stat().st_size
     print(f"wrote {args.rows:,} rows, {size / 2**20:,.0f} MiB: {args.out}")

@@ -7,11 +7,11 @@ import csv
 import numpy as np
 import pandas as pd
 import pytest
-from hypothesis import given, settings
+from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
 from fragwatch.evidence.files import load_evidence
-from fragwatch.evidence.matching import find_matches, match_incidents
+from fragwatch.evidence.matching import day_numbers, find_matches, match_incidents, within_reach
 from fragwatch.indicators.registry import get_indicator
 
 SOURCES = [
@@ -244,3 +244,70 @@ def test_monitoring_by_an_event_data_set(tmp_path):
             .iloc[0]
         )
     )
+
+
+def _events_frame(reports, imports) -> pd.DataFrame:
+    """Event rows for ``find_matches``: (country, first day, span in days, deaths) each."""
+    rows = [(f"r{i}", *r, "armed_attack", "rep") for i, r in enumerate(reports)]
+    rows += [(f"acled-x:T{i}", *r, "armed_clash", "acled-x") for i, r in enumerate(imports)]
+    frame = pd.DataFrame(
+        rows, columns=["event_id", "country", "day", "span", "fatalities", "kind", "source_id"]
+    )
+    base = np.datetime64("2015-01-01")
+    frame["date_start"] = base + frame["day"].to_numpy().astype("timedelta64[D]")
+    frame["date_end"] = frame["date_start"] + frame["span"].to_numpy().astype("timedelta64[D]")
+    frame["incident_id"] = np.where(
+        frame["source_id"] == "rep", "inc-" + frame["event_id"], "acled:" + frame["event_id"]
+    )
+    return frame
+
+
+def _reach(frame: pd.DataFrame) -> np.ndarray:
+    imported = frame["source_id"].to_numpy() != "rep"
+    days = {c: day_numbers(frame[c]) for c in ("date_start", "date_end")}
+    return within_reach(
+        frame["country"].to_numpy(dtype=object)[imported],
+        days["date_start"][imported],
+        days["date_end"][imported],
+        frame["country"].to_numpy(dtype=object)[~imported],
+        days["date_start"][~imported],
+        days["date_end"][~imported],
+    )
+
+
+EVENT = st.tuples(
+    st.sampled_from(["TJK", "KGZ"]),
+    st.integers(0, 50),
+    st.sampled_from([0, 0, 6, 29, 31, 32, 364]),
+    st.sampled_from([np.nan, 0.0, 3.0, 20.0]),
+)
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.lists(EVENT, min_size=1, max_size=3), st.lists(EVENT, min_size=1, max_size=8))
+# The edges of the window: three days after a report day, and a month-long row ending three
+# days before one.
+@example([("TJK", 10, 0, np.nan)], [("TJK", 13, 0, np.nan)])
+@example([("TJK", 40, 0, np.nan)], [("TJK", 6, 31, np.nan)])
+def test_an_import_dropping_rows_out_of_reach_finds_the_same_matches(reports, imports):
+    """An import matches only the rows ``within_reach`` keeps; no pair may be lost by that."""
+    frame = _events_frame(reports, imports)
+    sources = pd.DataFrame(SOURCES).set_index("source_id")
+    keep = np.concatenate([np.ones(len(reports), dtype=bool), _reach(frame)])
+    everything = find_matches(frame, sources)
+    assert find_matches(frame[keep], sources).equals(everything)
+
+
+def test_rows_out_of_every_window_are_not_within_reach():
+    frame = _events_frame(
+        [("TJK", 100, 0, 5.0), ("TJK", 200, 29, np.nan)],
+        [
+            ("TJK", 103, 0, 5.0),  # three days after the first report row: in reach
+            ("TJK", 104, 0, 5.0),  # four days after: out
+            ("TJK", 200 - 34, 0, 5.0),  # may span into the month: in reach
+            ("TJK", 200 - 35, 0, 5.0),  # out
+            ("TJK", 150, 40, 5.0),  # dated to more than a month: never matched
+            ("KGZ", 100, 0, 5.0),  # another country
+        ],
+    )
+    assert _reach(frame).tolist() == [True, False, True, False, False, False]

@@ -32,6 +32,8 @@ import numpy as np
 import pandas as pd
 
 DAY_US = 86_400_000_000
+WINDOW_DAYS = 3  # rule 4
+MAX_SPAN_DAYS = 31  # rule 3
 
 
 @cache
@@ -47,16 +49,17 @@ def compatible_kinds() -> pd.DataFrame:
     return pd.DataFrame(pairs, columns=["imported_kind", "report_kind"])
 
 
-def _days(values: pd.Series) -> np.ndarray:
-    return np.asarray(values.values, dtype="datetime64[us]").view(np.int64) // DAY_US
+def day_numbers(values: pd.Series | np.ndarray) -> np.ndarray:
+    """Dates as whole days since 1970 (int64)."""
+    return np.asarray(values, dtype="datetime64[us]").view(np.int64) // DAY_US
 
 
 def find_matches(
     events: pd.DataFrame,
     sources: pd.DataFrame,
     *,
-    window_days: int = 3,
-    max_span_days: int = 31,
+    window_days: int = WINDOW_DAYS,
+    max_span_days: int = MAX_SPAN_DAYS,
     fatality_slack: float = 2.0,
     fatality_share: float = 0.5,
 ) -> pd.DataFrame:
@@ -76,7 +79,7 @@ def find_matches(
     source_kind = events["source_id"].map(sources["kind"]).to_numpy(dtype=object)
     if not (source_kind == "dataset").any():  # the usual case: no imported events at all
         return empty
-    start, end = _days(events["date_start"]), _days(events["date_end"])
+    start, end = day_numbers(events["date_start"]), day_numbers(events["date_end"])
     precise = end - start <= max_span_days
     report = (source_kind != "dataset") & precise
     if not report.any():
@@ -157,6 +160,39 @@ def find_matches(
         return empty
     found = pd.concat(chosen, ignore_index=True)[columns]
     return found.sort_values(["report_incident", "imported_incident"], ignore_index=True)
+
+
+def within_reach(
+    country: np.ndarray,
+    start: np.ndarray,
+    end: np.ndarray,
+    report_country: np.ndarray,
+    report_start: np.ndarray,
+    report_end: np.ndarray,
+) -> np.ndarray:
+    """Mask of the imported rows that rules 1, 3 and 4 leave able to meet some report row.
+
+    Dates are day numbers (int64). Lets an import drop, before building any Python object, the
+    rows no report row can pair with: a row whose date span is too wide, or that starts outside
+    every window ``[report start - MAX_SPAN_DAYS - WINDOW_DAYS, report end + WINDOW_DAYS]`` of
+    a precise report row of its country (the same window ``find_matches`` searches).
+    """
+    precise = report_end - report_start <= MAX_SPAN_DAYS
+    codes = pd.Index(pd.unique(pd.Series(report_country[precise], dtype=object)))
+    if len(codes) == 0:
+        return np.zeros(len(country), dtype=bool)
+    # Country and day in one sortable key; a country's keys stay within its own stretch.
+    reach = MAX_SPAN_DAYS + WINDOW_DAYS
+    low = int(np.concatenate([start, report_start]).min()) - reach - 1
+    width = int(np.concatenate([end, report_end]).max()) + reach + 1 - low
+    group = codes.get_indexer(report_country[precise]).astype(np.int64) * width - low
+    lo = np.sort(group + report_start[precise] - reach)
+    hi = np.sort(group + report_end[precise] + WINDOW_DAYS)
+    row_group = codes.get_indexer(pd.Series(country, dtype=object))
+    key = row_group.astype(np.int64) * width - low + start
+    # Inside some window: more windows have opened at or before the key than closed before it.
+    inside = np.searchsorted(lo, key, side="right") > np.searchsorted(hi, key, side="left")
+    return inside & (row_group >= 0) & (end - start <= MAX_SPAN_DAYS)
 
 
 def apply_matches(events: pd.DataFrame, matches: pd.DataFrame) -> pd.DataFrame:

@@ -20,7 +20,12 @@ import pyarrow.parquet as pq
 from fragwatch.evidence.base import Evidence
 from fragwatch.evidence.files import read_table
 from fragwatch.evidence.library import EVENTS_PARQUET
-from fragwatch.evidence.matching import compatible_kinds, find_matches
+from fragwatch.evidence.matching import (
+    compatible_kinds,
+    day_numbers,
+    find_matches,
+    within_reach,
+)
 from fragwatch.evidence.monthly import empty_table, monthly_table
 from fragwatch.evidence.periods import parse_periods
 from fragwatch.evidence.schema import validate_sources
@@ -73,7 +78,17 @@ def summarise_events(batch: Path, reports: Evidence, *, monthly: bool) -> EventS
         pc.is_in(table.column("country"), pa.array(rep["country"].unique().tolist(), pa.string())),
         pc.is_in(table.column("kind"), pa.array(list(wanted), pa.string())),
     )
-    rows = np.flatnonzero(np.asarray(pc.fill_null(maybe, False), dtype=bool))
+    maybe = np.asarray(pc.fill_null(maybe, False), dtype=bool)
+    # And of a date some report event's matching window reaches (most of a big file is not).
+    maybe[maybe] = within_reach(
+        country=countries[country_code[maybe]],
+        start=day_numbers(start[maybe]),
+        end=day_numbers(end[maybe]),
+        report_country=rep["country"].to_numpy(dtype=object),
+        report_start=day_numbers(rep["date_start"].to_numpy()),
+        report_end=day_numbers(rep["date_end"].to_numpy()),
+    )
+    rows = np.flatnonzero(maybe)
     candidates = table.take(pa.array(rows)).to_pandas()
     candidates["fatalities"] = candidates["fatalities"].astype(float)
     candidates["date_start"], candidates["date_end"] = start[rows], end[rows]
