@@ -7,10 +7,12 @@ resident memory from the kernel (``os.wait4``): an empty library (the baseline),
 published by the dates asked). Runs alternate between the libraries, so a noisy neighbour slows
 all of them; the medians are compared. TJK's output must be byte-identical in every library
 (checked before anything is timed). Also timed: the imports, and `assess` as of a date after
-every event (everything known), with ``--known``.
+every event (everything known), with ``--known``; and with ``--overlap`` the import of
+1,000,000 TJK events of 2008-2014, the years of the reports' incidents, so that matching has
+work to do.
 
     .venv/bin/python bench/bench_evidence_store.py [--rows 1000000] [--repeat 5] [--keep DIR]
-        [--known]
+        [--known] [--overlap]
 """
 
 from __future__ import annotations
@@ -61,6 +63,7 @@ def main() -> None:
     parser.add_argument("--repeat", type=int, default=5)
     parser.add_argument("--keep", type=Path, help="Work in this folder and keep it.")
     parser.add_argument("--known", action="store_true", help="Also assess with all known.")
+    parser.add_argument("--overlap", action="store_true", help="Also import TJK of 2008-2014.")
     args = parser.parse_args()
 
     work = args.keep or Path(tempfile.mkdtemp(prefix="bench-store-"))
@@ -71,15 +74,19 @@ def main() -> None:
         name: {**env, "FRAGWATCH_EVIDENCE_DIR": str(work / f"lib-{name}")} for name in LIBRARIES
     }
     imports = {}
-    for name, option in (("other", "--exclude"), ("tjk", "--only")):
-        export = work / f"acled_{name}_{args.rows}.csv"
+    files = [("other", ["--exclude", "TJK"]), ("tjk", ["--only", "TJK"])]
+    if args.overlap:
+        files.append(("tjk 2008-2014", ["--only", "TJK", "--first-year", "2008"]))
+        envs["tjk 2008-2014"] = {**env, "FRAGWATCH_EVIDENCE_DIR": str(work / "lib-overlap")}
+    for name, options in files:
+        export = work / f"acled_{name.replace(' ', '_')}_{args.rows}.csv"
         if not export.exists():
             subprocess.run(
                 [sys.executable, str(HERE / "make_acled.py"), str(export),
-                 "--rows", str(args.rows), option, "TJK"],
+                 "--rows", str(args.rows), *options],
                 check=True,
             )  # fmt: skip
-        shutil.rmtree(work / f"lib-{name}", ignore_errors=True)
+        shutil.rmtree(envs[name]["FRAGWATCH_EVIDENCE_DIR"], ignore_errors=True)
         imports[name] = measure([*fragwatch, "import", "acled", str(export)], envs[name], work)
 
     # Correctness first: TJK's output is the same whatever else the library holds, but for the
