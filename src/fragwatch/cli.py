@@ -39,6 +39,10 @@ class Context:
 
         # Embedded base, then the local library (imports, accepted candidates), then --evidence.
         paths = [*library_folders(), *self.evidence_paths]
+        if self.include_default and not paths:  # the shipped base alone: its stored copy
+            from fragwatch.evidence.basecache import cached_base
+
+            return cached_base(countries, lambda: load_evidence([], countries=countries))
         return load_evidence(paths, include_default=self.include_default, countries=countries)
 
     def wanted(self, requested: tuple[str, ...]) -> list[str] | None:
