@@ -454,6 +454,22 @@ def test_a_toll_added_in_the_next_sentence_adds_to_the_event(vocabulary):
             "Kyrgyzstan suffered 154 casualties, including 31 deaths, in border clashes.",
             [("border_clash", 31.0)],
         ),
+        # Border clashes told by who fought; one victim told without a count.
+        (
+            "A Kyrgyz soldier was killed in a firefight with Uzbek border guards.",
+            [("border_clash", 1.0)],
+        ),
+        (
+            "Clashes between Armenian and Azerbaijani troops killed 4 soldiers.",
+            [("border_clash", 4.0)],
+        ),
+        ("One Afghan border policeman died in the exchange of fire.", [("border_clash", 1.0)]),
+        ("Twenty-one border guards were killed in the skirmish.", [("border_clash", 21.0)]),
+        # A later part of a list of parts is no more dead.
+        (
+            "Four villagers, including a girl and two boys, were killed in an attack.",
+            [("armed_attack", 4.0)],
+        ),
     ],
 )
 def test_death_tolls_by_meaning(vocabulary, text, expected):

@@ -337,7 +337,7 @@ _TOLL_AFTER = re.compile(
     r"^(?:\s*(?!(?:where|which|that|who|when|while)\b)[\w'’“”\"-]+(?![\w'’“”\"-]),?){0,9}?\s*"
     r"(?:were|was|have\s+been|had\s+been|are|being|lost\s+their"
     r"|have|had|reportedly|also|among\s+the)?\s*"
-    r"(?:killed|dead|died|deaths?|perished|massacred|lives|liquidated|lost\s+their\s+lives"
+    r"(?:killed|dead|died|deaths?|perished|massacred|lives|liquidated|lost\s+(?:their\s+lives|his\s+life|her\s+life)"
     r"|fatalities|bodies"
     r"|murdered|slain|executed|beheaded|martyred|(?:shot|gunned)\s+(?:dead|down)"
     r"|(?:hacked|stabbed|beaten|burned|burnt)\s+to\s+death)\b",
@@ -349,7 +349,19 @@ _NOT_TOLL_BEFORE = re.compile(
     r"|\b(?:previous(?:ly)?|earlier|initial)\s+(?:[\w-]+\s+){0,2}(?:toll|reports?|figures?|count)"
     r"\b[^.;]{0,30}\s"
     # A toll that may come: "the death toll could pass 20", "is expected to rise to 30".
-    r"|\b(?:could|may|might|would|expected\s+to|likely\s+to)\s+(?:[\w-]+\s+){0,2}(?:to\s+)?)$",
+    r"|\b(?:could|may|might|would|expected\s+to|likely\s+to)\s+(?:[\w-]+\s+){0,2}(?:to\s+)?"
+    # A later part of a list of parts: "three civilians, including a woman and two children".
+    r"|\b(?:including|among\s+them)\s+[^.;\d]{1,40}\band\s+)$",
+    re.I,
+)
+# One victim told without a count: "A Tajik soldier was killed", "an Afghan border policeman
+# lost his life", "Khusnidin Khozhiev, a border guard of Kyrgyzstan, was killed".
+_ONE_DEAD = re.compile(
+    r"(?<![\w-])(?:a|an|one)\s+(?:(?-i:[A-Z])[\w-]*\s+){0,2}(?:border\s+|police\s+|security\s+)?"
+    r"(?:person|man|woman|child|boy|girl|civilian|soldier|policeman|officer|guard|inmate|fighter"
+    r"|militant|protester|demonstrator|journalist|worker|student|villager|trooper|serviceman)"
+    r"(?:\s+of\s+[\w\s-]{1,30}?)?,?\s+(?:(?:was|has\s+been|had\s+been)\s+(?:killed|shot\s+dead"
+    r"|gunned\s+down|murdered|slain|stabbed\s+to\s+death)|lost\s+(?:his|her)\s+life|died)\b",
     re.I,
 )
 _PART_DEAD = re.compile(r"\b(?:including|among\s+them|of\s+whom|of\s+them)\s+$", re.I)
@@ -432,6 +444,8 @@ def death_toll(
             else:
                 total = (total or 0.0) + count
             last = f
+    if total is None and attackers is None and _ONE_DEAD.search(sentence):
+        return 1.0
     return total if total is not None else attackers
 
 
