@@ -504,3 +504,21 @@ def test_bans_and_designations_by_meaning(vocabulary, text, kinds):
         text + "\n", published=date(2023, 5, 10), country="TJK", vocabulary=vocabulary
     )
     assert sorted(c.what for c in found if c.record == "event") == kinds
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("Police arrested 120 leaders and workers of the ruling party's main rival.", [120.0]),
+        ("Four other politicians were detained in the capital on Monday.", [4.0]),
+        ("Nine members of the opposition movement were taken into custody.", [9.0]),
+        # Members of an armed group, and those freed, are not opposition detainees.
+        ("Police detained 12 members of a terrorist group in the south.", []),
+        ("Of the party members held, 30 were released on bail.", []),
+    ],
+)
+def test_opposition_detainees_by_meaning(vocabulary, text, expected):
+    found = extract_candidates(
+        text + "\n", published=date(2023, 5, 10), country="TJK", vocabulary=vocabulary
+    )
+    assert [c.value for c in found if c.what == "opposition_detainees"] == expected
