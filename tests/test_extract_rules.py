@@ -522,3 +522,22 @@ def test_opposition_detainees_by_meaning(vocabulary, text, expected):
         text + "\n", published=date(2023, 5, 10), country="TJK", vocabulary=vocabulary
     )
     assert [c.value for c in found if c.what == "opposition_detainees"] == expected
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("Some 250,000 people were driven from their homes by the fighting.", [250000.0]),
+        ("The storm left about 40,000 residents homeless in the province.", [40000.0]),
+        ("About 12,000 families have had to leave their houses in the north.", [12000.0]),
+        # The dead, those who went back, and a figure that may come are not the displaced.
+        ("Gunmen raided the camp, killing 300 people and forcing 9,000 to flee.", [9000.0]),
+        ("About 5,000 refugees crossed back into the country on Monday.", []),
+        ("Some 20,000 people have been affected by the floods that left many homeless.", []),
+    ],
+)
+def test_displaced_people_by_meaning(vocabulary, text, expected):
+    found = extract_candidates(
+        text + "\n", published=date(2023, 5, 10), country="TJK", vocabulary=vocabulary
+    )
+    assert [c.value or c.low for c in found if c.what == "displaced_people"] == expected
