@@ -349,7 +349,7 @@ _NOT_TOLL_BEFORE = re.compile(
     r"|\b(?:previous(?:ly)?|earlier|initial)\s+(?:[\w-]+\s+){0,2}(?:toll|reports?|figures?|count)"
     r"\b[^.;]{0,30}\s"
     # A toll that may come: "the death toll could pass 20", "is expected to rise to 30".
-    r"|\b(?:could|may|might|would|expected\s+to|likely\s+to)\s+(?:[\w-]+\s+){0,2}(?:to\s+)?"
+    r"|\b(?:could|(?-i:may)|might|would|expected\s+to|likely\s+to)\s+(?:[\w-]+\s+){0,2}(?:to\s+)?"
     # A later part of a list of parts: "three civilians, including a woman and two children".
     r"|\b(?:including|among\s+them)\s+[^.;\d]{1,40}\band\s+)$",
     re.I,
@@ -930,6 +930,12 @@ _ONE_EVENT = re.compile(
 )
 
 
+# The date a statement was made: "officials said on Monday", "told parliament on March 14".
+_SAID_ON = re.compile(
+    r"\b(?:said|says|told|reported|stated|added)(?:\s+(?!that\b)[\w-]+){0,4}?\s+(?:on|at|in)\s+$",
+    re.I,
+)
+
 # Words pointing back to an event already told: "The attack", "this bombing", "the blast".
 _DID = re.compile(r"\b\w+ed\b|\bblew\b", re.I)
 _BACK = re.compile(r"\b(?:the|this|that|these|those|such)\s+(?:[\w-]+\s+){0,2}$", re.I)
@@ -1014,6 +1020,11 @@ def _events(
         else:
             a_start, a_end, words = 0, len(text), "the sentence"
         times = _outside_asides(place.times, text, a_start, a_end)
+        if rule.toll:
+            # When it was said is not when it happened: "said on March 14 that 230 people died
+            # during the unrest in early January" (kept when the sentence has no other date).
+            told = [t for t in times if not _SAID_ON.search(text[max(0, t.start - 60) : t.start])]
+            times = told or times
         chosen = _nearest_time(times, a_start, a_end)
         if chosen is None and place.earlier is not None:
             # A narrative's undated sentence goes on from the date stated before it: "On 4
