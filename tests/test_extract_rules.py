@@ -501,7 +501,18 @@ def test_death_tolls_by_meaning(vocabulary, text, expected):
             "Russia added the group to its list of terrorist organisations.",
             ["terrorist_designation"],
         ),
-        # Plans, hearings and a group's standing told in passing are none.
+        (
+            "The cabinet imposed a ban on the People's Front (PF) under the anti-terrorism law.",
+            ["opposition_ban", "terrorist_designation"],
+        ),
+        (
+            "The ministry suspended all activities of the opposition Unity party.",
+            ["opposition_ban"],
+        ),
+        ("The youth league of the party was outlawed in March.", ["opposition_ban"]),
+        # Plans, hearings, a ban lifted and a group's standing told in passing are none.
+        ("The Supreme Court lifted the ban on the party in May.", []),
+        ("Three leaders were banned from travelling abroad.", []),
         ("The court will consider an appeal to declare the party extremist.", []),
         ("The US intends to designate the movement a terrorist organisation.", []),
         ("Five members of Hizb ut-Tahrir, labeled as extremist and banned in Russia, spoke.", []),
