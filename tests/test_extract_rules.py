@@ -470,6 +470,13 @@ def test_a_toll_added_in_the_next_sentence_adds_to_the_event(vocabulary):
             "Officials said on May 2 that 14 people died in the riots in early March.",
             [("riot", 14.0, "2023-03")],
         ),
+        # Convicts killed in a prison riot are its toll, not fighters killed abroad; a list
+        # that opens with a part is all parts.
+        (
+            "Two guards and 17 inmates were killed after Islamic State convicts started a riot.",
+            [("riot", 19.0)],
+        ),
+        ("Four of the prisoners and the two guards were killed, officials said.", []),
         # A later part of a list of parts is no more dead.
         (
             "Four villagers, including a girl and two boys, were killed in an attack.",

@@ -383,6 +383,7 @@ _PERPETRATORS = re.compile(
 # in one list with them ("leaving 2 guards and 3 attackers dead").
 _APART = re.compile(r"\b(?:also|while|whereas|as\s+well)\b", re.I)
 _CHAIN = re.compile(r"^[^.;:]{0,40}?(?:\band|,|\bincluding|\bamong\s+them)\s*$", re.I)
+_PARTS = re.compile(r"^[^.;:]{0,40}?(?:\band|,)\s+(?:the\s+)?$", re.I)
 _WOUNDED = re.compile(
     r"^\s*(?:(?!dead|killed|died)[\w-]+\s+){0,3}(?:wounded|injured|hurt|missing|arrested|detained"
     r"|casualties)"
@@ -403,6 +404,7 @@ def death_toll(
     total = None
     attackers = None  # dead attackers: the toll only when nobody else is counted
     last = None  # the last count taken
+    part = None  # the last count left out as a part ("five of the inmates")
     for i, f in enumerate(counts):
         if f.start in statistics:
             continue
@@ -416,6 +418,12 @@ def death_toll(
         if (
             _NOT_TOLL_BEFORE.search(before[-60:]) or _NOT_TOLL_AFTER.match(after)
         ) and not part_dead:
+            part = f
+            continue
+        if last is None and part is not None and _PARTS.match(sentence[part.end : f.start]):
+            # A list that opens with a part is all parts: "Five of the inmates and the three
+            # guards were killed" after the toll was told.
+            part = f
             continue
         # "killed in clashes exceeded 200": the qualifier may be the toll's verb.
         with_qualifier = before + f.text[: len(f.qualifier)] + " " if f.qualifier else before
