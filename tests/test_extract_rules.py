@@ -435,6 +435,8 @@ def test_a_toll_added_in_the_next_sentence_adds_to_the_event(vocabulary):
         ("A suicide bombing attack killed 12 people on Monday.", [("suicide_bombing", 12.0)]),
         ("Bandits stormed the village, shooting dead 16 residents.", [("armed_attack", 16.0)]),
         ("Clashes between protesters and police left 7 dead.", [("riot", 7.0)]),
+        ("Six people died after troops opened fire on striking miners.", [("armed_clash", 6.0)]),
+        ("Six people died after troops opened fire on opposition protesters.", [("riot", 6.0)]),
         # A toll over a span of time, or one that may come, is no event's.
         ("Jihadists have killed more than 400 people since January.", []),
         ("Gang violence killed over 3,600 people this year.", []),
