@@ -472,6 +472,14 @@ def test_a_toll_added_in_the_next_sentence_adds_to_the_event(vocabulary):
             "Officials said on May 2 that 14 people died in the riots in early March.",
             [("riot", 14.0, "2023-03")],
         ),
+        (
+            "Four soldiers and 20 militants were killed in clashes near the border.",
+            [("border_clash", 24.0)],
+        ),
+        (
+            "Two policemen were killed on Monday in an attack by armed groups.",
+            [("armed_attack", 2.0)],
+        ),
         # Convicts killed in a prison riot are its toll, not fighters killed abroad; a list
         # that opens with a part is all parts.
         (
