@@ -487,6 +487,13 @@ def test_a_toll_added_in_the_next_sentence_adds_to_the_event(vocabulary):
             [("riot", 19.0)],
         ),
         ("Four of the prisoners and the two guards were killed, officials said.", []),
+        # Nor is a date something is counted since.
+        (
+            "Gunmen killed 40 villagers, the deadliest attack since the insurgency began in 2015.",
+            [("armed_attack", 40.0, "2023-05")],
+        ),
+        ("An air strike on a market killed 9 civilians on Tuesday.", [("armed_attack", 9.0)]),
+        ("Twelve rebels were killed in a fight against the army.", [("armed_clash", 12.0)]),
         # A later part of a list of parts is no more dead.
         (
             "Four villagers, including a girl and two boys, were killed in an attack.",

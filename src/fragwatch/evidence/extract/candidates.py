@@ -944,6 +944,8 @@ _SAID_ON = re.compile(
     re.I,
 )
 
+_SINCE = re.compile(r"\bsince\b[^,;.()]*$", re.I)
+
 # Words pointing back to an event already told: "The attack", "this bombing", "the blast".
 _DID = re.compile(r"\b\w+ed\b|\bblew\b", re.I)
 _BACK = re.compile(r"\b(?:the|this|that|these|those|such)\s+(?:[\w-]+\s+){0,2}$", re.I)
@@ -1029,8 +1031,11 @@ def _events(
             a_start, a_end, words = 0, len(text), "the sentence"
         times = _outside_asides(place.times, text, a_start, a_end)
         if rule.toll:
-            # When it was said is not when it happened: "said on March 14 that 230 people died
-            # during the unrest in early January" (kept when the sentence has no other date).
+            # A date something is counted since is not the event's: "the deadliest attack since
+            # violence erupted in 2015". When it was said is not when it happened either: "said
+            # on March 14 that 230 people died during the unrest in early January" (kept when
+            # the sentence has no other date).
+            times = [t for t in times if not _SINCE.search(text[max(0, t.start - 80) : t.start])]
             told = [t for t in times if not _SAID_ON.search(text[max(0, t.start - 60) : t.start])]
             times = told or times
         chosen = _nearest_time(times, a_start, a_end)
