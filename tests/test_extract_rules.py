@@ -494,6 +494,16 @@ def test_a_toll_added_in_the_next_sentence_adds_to_the_event(vocabulary):
         ),
         ("An air strike on a market killed 9 civilians on Tuesday.", [("armed_attack", 9.0)]),
         ("Twelve rebels were killed in a fight against the army.", [("armed_clash", 12.0)]),
+        # "The attack" after a suicide bombing is that bombing; a toll naming only the actors
+        # after fighting is the fighting's.
+        (
+            "A suicide bomber struck a wedding on Monday. The attack killed 14 guests.",
+            [("suicide_bombing", 14.0)],
+        ),
+        (
+            "Fighting went on all night. Officials counted 6 dead among the militants.",
+            [("armed_clash", 6.0)],
+        ),
         # A later part of a list of parts is no more dead.
         (
             "Four villagers, including a girl and two boys, were killed in an attack.",

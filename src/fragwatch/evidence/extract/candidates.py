@@ -983,8 +983,10 @@ def _events(
         at = r.toll_at(text) if r.toll else None
         if at is not None and (r.kind not in where or at < where[r.kind][0]):
             where[r.kind] = (at, r)
-    if not where:
-        # Only who did it is named: "killed by suspected jihadists".
+    if not where and not recent:
+        # Only who did it is named: "killed by suspected jihadists" (after sentences telling of
+        # a kind, the toll is that kind's: "Fighting lasted until the evening. ... the
+        # authorities counted eight dead on the part of the militants").
         for r in vocabulary.events:
             at = r.toll_at(text, actors=True) if r.toll else None
             if at is not None and (r.kind not in where or at < where[r.kind][0]):
@@ -1000,6 +1002,18 @@ def _events(
         )
     ]
     best = min(where.values(), key=lambda item: (item[0], -item[1].priority))[1] if where else None
+    if deaths is not None and best is not None and recent:
+        # The generic word pointing back ("The attack resulted in the death of 52") tells the
+        # most specific event the sentence before told ("a suicide bomber detonated ..."), not
+        # another kind ("... battled the jihadists. 30 civilians were killed in the attack").
+        priorities = [r.priority for r in vocabulary.events if r.toll]
+        told_before = max(recent, key=lambda r: r.priority)
+        if (
+            best.priority == min(priorities)
+            and told_before.priority == max(priorities) > best.priority
+            and _BACK.search(text[: where[best.kind][0]])
+        ):
+            best = told_before
     if deaths is not None:
         if best is not None:
             match = next((m for r, m in violent if r.kind == best.kind), None)
