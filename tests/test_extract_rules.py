@@ -595,3 +595,22 @@ def test_displaced_people_by_meaning(vocabulary, text, expected):
         text + "\n", published=date(2023, 5, 10), country="TJK", vocabulary=vocabulary
     )
     assert [c.value or c.low for c in found if c.what == "displaced_people"] == expected
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        (
+            "Nine men were arrested on suspicion of recruiting for a terrorist group.",
+            [9.0],
+        ),
+        ("Security forces said 40 terrorists were captured after the raid.", [40.0]),
+        # Leaders of a party held on a terrorism pretext are opposition detainees.
+        ("Twelve UDP leaders were detained to prevent terrorist acts.", []),
+    ],
+)
+def test_extremism_arrests_by_meaning(vocabulary, text, expected):
+    found = extract_candidates(
+        text + "\n", published=date(2023, 5, 10), country="TJK", vocabulary=vocabulary
+    )
+    assert [c.value for c in found if c.what == "extremism_arrests"] == expected
