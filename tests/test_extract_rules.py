@@ -440,6 +440,8 @@ def test_a_toll_added_in_the_next_sentence_adds_to_the_event(vocabulary):
         # A toll over a span of time, or one that may come, is no event's.
         ("Jihadists have killed more than 400 people since January.", []),
         ("Gang violence killed over 3,600 people this year.", []),
+        ("In 2022 alone, at least 900 people were killed in the violence.", []),
+        ("Police arrested 12 men plotting to stage riots in the capital.", []),
         ("The bombing was deadly and the toll could pass 20.", []),
         # An accident is no attack.
         ("A gas explosion killed 5 people in a residential building.", []),

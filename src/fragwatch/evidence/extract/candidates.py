@@ -924,6 +924,8 @@ _CUMULATIVE = re.compile(
     r"\b(?:has|have)\s+(?:[\w-]+\s+){0,3}(?:killed|died|claimed|lost)\b[^.;]*\bsince\b"
     r"|\bsince\b[^.;]*\b(?:has|have)\s+(?:[\w-]+\s+){0,3}(?:killed|died|claimed|lost)\b"
     r"|\b(?:this|last|past)\s+year\b|\bso\s+far\b|\bthroughout\b"
+    # "In 2024 alone, at least 782 people were killed in violence."
+    r"|\b(?:in|during)\s+(?:the\s+)?(?:(?:first|second|third|last)\s+\w+\s+of\s+)?(?:19|20)\d\d\s+alone\b"
     r"|\b(?:over|in|during|for)\s+the\s+(?:past|last)\s+(?:[\w-]+\s+)?(?:years?|months|decades?)\b"
     r"|\b(?:war|insurgency|conflict|violence)\b[^.;]{0,40}\b(?:has|have)\s+(?:\w+\s+)?"
     r"(?:killed|claimed|left)\b",
