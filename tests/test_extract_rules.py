@@ -553,6 +553,7 @@ def test_death_tolls_by_meaning(vocabulary, text, expected):
         ("The US intends to designate the movement a terrorist organisation.", []),
         ("Five members of Hizb ut-Tahrir, labeled as extremist and banned in Russia, spoke.", []),
         ("Police banned the group's rally in the capital.", []),
+        ("Police detained 40 PTI workers after the rally.", ["opposition_arrests"]),
     ],
 )
 def test_bans_and_designations_by_meaning(vocabulary, text, kinds):
