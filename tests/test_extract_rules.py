@@ -469,6 +469,11 @@ def test_a_toll_added_in_the_next_sentence_adds_to_the_event(vocabulary):
         ),
         ("One Afghan border policeman died in the exchange of fire.", [("border_clash", 1.0)]),
         ("Twenty-one border guards were killed in the skirmish.", [("border_clash", 21.0)]),
+        ("One citizen of Uzbekistan died in the border clash.", [("border_clash", 1.0)]),
+        (
+            "Gunmen attacked a checkpoint and killed a police officer and wounded 13 others.",
+            [("armed_attack", 1.0)],
+        ),
         # When it was said is not when it happened.
         (
             "Officials said on May 2 that 14 people died in the riots in early March.",

@@ -356,12 +356,18 @@ _NOT_TOLL_BEFORE = re.compile(
 )
 # One victim told without a count: "A Tajik soldier was killed", "an Afghan border policeman
 # lost his life", "Khusnidin Khozhiev, a border guard of Kyrgyzstan, was killed".
-_ONE_DEAD = re.compile(
-    r"(?<![\w-])(?:a|an|one)\s+(?:(?-i:[A-Z])[\w-]*\s+){0,2}(?:border\s+|police\s+|security\s+)?"
+_ONE = (
+    r"(?:a|an|one)\s+(?:(?-i:[A-Z])[\w-]*\s+){0,2}(?:border\s+|police\s+|security\s+)?"
     r"(?:person|man|woman|child|boy|girl|civilian|soldier|policeman|officer|guard|inmate|fighter"
-    r"|militant|protester|demonstrator|journalist|worker|student|villager|trooper|serviceman)"
+    r"|militant|protester|demonstrator|journalist|worker|student|villager|trooper|serviceman"
+    r"|citizen|resident|national)"
+)
+_ONE_DEAD = re.compile(
+    rf"(?<![\w-]){_ONE}"
     r"(?:\s+of\s+[\w\s-]{1,30}?)?,?\s+(?:(?:was|has\s+been|had\s+been)\s+(?:killed|shot\s+dead"
-    r"|gunned\s+down|murdered|slain|stabbed\s+to\s+death)|lost\s+(?:his|her)\s+life|died)\b",
+    r"|gunned\s+down|murdered|slain|stabbed\s+to\s+death)|lost\s+(?:his|her)\s+life|died)\b"
+    # "gunmen killed a police officer and wounded 13 others"
+    rf"|\b(?:killed|killing|kills|shot\s+dead|murdered)\s+{_ONE}\b",
     re.I,
 )
 _PART_DEAD = re.compile(r"\b(?:including|among\s+them|of\s+whom|of\s+them)\s+$", re.I)

@@ -98,7 +98,7 @@ _WORD = (
     # "one soldier", "one Tajik border guard", "one police officer": a person, not a pronoun.
     r"|one(?=\s+(?:(?-i:[A-Z])[\w-]*\s+|border\s+|police\s+|security\s+){0,2}(?:person|man|woman|child"
     r"|civilian|soldier|policeman|officer|guard|inmate|fighter|militant|protester|demonstrator"
-    r"|journalist|worker|student|villager|trooper|serviceman)\b))"
+    r"|journalist|worker|student|villager|trooper|serviceman|citizen|resident|national)\b))"
 )
 # Thousands separators of both conventions: "17,000" and "17.000" (a dot is read as a thousands
 # separator only where a decimal reading is implausible: two or more groups, or ".000"), and a
