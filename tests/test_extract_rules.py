@@ -131,6 +131,8 @@ def test_dates_hide_their_digits_from_the_figures():
         ("than the $3.41 billion of the previous year", date(2024, 5, 6), "2023"),
         ("seized in the past Iranian year", date(2024, 6, 15), "2023"),
         ("during the first quarter, 500,000 migrants", date(2024, 6, 15), "2024-Q1"),
+        # A weekday naming a prayer or a market is no date.
+        ("unrest began on May 3 after Friday prayers", date(2024, 6, 15), "2024-05-03"),
     ],
 )
 def test_periods(text, published, period):
