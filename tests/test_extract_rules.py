@@ -624,3 +624,18 @@ def test_extremism_arrests_by_meaning(vocabulary, text, expected):
         text + "\n", published=date(2023, 5, 10), country="TJK", vocabulary=vocabulary
     )
     assert [c.value for c in found if c.what == "extremism_arrests"] == expected
+
+
+def test_a_border_clash_is_filed_under_the_country_of_its_dead(vocabulary):
+    text = (
+        "Four Kyrgyz border guards and two Tajik soldiers were killed in clashes on the border."
+        "\nThree Afghan civilians were killed in a border clash between Pakistan and Afghanistan.\n"
+    )
+    found = extract_candidates(
+        text, published=date(2023, 5, 10), country="TJK", vocabulary=vocabulary
+    )
+    assert [(c.what, c.country, c.fatalities) for c in found] == [
+        ("border_clash", "KGZ", 4.0),
+        ("border_clash", "TJK", 2.0),
+        ("border_clash", "AFG", 3.0),
+    ]

@@ -1076,6 +1076,37 @@ def _events(
         else:
             country, placed = _placed(place, a_start, a_end)
         fatalities = deaths
+        sides = _sides(place, figures, statistics) if rule.file_under == "dead" else {}
+        other_sides: list[Candidate] = []
+        if fatalities is not None and len(sides) == 1:
+            country, placed = next(iter(sides)), "stated"
+        elif fatalities is not None and len(sides) > 1:
+            # The dead of each side, each its country's event: "58 Pakistani soldiers were
+            # killed ..., while 9 Afghan fighters lost their lives".
+            country, placed = next(iter(sides)), "stated"
+            fatalities = sides.pop(country)
+            for code, dead in sides.items():
+                other_sides.append(
+                    Candidate(
+                        record="event",
+                        country=code,
+                        what=rule.kind,
+                        when=when,
+                        value=None,
+                        low=None,
+                        high=None,
+                        unit="",
+                        fatalities=dead,
+                        description=rule.label,
+                        quote=text,
+                        start=place.sentence.start,
+                        end=place.sentence.end,
+                        note=f"extracted: {words}; date from {how}; country {code}; "
+                        f"fatalities {dead:g} of its side from the sentence",
+                        dated=dated,
+                        placed="stated",
+                    )
+                )
         note = f"extracted: {words}; date from {how}; country {country}"
         note += f" ({placed})" if placed != "stated" else ""
         if inherited:
@@ -1103,10 +1134,37 @@ def _events(
                 carried=inherited,
             )
         )
+        found += other_sides
     told = [rule for rule, _ in violent if not inherited]
     if not told and best is not None:
         told = [best]  # "It is unclear how many people died in the clashes." tells of clashes
     return [replace(c, confidence=confidence(c)) for c in found], told
+
+
+_NATIONALITY_GAP = re.compile(r"^\s+(?:[\w-]+\s+)?$")
+
+
+def _sides(place: _Place, figures: list[Figure], statistics: set[int]) -> dict[str, float]:
+    """The dead of a sentence by the country each count names right after it ("two Iranian
+    border guards", "58 Pakistani soldiers"), counts that are no toll left out."""
+    text = place.sentence.text
+    sides: dict[str, float] = {}
+    for f in figures:
+        if f.measure != "count" or f.start in statistics:
+            continue
+        named = next(
+            (
+                m
+                for m in place.mentions
+                if m.start >= f.end and _NATIONALITY_GAP.match(text[f.end : m.start])
+            ),
+            None,
+        )
+        if named is None or death_toll(text, [f]) is None:
+            continue
+        count = float((f.value if f.value is not None else (f.low or f.high)) or 0.0)
+        sides[named.code] = sides.get(named.code, 0.0) + count
+    return sides
 
 
 def confidence(c: Candidate) -> float:

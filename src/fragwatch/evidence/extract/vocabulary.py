@@ -136,6 +136,10 @@ class EventRule:
     # Who does such violence ("al-Shabab", "militants"): a toll sentence naming only them is of
     # this kind, but they do not outrank the words of another kind ("al-Shabab's suicide blast").
     actors: tuple[re.Pattern, ...] = ()
+    # "dead": a toll told by the nationality of its dead ("three Afghan civilians were killed in
+    # a border clash between Pakistan and Afghanistan") is filed under it, one event per side
+    # when the dead of two countries are counted apart; "text": the country the sentence gives.
+    file_under: str = "text"
 
     def toll_at(self, sentence: str, actors: bool = False) -> int | None:
         """Where the sentence first has one of this kind's toll words, or with ``actors`` its
@@ -474,6 +478,7 @@ def _event_rule(path: Path, countries: str = "") -> EventRule:
             "toll",
             "actors",
             "priority",
+            "file_under",
         },
     )
     kind = f.string(f.data, "kind")
@@ -490,6 +495,9 @@ def _event_rule(path: Path, countries: str = "") -> EventRule:
         raise f.fail("must be a whole number", "priority")
     toll = f.patterns(f.data["toll"], "toll") if "toll" in f.data else ()
     actors = f.patterns(f.data["actors"], "actors") if "actors" in f.data else ()
+    file_under = f.data.get("file_under", "text")
+    if file_under not in ("text", "dead"):
+        raise f.fail(f"'{file_under}' is not one of text, dead", "file_under", str(file_under))
     return EventRule(
         kind=kind,
         label=f.string(f.data, "label"),
@@ -501,6 +509,7 @@ def _event_rule(path: Path, countries: str = "") -> EventRule:
         toll=toll,
         priority=priority,
         actors=actors,
+        file_under=file_under,
     )
 
 
