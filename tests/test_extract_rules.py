@@ -575,6 +575,7 @@ def test_bans_and_designations_by_meaning(vocabulary, text, kinds):
     [
         ("Police arrested 120 leaders and workers of the ruling party's main rival.", [120.0]),
         ("Four other politicians were detained in the capital on Monday.", [4.0]),
+        ("Police detained 11 members of a plot involving two lawmakers.", [11.0]),
         ("Nine members of the opposition movement were taken into custody.", [9.0]),
         # Members of an armed group, and those freed, are not opposition detainees.
         ("Police detained 12 members of a terrorist group in the south.", []),
