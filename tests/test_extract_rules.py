@@ -598,6 +598,7 @@ def test_opposition_detainees_by_meaning(vocabulary, text, expected):
         # The dead, those who went back, and a figure that may come are not the displaced.
         ("Gunmen raided the camp, killing 300 people and forcing 9,000 to flee.", [9000.0]),
         ("About 5,000 refugees crossed back into the country on Monday.", []),
+        ("After 20,000 people fled, officials reported 150 wounded.", [20000.0]),
         ("Some 20,000 people have been affected by the floods that left many homeless.", []),
     ],
 )
