@@ -131,6 +131,8 @@ def test_dates_hide_their_digits_from_the_figures():
         ("than the $3.41 billion of the previous year", date(2024, 5, 6), "2023"),
         ("seized in the past Iranian year", date(2024, 6, 15), "2023"),
         ("during the first quarter, 500,000 migrants", date(2024, 6, 15), "2024-Q1"),
+        # A weekday naming a prayer or a market is no date.
+        ("unrest began on May 3 after Friday prayers", date(2024, 6, 15), "2024-05-03"),
     ],
 )
 def test_periods(text, published, period):
@@ -435,9 +437,13 @@ def test_a_toll_added_in_the_next_sentence_adds_to_the_event(vocabulary):
         ("A suicide bombing attack killed 12 people on Monday.", [("suicide_bombing", 12.0)]),
         ("Bandits stormed the village, shooting dead 16 residents.", [("armed_attack", 16.0)]),
         ("Clashes between protesters and police left 7 dead.", [("riot", 7.0)]),
+        ("Six people died after troops opened fire on striking miners.", [("armed_clash", 6.0)]),
+        ("Six people died after troops opened fire on opposition protesters.", [("riot", 6.0)]),
         # A toll over a span of time, or one that may come, is no event's.
         ("Jihadists have killed more than 400 people since January.", []),
         ("Gang violence killed over 3,600 people this year.", []),
+        ("In 2022 alone, at least 900 people were killed in the violence.", []),
+        ("Police arrested 12 men plotting to stage riots in the capital.", []),
         ("The bombing was deadly and the toll could pass 20.", []),
         # An accident is no attack.
         ("A gas explosion killed 5 people in a residential building.", []),
@@ -454,13 +460,75 @@ def test_a_toll_added_in_the_next_sentence_adds_to_the_event(vocabulary):
             "Kyrgyzstan suffered 154 casualties, including 31 deaths, in border clashes.",
             [("border_clash", 31.0)],
         ),
+        # Border clashes told by who fought; one victim told without a count.
+        (
+            "A Kyrgyz soldier was killed in a firefight with Uzbek border guards.",
+            [("border_clash", 1.0)],
+        ),
+        (
+            "Clashes between Armenian and Azerbaijani troops killed 4 soldiers.",
+            [("border_clash", 4.0)],
+        ),
+        ("One Afghan border policeman died in the exchange of fire.", [("border_clash", 1.0)]),
+        ("Twenty-one border guards were killed in the skirmish.", [("border_clash", 21.0)]),
+        ("One citizen of Uzbekistan died in the border clash.", [("border_clash", 1.0)]),
+        (
+            "Gunmen attacked a checkpoint and killed a police officer and wounded 13 others.",
+            [("armed_attack", 1.0)],
+        ),
+        # When it was said is not when it happened.
+        (
+            "Officials said on May 2 that 14 people died in the riots in early March.",
+            [("riot", 14.0, "2023-03")],
+        ),
+        (
+            "Four soldiers and 20 militants were killed in clashes near the border.",
+            [("border_clash", 24.0)],
+        ),
+        (
+            "Two policemen were killed on Monday in an attack by armed groups.",
+            [("armed_attack", 2.0)],
+        ),
+        # Convicts killed in a prison riot are its toll, not fighters killed abroad; a list
+        # that opens with a part is all parts.
+        (
+            "Two guards and 17 inmates were killed after Islamic State convicts started a riot.",
+            [("riot", 19.0)],
+        ),
+        ("Four of the prisoners and the two guards were killed, officials said.", []),
+        # Nor is a date something is counted since.
+        (
+            "Gunmen killed 40 villagers, the deadliest attack since the insurgency began in 2015.",
+            [("armed_attack", 40.0, "2023-05")],
+        ),
+        ("An air strike on a market killed 9 civilians on Tuesday.", [("armed_attack", 9.0)]),
+        ("Twelve rebels were killed in a fight against the army.", [("armed_clash", 12.0)]),
+        # "The attack" after a suicide bombing is that bombing; a toll naming only the actors
+        # after fighting is the fighting's.
+        (
+            "A suicide bomber struck a wedding on Monday. The attack killed 14 guests.",
+            [("suicide_bombing", 14.0)],
+        ),
+        (
+            "Fighting went on all night. Officials counted 6 dead among the militants.",
+            [("armed_clash", 6.0)],
+        ),
+        # A later part of a list of parts is no more dead.
+        (
+            "Four villagers, including a girl and two boys, were killed in an attack.",
+            [("armed_attack", 4.0)],
+        ),
     ],
 )
 def test_death_tolls_by_meaning(vocabulary, text, expected):
     found = extract_candidates(
         text + "\n", published=date(2023, 5, 10), country="TJK", vocabulary=vocabulary
     )
-    assert [(c.what, c.fatalities) for c in found if c.record == "event"] == expected
+    events = [c for c in found if c.record == "event"]
+    assert [
+        (c.what, c.fatalities, c.when)[: len(e)] for c, e in zip(events, expected, strict=False)
+    ] == expected
+    assert len(events) == len(expected)
 
 
 @pytest.mark.parametrize(
@@ -476,11 +544,23 @@ def test_death_tolls_by_meaning(vocabulary, text, expected):
             "Russia added the group to its list of terrorist organisations.",
             ["terrorist_designation"],
         ),
-        # Plans, hearings and a group's standing told in passing are none.
+        (
+            "The cabinet imposed a ban on the People's Front (PF) under the anti-terrorism law.",
+            ["opposition_ban", "terrorist_designation"],
+        ),
+        (
+            "The ministry suspended all activities of the opposition Unity party.",
+            ["opposition_ban"],
+        ),
+        ("The youth league of the party was outlawed in March.", ["opposition_ban"]),
+        # Plans, hearings, a ban lifted and a group's standing told in passing are none.
+        ("The Supreme Court lifted the ban on the party in May.", []),
+        ("Three leaders were banned from travelling abroad.", []),
         ("The court will consider an appeal to declare the party extremist.", []),
         ("The US intends to designate the movement a terrorist organisation.", []),
         ("Five members of Hizb ut-Tahrir, labeled as extremist and banned in Russia, spoke.", []),
         ("Police banned the group's rally in the capital.", []),
+        ("Police detained 40 PTI workers after the rally.", ["opposition_arrests"]),
     ],
 )
 def test_bans_and_designations_by_meaning(vocabulary, text, kinds):
@@ -488,3 +568,76 @@ def test_bans_and_designations_by_meaning(vocabulary, text, kinds):
         text + "\n", published=date(2023, 5, 10), country="TJK", vocabulary=vocabulary
     )
     assert sorted(c.what for c in found if c.record == "event") == kinds
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("Police arrested 120 leaders and workers of the ruling party's main rival.", [120.0]),
+        ("Four other politicians were detained in the capital on Monday.", [4.0]),
+        ("Police detained 11 members of a plot involving two lawmakers.", [11.0]),
+        ("Nine members of the opposition movement were taken into custody.", [9.0]),
+        # Members of an armed group, and those freed, are not opposition detainees.
+        ("Police detained 12 members of a terrorist group in the south.", []),
+        ("Of the party members held, 30 were released on bail.", []),
+    ],
+)
+def test_opposition_detainees_by_meaning(vocabulary, text, expected):
+    found = extract_candidates(
+        text + "\n", published=date(2023, 5, 10), country="TJK", vocabulary=vocabulary
+    )
+    assert [c.value for c in found if c.what == "opposition_detainees"] == expected
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("Some 250,000 people were driven from their homes by the fighting.", [250000.0]),
+        ("The storm left about 40,000 residents homeless in the province.", [40000.0]),
+        ("About 12,000 families have had to leave their houses in the north.", [12000.0]),
+        # The dead, those who went back, and a figure that may come are not the displaced.
+        ("Gunmen raided the camp, killing 300 people and forcing 9,000 to flee.", [9000.0]),
+        ("About 5,000 refugees crossed back into the country on Monday.", []),
+        ("After 20,000 people fled, officials reported 150 wounded.", [20000.0]),
+        ("Some 20,000 people have been affected by the floods that left many homeless.", []),
+    ],
+)
+def test_displaced_people_by_meaning(vocabulary, text, expected):
+    found = extract_candidates(
+        text + "\n", published=date(2023, 5, 10), country="TJK", vocabulary=vocabulary
+    )
+    assert [c.value or c.low for c in found if c.what == "displaced_people"] == expected
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        (
+            "Nine men were arrested on suspicion of recruiting for a terrorist group.",
+            [9.0],
+        ),
+        ("Security forces said 40 terrorists were captured after the raid.", [40.0]),
+        # Leaders of a party held on a terrorism pretext are opposition detainees.
+        ("Twelve UDP leaders were detained to prevent terrorist acts.", []),
+    ],
+)
+def test_extremism_arrests_by_meaning(vocabulary, text, expected):
+    found = extract_candidates(
+        text + "\n", published=date(2023, 5, 10), country="TJK", vocabulary=vocabulary
+    )
+    assert [c.value for c in found if c.what == "extremism_arrests"] == expected
+
+
+def test_a_border_clash_is_filed_under_the_country_of_its_dead(vocabulary):
+    text = (
+        "Four Kyrgyz border guards and two Tajik soldiers were killed in clashes on the border."
+        "\nThree Afghan civilians were killed in a border clash between Pakistan and Afghanistan.\n"
+    )
+    found = extract_candidates(
+        text, published=date(2023, 5, 10), country="TJK", vocabulary=vocabulary
+    )
+    assert [(c.what, c.country, c.fatalities) for c in found] == [
+        ("border_clash", "KGZ", 4.0),
+        ("border_clash", "TJK", 2.0),
+        ("border_clash", "AFG", 3.0),
+    ]

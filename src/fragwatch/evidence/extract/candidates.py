@@ -337,7 +337,7 @@ _TOLL_AFTER = re.compile(
     r"^(?:\s*(?!(?:where|which|that|who|when|while)\b)[\w'’“”\"-]+(?![\w'’“”\"-]),?){0,9}?\s*"
     r"(?:were|was|have\s+been|had\s+been|are|being|lost\s+their"
     r"|have|had|reportedly|also|among\s+the)?\s*"
-    r"(?:killed|dead|died|deaths?|perished|massacred|lives|liquidated|lost\s+their\s+lives"
+    r"(?:killed|dead|died|deaths?|perished|massacred|lives|liquidated|lost\s+(?:their\s+lives|his\s+life|her\s+life)"
     r"|fatalities|bodies"
     r"|murdered|slain|executed|beheaded|martyred|(?:shot|gunned)\s+(?:dead|down)"
     r"|(?:hacked|stabbed|beaten|burned|burnt)\s+to\s+death)\b",
@@ -349,7 +349,25 @@ _NOT_TOLL_BEFORE = re.compile(
     r"|\b(?:previous(?:ly)?|earlier|initial)\s+(?:[\w-]+\s+){0,2}(?:toll|reports?|figures?|count)"
     r"\b[^.;]{0,30}\s"
     # A toll that may come: "the death toll could pass 20", "is expected to rise to 30".
-    r"|\b(?:could|may|might|would|expected\s+to|likely\s+to)\s+(?:[\w-]+\s+){0,2}(?:to\s+)?)$",
+    r"|\b(?:could|(?-i:may)|might|would|expected\s+to|likely\s+to)\s+(?:[\w-]+\s+){0,2}(?:to\s+)?"
+    # A later part of a list of parts: "three civilians, including a woman and two children".
+    r"|\b(?:including|among\s+them)\s+[^.;\d]{1,40}\band\s+)$",
+    re.I,
+)
+# One victim told without a count: "A Tajik soldier was killed", "an Afghan border policeman
+# lost his life", "Khusnidin Khozhiev, a border guard of Kyrgyzstan, was killed".
+_ONE = (
+    r"(?:a|an|one)\s+(?:(?-i:[A-Z])[\w-]*\s+){0,2}(?:border\s+|police\s+|security\s+)?"
+    r"(?:person|man|woman|child|boy|girl|civilian|soldier|policeman|officer|guard|inmate|fighter"
+    r"|militant|protester|demonstrator|journalist|worker|student|villager|trooper|serviceman"
+    r"|citizen|resident|national)"
+)
+_ONE_DEAD = re.compile(
+    rf"(?<![\w-]){_ONE}"
+    r"(?:\s+of\s+[\w\s-]{1,30}?)?,?\s+(?:(?:was|has\s+been|had\s+been)\s+(?:killed|shot\s+dead"
+    r"|gunned\s+down|murdered|slain|stabbed\s+to\s+death)|lost\s+(?:his|her)\s+life|died)\b"
+    # "gunmen killed a police officer and wounded 13 others"
+    rf"|\b(?:killed|killing|kills|shot\s+dead|murdered)\s+{_ONE}\b",
     re.I,
 )
 _PART_DEAD = re.compile(r"\b(?:including|among\s+them|of\s+whom|of\s+them)\s+$", re.I)
@@ -371,6 +389,7 @@ _PERPETRATORS = re.compile(
 # in one list with them ("leaving 2 guards and 3 attackers dead").
 _APART = re.compile(r"\b(?:also|while|whereas|as\s+well)\b", re.I)
 _CHAIN = re.compile(r"^[^.;:]{0,40}?(?:\band|,|\bincluding|\bamong\s+them)\s*$", re.I)
+_PARTS = re.compile(r"^[^.;:]{0,40}?(?:\band|,)\s+(?:the\s+)?$", re.I)
 _WOUNDED = re.compile(
     r"^\s*(?:(?!dead|killed|died)[\w-]+\s+){0,3}(?:wounded|injured|hurt|missing|arrested|detained"
     r"|casualties)"
@@ -391,6 +410,7 @@ def death_toll(
     total = None
     attackers = None  # dead attackers: the toll only when nobody else is counted
     last = None  # the last count taken
+    part = None  # the last count left out as a part ("five of the inmates")
     for i, f in enumerate(counts):
         if f.start in statistics:
             continue
@@ -404,6 +424,12 @@ def death_toll(
         if (
             _NOT_TOLL_BEFORE.search(before[-60:]) or _NOT_TOLL_AFTER.match(after)
         ) and not part_dead:
+            part = f
+            continue
+        if last is None and part is not None and _PARTS.match(sentence[part.end : f.start]):
+            # A list that opens with a part is all parts: "Five of the inmates and the three
+            # guards were killed" after the toll was told.
+            part = f
             continue
         # "killed in clashes exceeded 200": the qualifier may be the toll's verb.
         with_qualifier = before + f.text[: len(f.qualifier)] + " " if f.qualifier else before
@@ -432,6 +458,8 @@ def death_toll(
             else:
                 total = (total or 0.0) + count
             last = f
+    if total is None and attackers is None and _ONE_DEAD.search(sentence):
+        return 1.0
     return total if total is not None else attackers
 
 
@@ -902,6 +930,8 @@ _CUMULATIVE = re.compile(
     r"\b(?:has|have)\s+(?:[\w-]+\s+){0,3}(?:killed|died|claimed|lost)\b[^.;]*\bsince\b"
     r"|\bsince\b[^.;]*\b(?:has|have)\s+(?:[\w-]+\s+){0,3}(?:killed|died|claimed|lost)\b"
     r"|\b(?:this|last|past)\s+year\b|\bso\s+far\b|\bthroughout\b"
+    # "In 2024 alone, at least 782 people were killed in violence."
+    r"|\b(?:in|during)\s+(?:the\s+)?(?:(?:first|second|third|last)\s+\w+\s+of\s+)?(?:19|20)\d\d\s+alone\b"
     r"|\b(?:over|in|during|for)\s+the\s+(?:past|last)\s+(?:[\w-]+\s+)?(?:years?|months|decades?)\b"
     r"|\b(?:war|insurgency|conflict|violence)\b[^.;]{0,40}\b(?:has|have)\s+(?:\w+\s+)?"
     r"(?:killed|claimed|left)\b",
@@ -915,6 +945,14 @@ _ONE_EVENT = re.compile(
     re.I,
 )
 
+
+# The date a statement was made: "officials said on Monday", "told parliament on March 14".
+_SAID_ON = re.compile(
+    r"\b(?:said|says|told|reported|stated|added)(?:\s+(?!that\b)[\w-]+){0,4}?\s+(?:on|at|in)\s+$",
+    re.I,
+)
+
+_SINCE = re.compile(r"\bsince\b[^,;.()]*$", re.I)
 
 # Words pointing back to an event already told: "The attack", "this bombing", "the blast".
 _DID = re.compile(r"\b\w+ed\b|\bblew\b", re.I)
@@ -953,8 +991,10 @@ def _events(
         at = r.toll_at(text) if r.toll else None
         if at is not None and (r.kind not in where or at < where[r.kind][0]):
             where[r.kind] = (at, r)
-    if not where:
-        # Only who did it is named: "killed by suspected jihadists".
+    if not where and not recent:
+        # Only who did it is named: "killed by suspected jihadists" (after sentences telling of
+        # a kind, the toll is that kind's: "Fighting lasted until the evening. ... the
+        # authorities counted eight dead on the part of the militants").
         for r in vocabulary.events:
             at = r.toll_at(text, actors=True) if r.toll else None
             if at is not None and (r.kind not in where or at < where[r.kind][0]):
@@ -970,6 +1010,18 @@ def _events(
         )
     ]
     best = min(where.values(), key=lambda item: (item[0], -item[1].priority))[1] if where else None
+    if deaths is not None and best is not None and recent:
+        # The generic word pointing back ("The attack resulted in the death of 52") tells the
+        # most specific event the sentence before told ("a suicide bomber detonated ..."), not
+        # another kind ("... battled the jihadists. 30 civilians were killed in the attack").
+        priorities = [r.priority for r in vocabulary.events if r.toll]
+        told_before = max(recent, key=lambda r: r.priority)
+        if (
+            best.priority == min(priorities)
+            and told_before.priority == max(priorities) > best.priority
+            and _BACK.search(text[: where[best.kind][0]])
+        ):
+            best = told_before
     if deaths is not None:
         if best is not None:
             match = next((m for r, m in violent if r.kind == best.kind), None)
@@ -1000,6 +1052,14 @@ def _events(
         else:
             a_start, a_end, words = 0, len(text), "the sentence"
         times = _outside_asides(place.times, text, a_start, a_end)
+        if rule.toll:
+            # A date something is counted since is not the event's: "the deadliest attack since
+            # violence erupted in 2015". When it was said is not when it happened either: "said
+            # on March 14 that 230 people died during the unrest in early January" (kept when
+            # the sentence has no other date).
+            times = [t for t in times if not _SINCE.search(text[max(0, t.start - 80) : t.start])]
+            told = [t for t in times if not _SAID_ON.search(text[max(0, t.start - 60) : t.start])]
+            times = told or times
         chosen = _nearest_time(times, a_start, a_end)
         if chosen is None and place.earlier is not None:
             # A narrative's undated sentence goes on from the date stated before it: "On 4
@@ -1016,6 +1076,37 @@ def _events(
         else:
             country, placed = _placed(place, a_start, a_end)
         fatalities = deaths
+        sides = _sides(place, figures, statistics) if rule.file_under == "dead" else {}
+        other_sides: list[Candidate] = []
+        if fatalities is not None and len(sides) == 1:
+            country, placed = next(iter(sides)), "stated"
+        elif fatalities is not None and len(sides) > 1:
+            # The dead of each side, each its country's event: "58 Pakistani soldiers were
+            # killed ..., while 9 Afghan fighters lost their lives".
+            country, placed = next(iter(sides)), "stated"
+            fatalities = sides.pop(country)
+            for code, dead in sides.items():
+                other_sides.append(
+                    Candidate(
+                        record="event",
+                        country=code,
+                        what=rule.kind,
+                        when=when,
+                        value=None,
+                        low=None,
+                        high=None,
+                        unit="",
+                        fatalities=dead,
+                        description=rule.label,
+                        quote=text,
+                        start=place.sentence.start,
+                        end=place.sentence.end,
+                        note=f"extracted: {words}; date from {how}; country {code}; "
+                        f"fatalities {dead:g} of its side from the sentence",
+                        dated=dated,
+                        placed="stated",
+                    )
+                )
         note = f"extracted: {words}; date from {how}; country {country}"
         note += f" ({placed})" if placed != "stated" else ""
         if inherited:
@@ -1043,10 +1134,37 @@ def _events(
                 carried=inherited,
             )
         )
+        found += other_sides
     told = [rule for rule, _ in violent if not inherited]
     if not told and best is not None:
         told = [best]  # "It is unclear how many people died in the clashes." tells of clashes
     return [replace(c, confidence=confidence(c)) for c in found], told
+
+
+_NATIONALITY_GAP = re.compile(r"^\s+(?:[\w-]+\s+)?$")
+
+
+def _sides(place: _Place, figures: list[Figure], statistics: set[int]) -> dict[str, float]:
+    """The dead of a sentence by the country each count names right after it ("two Iranian
+    border guards", "58 Pakistani soldiers"), counts that are no toll left out."""
+    text = place.sentence.text
+    sides: dict[str, float] = {}
+    for f in figures:
+        if f.measure != "count" or f.start in statistics:
+            continue
+        named = next(
+            (
+                m
+                for m in place.mentions
+                if m.start >= f.end and _NATIONALITY_GAP.match(text[f.end : m.start])
+            ),
+            None,
+        )
+        if named is None or death_toll(text, [f]) is None:
+            continue
+        count = float((f.value if f.value is not None else (f.low or f.high)) or 0.0)
+        sides[named.code] = sides.get(named.code, 0.0) + count
+    return sides
 
 
 def confidence(c: Candidate) -> float:

@@ -95,7 +95,10 @@ _TEENS = "ten|eleven|twelve|thirteen|fourteen|fifteen|sixteen|seventeen|eighteen
 _WORD = (
     rf"(?:(?:{_TENS})(?:[- ](?:{_UNITS}))?|{_TEENS}|(?:two|three|four|five|six|seven|eight|nine)"
     r"|a\s+dozen|a\s+hundred|(?:one|a)(?=\s+(?:thousand|million|billion)\b)"
-    r"|one(?=\s+(?:person|man|woman|child|civilian|soldier|policeman|officer|guard|inmate)\b))"
+    # "one soldier", "one Tajik border guard", "one police officer": a person, not a pronoun.
+    r"|one(?=\s+(?:(?-i:[A-Z])[\w-]*\s+|border\s+|police\s+|security\s+){0,2}(?:person|man|woman|child"
+    r"|civilian|soldier|policeman|officer|guard|inmate|fighter|militant|protester|demonstrator"
+    r"|journalist|worker|student|villager|trooper|serviceman|citizen|resident|national)\b))"
 )
 # Thousands separators of both conventions: "17,000" and "17.000" (a dot is read as a thousands
 # separator only where a decimal reading is implausible: two or more groups, or ".000"), and a
@@ -276,8 +279,11 @@ def _digits_value(text: str) -> float:
 
 
 def _word_value(text: str) -> float:
-    words = [w for w in re.split(r"[\s-]+", text.lower()) if w not in ("a", "one")]
-    # "one", "a million" (the scale is added by the caller), "a dozen", "twenty-five".
+    words = re.split(r"[\s-]+", text.lower())
+    # "one", "a million" (the scale is added by the caller), "a dozen", "twenty-five"; but
+    # "forty-one" is 41, not 40.
+    if words[0] in ("a", "one"):
+        words = words[1:]
     return float(sum(WORD_NUMBERS[w] for w in words)) if words else 1.0
 
 

@@ -178,7 +178,14 @@ PATTERNS: list[tuple[str, re.Pattern]] = [
             r"|(?:in\s+)?the\s+year\s+before)\b(?!\s+(?:19|20)\d\d)"
         ),
     ),
-    ("weekday", re.compile(rf"\b(?P<wd>{'|'.join(calendar.day_name)})\b")),
+    # Not a name: "after Friday prayers", "the Sunday market".
+    (
+        "weekday",
+        re.compile(
+            rf"\b(?P<wd>{'|'.join(calendar.day_name)})\b"
+            r"(?!\s+(?i:prayers?|sermons?|service|mass|market|school|editions?|papers?)\b)"
+        ),
+    ),
     ("day_word", re.compile(r"\b(?i:(?P<word>yesterday|today))\b")),
     ("week", re.compile(r"\b(?i:(?P<rel>last|this|earlier\s+this|past))\s+(?i:week)\b")),
     (

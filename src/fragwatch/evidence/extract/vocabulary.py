@@ -31,6 +31,8 @@ SCOPES = ("before", "after", "around", "sentence", "paragraph")
 MEASURES = ("count", "percent", "share", "mass", "money")
 FOREIGN = ("skip", "keep")
 CODE = re.compile(r"[a-z][a-z0-9_]*")
+# In an event rule's patterns, any country's name or adjective: "clashes with {country} forces".
+COUNTRY = "{country}"
 # Quoted spans; a closing quote with no opening one before it ends a title begun on the line
 # before (a footnote broken across pages).
 _QUOTED = re.compile(r'“[^”]*”|"[^"]*"|«[^»]*»|^[^“”«»"]*”')
@@ -134,6 +136,10 @@ class EventRule:
     # Who does such violence ("al-Shabab", "militants"): a toll sentence naming only them is of
     # this kind, but they do not outrank the words of another kind ("al-Shabab's suicide blast").
     actors: tuple[re.Pattern, ...] = ()
+    # "dead": a toll told by the nationality of its dead ("three Afghan civilians were killed in
+    # a border clash between Pakistan and Afghanistan") is filed under it, one event per side
+    # when the dead of two countries are counted apart; "text": the country the sentence gives.
+    file_under: str = "text"
 
     def toll_at(self, sentence: str, actors: bool = False) -> int | None:
         """Where the sentence first has one of this kind's toll words, or with ``actors`` its
@@ -327,9 +333,11 @@ def _line(text: str, needle: str) -> int | None:
 class _File:
     """One vocabulary file being read: errors name its path, the line and the field."""
 
-    def __init__(self, path: Path) -> None:
+    def __init__(self, path: Path, countries: str = "") -> None:
         self.path = path
         self.data, self.text = _read(path)
+        # "{country}" in a pattern stands for any country's name or adjective (case-sensitive).
+        self.countries = countries
 
     def fail(self, message: str, field_name: str, needle: str = "") -> ConfigError:
         line = _line(self.text, needle) or _line(self.text, f"{field_name.split('.')[-1]} =")
@@ -359,7 +367,8 @@ class _File:
         compiled = []
         for value in values:
             try:
-                compiled.append(re.compile(value, re.IGNORECASE))
+                source = value.replace(COUNTRY, f"(?-i:(?:{self.countries or '(?!)'}))")
+                compiled.append(re.compile(source, re.IGNORECASE))
             except re.error as exc:
                 raise self.fail(
                     f"'{value}' is not a regular expression ({exc})", field_name, value
@@ -455,8 +464,8 @@ def _file_under(f: _File) -> str:
     return value
 
 
-def _event_rule(path: Path) -> EventRule:
-    f = _File(path)
+def _event_rule(path: Path, countries: str = "") -> EventRule:
+    f = _File(path, countries)
     f.check_keys(
         f.data,
         {
@@ -469,6 +478,7 @@ def _event_rule(path: Path) -> EventRule:
             "toll",
             "actors",
             "priority",
+            "file_under",
         },
     )
     kind = f.string(f.data, "kind")
@@ -485,6 +495,9 @@ def _event_rule(path: Path) -> EventRule:
         raise f.fail("must be a whole number", "priority")
     toll = f.patterns(f.data["toll"], "toll") if "toll" in f.data else ()
     actors = f.patterns(f.data["actors"], "actors") if "actors" in f.data else ()
+    file_under = f.data.get("file_under", "text")
+    if file_under not in ("text", "dead"):
+        raise f.fail(f"'{file_under}' is not one of text, dead", "file_under", str(file_under))
     return EventRule(
         kind=kind,
         label=f.string(f.data, "label"),
@@ -496,6 +509,7 @@ def _event_rule(path: Path) -> EventRule:
         toll=toll,
         priority=priority,
         actors=actors,
+        file_under=file_under,
     )
 
 
@@ -533,12 +547,13 @@ def load_vocabulary(extra: list[Path] | None = None) -> Vocabulary:
         if not folder.is_dir():
             raise ConfigError("no such folder", where=f"{folder}: vocabulary")
         folders.append(folder)
-    quantities = tuple(_quantity_rule(p) for p in _files(folders, "quantities"))
-    events = tuple(_event_rule(p) for p in _files(folders, "events"))
     names: dict[str, str] = {}
     for folder in folders:
         if (folder / "countries.toml").is_file():
             names.update(_countries(folder / "countries.toml"))
+    every = "|".join(names.values())
+    quantities = tuple(_quantity_rule(p) for p in _files(folders, "quantities"))
+    events = tuple(_event_rule(p, every) for p in _files(folders, "events"))
     countries = {code: re.compile(rf"\b(?:{alt})(?![\w])") for code, alt in names.items()}
     foreign = {
         code: re.compile(_PLACE.format(names=alt) + "|" + _ACTOR.format(names=alt))
