@@ -224,6 +224,11 @@ _PLACE_BEFORE = re.compile(
 )
 
 
+# What stands between a country and its own figure in a list: "Liberia (31 percent)", "Tonga at
+# 38.2%", "Kyrgyzstan - 265,000", "Nepal: 24.7%".
+_OWN_ITEM = re.compile(r"^\s*(?:\(|at\b|:|[-–—])\s*(?:(?:US\s?)?\$|USD\b)?\s*$")
+
+
 # Words that start another clause; and how far (in characters, clause words counted 40) a country
 # may be named from a figure and still be its country.
 _CLAUSE = re.compile(r"\b(?:because|while|whereas|although|though|but|as|since|after|when)\b")
@@ -242,7 +247,11 @@ def _country_at(
 
     def score(m: Mention) -> float:
         place = bool(_PLACE_BEFORE.search(sentence[: m.start]))
-        if m.end <= start:
+        if m.end <= start and _OWN_ITEM.match(sentence[m.end : start]):
+            # An item of a list, the country right before its figure: "Liberia (31 percent)",
+            # "Tonga at 38.2%", "Kyrgyzstan - 265,000".
+            distance = -100
+        elif m.end <= start:
             distance = start - m.end
             # "... seized on the territory of the Russian Federation and 7,700 grams ...": a
             # place named after another figure is that figure's.
