@@ -65,6 +65,9 @@ def one(sentence: str):
         ("seizures rose to 1.2 t in", "mass", 1200, None, None, "kg"),
         ("worth Tk 1.35 lakh crore", "other money", 1.35e12, None, None, ""),
         ("worth 338.8 million MMK", "other money", 338.8e6, None, None, ""),
+        ("recovered 4463.4 Kgs Hashish", "mass", 4463.4, None, None, "kg"),
+        ("that 340-kilogram heroin was", "mass", 340, None, None, "kg"),
+        ("fined 500 KGS for", "other money", 500, None, None, ""),
     ],
 )
 def test_figures(text, measure, value, low, high, unit):
@@ -131,6 +134,8 @@ def test_dates_hide_their_digits_from_the_figures():
         ("than the $3.41 billion of the previous year", date(2024, 5, 6), "2023"),
         ("seized in the past Iranian year", date(2024, 6, 15), "2023"),
         ("during the first quarter, 500,000 migrants", date(2024, 6, 15), "2024-Q1"),
+        ("workers left from January 1 to June 30, 2018.", date(2018, 8, 28), "2018-H1"),
+        ("deported from 1 January to 31 March 2024", date(2024, 5, 2), "2024-Q1"),
     ],
 )
 def test_periods(text, published, period):
@@ -363,7 +368,10 @@ def test_rules_generalise_to_other_phrasings(vocabulary):
         text, published=date(2021, 3, 1), country="TJK", vocabulary=vocabulary
     )
     got = [(c.what, c.when, c.value, c.low, c.high, c.fatalities) for c in found]
-    assert {c.country for c in found} == {"TJK"}
+    # Deportations are filed under the deporting country (deportations.toml), the rest under
+    # Tajikistan.
+    assert {c.country for c in found if c.what != "deportations"} == {"TJK"}
+    assert {c.country for c in found if c.what == "deportations"} == {"RUS"}
     assert got == [
         ("remittances_gdp", "2013", 45.5, None, None, None),
         ("remittances_usd", "2013", 3.8e9, None, None, None),
@@ -488,3 +496,44 @@ def test_bans_and_designations_by_meaning(vocabulary, text, kinds):
         text + "\n", published=date(2023, 5, 10), country="TJK", vocabulary=vocabulary
     )
     assert sorted(c.what for c in found if c.record == "event") == kinds
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        # The deporting country, as the doer or the agent of the verb, not the migrants'.
+        ("Egypt has deported 79 Sudanese nationals who tried to cross into Libya.", "EGY"),
+        ("On Saturday, the Pakistani authorities expelled a total of 6,500 Afghans.", "PAK"),
+        ("Some 33,783 Guatemalan nationals were deported by the United States in 2013.", "USA"),
+        ("Around 1.8 million Afghans were expelled from Iran in 2025.", "IRN"),
+    ],
+)
+def test_deportations_are_filed_under_the_deporting_country(vocabulary, text, expected):
+    found = extract_candidates(
+        text, published=date(2025, 12, 1), country=None, vocabulary=vocabulary
+    )
+    assert {c.country for c in found if c.what == "deportations"} == {expected}
+
+
+def test_families_and_deportations_to_come_are_not_counts_of_the_deported(vocabulary):
+    text = (
+        "In four days, the Pakistani authorities deported 700 Afghan families.\n\n"
+        "Another 1,680 migrants are expected to be deported on 12 charter flights soon.\n\n"
+        "The government is set to deport three million Afghans in 2025.\n"
+    )
+    found = extract_candidates(
+        text, published=date(2025, 4, 6), country="PAK", vocabulary=vocabulary
+    )
+    assert not [c for c in found if c.what == "deportations"]
+
+
+def test_a_list_item_takes_the_country_named_right_before_it(vocabulary):
+    text = (
+        "Remittances made up more than 10 percent of GDP: Liberia (31 percent), The Gambia"
+        " (22 percent), Comoros (20 percent) and Lesotho (18 percent) in 2016.\n"
+    )
+    found = extract_candidates(
+        text, published=date(2017, 7, 1), country=None, vocabulary=vocabulary
+    )
+    got = {(c.country, c.value) for c in found if c.what == "remittances_gdp" and c.value}
+    assert got == {("LBR", 31), ("GMB", 22), ("COM", 20), ("LSO", 18)}

@@ -112,7 +112,9 @@ def _outside_asides(times: list[TimeRef], sentence: str, start: int, end: int) -
 _ATTACHED = re.compile(
     r"^[\s,]*(?:\(\s*(?:in\s+)?|(?:(?:recorded|registered|reported|received)\s+)?"
     r"(?:(?:in|during|for|over)\s+the\s+(?:same|corresponding)\s+(?:period|months?|quarter|time)"
-    r"\s+(?:of\s+|in\s+|last\s+)?(?:the\s+)?|(?:in|during|for|as\s+of|by\s+end\s+of)\s+))?$"
+    r"\s+(?:of\s+|in\s+|last\s+)?(?:the\s+)?|(?:in|during|for|as\s+of|by\s+end\s+of)\s+"
+    # "946,571 in the year 2015", "in the fiscal year 2013-2014"
+    r"(?:(?:the\s+)?(?:(?:calendar|fiscal|financial)\s+)?year\s+)?))?$"
 )
 # A dateline: "DHAKA, April 12, 2019 (BSS) –", "CAIRO, Aug 30 (Reuters) -". It dates the
 # report, not the figures it gives.
@@ -299,7 +301,45 @@ def _sent_from(place: _Place, figure: Figure) -> str | None:
     before = [m for m in named if begin <= m.start and m.end <= figure.start]
     if after:
         return after[0].code
-    return before[-1].code if before else None
+    if before:
+        return before[-1].code
+    return _deporter(place, begin, end)
+
+
+# Who sends people out, told as the subject of the verb ("Egypt has deported 79 Sudanese", "the
+# Pakistani authorities expelled", "Libya's agency reported the deportation of") or its agent
+# ("deported by Turkey").
+_SENDING = re.compile(
+    r"\b(?:deport(?:ed|s|ing)?|deportations?\s+of|expell?(?:ed|s|ing)|sent\s+back|repatriated)\b",
+    re.I,
+)
+_AGENT_GAP = re.compile(
+    r"^(?:['’]s)?(?:\s+(?!(?:and|or|but|while|who|which|that)\b)[\w-]+){0,5}?"
+    r"\s+(?:(?:has|have|had)\s+(?:been\s+)?)?(?:\w+ly\s+)?$"
+)
+_BY_GAP = re.compile(r"^\s+by\s+(?:the\s+)?$")
+
+
+def _deporter(place: _Place, begin: int, end: int) -> str | None:
+    """The country that deports, named as the doer of the figure's clause, if it is."""
+    text = place.sentence.text
+    strong = [m for m in place.mentions if not m.weak]
+    for verb in _SENDING.finditer(text, begin, end):
+        by = [
+            m for m in strong if verb.end() <= m.start and _BY_GAP.match(text[verb.end() : m.start])
+        ]
+        if by:
+            return by[0].code
+        doers = [
+            m
+            for m in strong
+            if begin <= m.start
+            and m.end <= verb.start()
+            and _AGENT_GAP.match(text[m.end : verb.start()])
+        ]
+        if doers:
+            return doers[-1].code
+    return None
 
 
 def _respectively(mentions: list[Mention], figures: list[Figure], sentence: str) -> dict[int, str]:

@@ -34,6 +34,7 @@ _FULL = "|".join(MONTHS)
 _ANY_MONTH = rf"(?:{_FULL}|(?:{'|'.join(SHORT_MONTHS)})\.?)"
 _ORD = r"(?:st|nd|rd|th)?"
 _YEAR = r"(?P<year>1[89]\d\d|20\d\d)"
+_DAY = r"(?:[12]\d|3[01]|0?[1-9])(?!\d)"
 _PART = (
     r"(?i:(?P<part>early|mid|late|the\s+end\s+of|end\s+of|the\s+beginning\s+of"
     r"|the\s+start\s+of))"
@@ -64,6 +65,17 @@ _THIS_YEAR = r"(?P<rel>this|the\s+current(?:\s+calendar)?|last|the\s+previous|th
 # (name, pattern); earlier patterns win where spans overlap.
 PATTERNS: list[tuple[str, re.Pattern]] = [
     ("iso", re.compile(r"\b(?P<year>\d{4})-(?P<month>\d{2})-(?P<day>\d{2})\b")),
+    (
+        # A span of days across months: "from January 1 to June 30, 2018", "1 January to 31
+        # March 2024": read as the months it spans.
+        "month_span",
+        re.compile(
+            rf"\b(?:{_DAY}\s+)?(?P<month>{_ANY_MONTH})(?:\s+{_DAY}(?:st|nd|rd|th)?)?,?\s*"
+            r"(?:[-–—]|(?<=\s)(?i:to|through|until|till)(?=\s))\s*"
+            rf"(?:{_DAY}\s+)?(?P<month2>{_ANY_MONTH})(?:\s+{_DAY}(?:st|nd|rd|th)?)?"
+            rf"(?:,?\s+(?i:of\s+|in\s+)?{_YEAR}\b)?"
+        ),
+    ),
     (
         "dmy",
         re.compile(
@@ -318,7 +330,8 @@ def _resolve(
 ) -> TimeRef | None:
     groups = match.groupdict()
     text = match.group(0)
-    since = bool(_SINCE.search(paragraph[: match.start()]))
+    # "from January 1 to June 30" is a span with its end, not "since".
+    since = name != "month_span" and bool(_SINCE.search(paragraph[: match.start()]))
     year = groups.get("year") or groups.get("year2")
 
     def made(period: str, how: str = "stated", explicit: bool = True) -> TimeRef:
