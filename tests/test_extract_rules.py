@@ -537,3 +537,20 @@ def test_a_list_item_takes_the_country_named_right_before_it(vocabulary):
     )
     got = {(c.country, c.value) for c in found if c.what == "remittances_gdp" and c.value}
     assert got == {("LBR", 31), ("GMB", 22), ("COM", 20), ("LSO", 18)}
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "The ministry banned over 176,000 foreigners from entering the country last year.",
+        "Another 500 migrants will be never allowed to come to Russia again, the agency said.",
+        "About 35,000 citizens of Kyrgyzstan remain on the list of persons who are banned from"
+        " entering Russia.",
+        "Some 20,000 people were prohibited by the courts from coming back to the country.",
+    ],
+)
+def test_reentry_bans_by_meaning(vocabulary, text):
+    found = extract_candidates(
+        text, published=date(2022, 1, 25), country="RUS", vocabulary=vocabulary
+    )
+    assert [c.what for c in found if c.record == "observation"] == ["reentry_bans"]
