@@ -554,3 +554,39 @@ def test_reentry_bans_by_meaning(vocabulary, text):
         text, published=date(2022, 1, 25), country="RUS", vocabulary=vocabulary
     )
     assert [c.what for c in found if c.record == "observation"] == ["reentry_bans"]
+
+
+@pytest.mark.parametrize(
+    ("text", "quantity", "period"),
+    [
+        ("Malaysia is home to some 800,000 Bangladeshis.", "migrants_abroad", "2019-06"),
+        (
+            "In January, officials said 2.2 million Uzbek nationals live and work across Russia.",
+            "migrants_abroad",
+            "2019-01",
+        ),
+        (
+            "There are now more than 1 million labor migrants from Uzbekistan in Russia.",
+            "migrants_abroad",
+            "2019-06",
+        ),
+        (
+            "Migrant worker placements had reached 72,624 people in 2021 and 200,802 people in"
+            " 2018.",
+            "migrant_departures",
+            "2018",
+        ),
+        (
+            "More than 64,000 Nepalis obtained a work permit to go abroad in 2018.",
+            "migrant_departures",
+            "2018",
+        ),
+    ],
+)
+def test_migrants_abroad_and_departures_by_meaning(vocabulary, text, quantity, period):
+    found = extract_candidates(
+        text, published=date(2019, 6, 10), country=None, vocabulary=vocabulary
+    )
+    observations = [c for c in found if c.record == "observation"]
+    assert {c.what for c in observations} == {quantity}
+    assert observations[-1].when == period

@@ -116,6 +116,9 @@ _ATTACHED = re.compile(
     # "946,571 in the year 2015", "in the fiscal year 2013-2014"
     r"(?:(?:the\s+)?(?:(?:calendar|fiscal|financial)\s+)?year\s+)?))?$"
 )
+_NOUN_FIRST = re.compile(
+    r"^\s+(?:people|persons|workers|migrants|individuals|citizens|nationals)(?=\s)"
+)
 # A dateline: "DHAKA, April 12, 2019 (BSS) –", "CAIRO, Aug 30 (Reuters) -". It dates the
 # report, not the figures it gives.
 _RESTATES = re.compile(
@@ -138,6 +141,11 @@ def _figure_time(
     attached to another figure ("from 2.3 tonnes in 2020 to 4 tonnes in 2021"), else after."""
     for t in times:
         if t.start >= end and _ATTACHED.match(sentence[end : t.start]):
+            return t
+    # ... also after the figure's noun: "200,802 people in 2022", "40,420 workers in the same
+    # period last year".
+    for t in times:
+        if t.start >= end and _ATTACHED.match(_NOUN_FIRST.sub("", sentence[end : t.start])):
             return t
 
     def taken(t: TimeRef) -> bool:
