@@ -590,3 +590,17 @@ def test_migrants_abroad_and_departures_by_meaning(vocabulary, text, quantity, p
     observations = [c for c in found if c.record == "observation"]
     assert {c.what for c in observations} == {quantity}
     assert observations[-1].when == period
+
+
+def test_one_figure_told_of_several_countries_is_each_ones(vocabulary):
+    text = (
+        "At least 25 per cent of the GDP of Moldova, Lesotho and Haiti came from migrants' "
+        "remittances in 2006.\n\n"
+        "Kyrgyzstan and Tajikistan received remittances worth 30 percent and 45 percent of GDP,"
+        " respectively, in 2016.\n"
+    )
+    found = extract_candidates(
+        text, published=date(2007, 10, 15), country=None, vocabulary=vocabulary
+    )
+    got = {(c.country, c.low or c.value) for c in found if c.what == "remittances_gdp"}
+    assert got == {("MDA", 25), ("LSO", 25), ("HTI", 25), ("KGZ", 30), ("TJK", 45)}

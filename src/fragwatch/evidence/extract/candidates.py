@@ -830,6 +830,7 @@ def _observations(
         )
         spans = tuple((f.start, f.end) for f in figures if f.start != start)
         country, placed = _placed(place, figure.start, figure.end, by_order.get(start), spans)
+        shared = [] if by_order or placed != "stated" else _coordinated(place, figure, country)
         for quantity, carried in quantities:
             rule = rules[quantity]
             q_start, q_end, quote = place.sentence.start, place.sentence.end, text
@@ -874,7 +875,52 @@ def _observations(
                     proposed=start in proposed,
                 )
             )
+            # One figure told of several countries: "more than a quarter of GDP for Haiti and
+            # Liberia", "Guyana, Haiti and Honduras are all close to 25%".
+            for other in shared if where == country else []:
+                found.append(
+                    replace(
+                        found[-1],
+                        country=other,
+                        note=note.replace(f"country {where}", f"country {other}", 1),
+                    )
+                )
     return [replace(c, confidence=confidence(c)) for c in found], set(accepted)
+
+
+# Countries named together: "Haiti and Liberia", "Moldova, Lesotho and Haiti", "Vanuatu and the
+# Marshall Islands".
+_AND_GAP = re.compile(r"^\s*(?:,\s*(?:and\s+)?|and\s+|&\s+)(?:the\s+)?$")
+
+
+def _coordinated(place: _Place, figure: Figure, code: str) -> list[str]:
+    """The other countries named together with the figure's own, close to the figure (within
+    a few words, no other figure between), in a sentence that pairs nothing "respectively"."""
+    text = place.sentence.text
+    strong = sorted((m for m in place.mentions if not m.weak), key=lambda m: m.start)
+    chains: list[list[Mention]] = []
+    for m in strong:
+        if chains and _AND_GAP.match(text[chains[-1][-1].end : m.start]):
+            chains[-1].append(m)
+        else:
+            chains.append([m])
+    for chain in chains:
+        if len(chain) < 2 or code not in {m.code for m in chain}:
+            continue
+        first, last = chain[0], chain[-1]
+        gap = (
+            text[last.end : figure.start]
+            if last.end <= figure.start
+            else text[figure.end : first.start]
+        )
+        if (
+            len(gap) > 45
+            or re.search(r"\d", gap)
+            or not (last.end <= figure.start or figure.end <= first.start)
+        ):
+            continue
+        return [c for c in dict.fromkeys(m.code for m in chain) if c != code]
+    return []
 
 
 def _hints(
