@@ -68,6 +68,7 @@ def one(sentence: str):
         ("recovered 4463.4 Kgs Hashish", "mass", 4463.4, None, None, "kg"),
         ("that 340-kilogram heroin was", "mass", 340, None, None, "kg"),
         ("fined 500 KGS for", "other money", 500, None, None, ""),
+        ("a total of one kilogram and 785 grams of heroin", "mass", 1.785, None, None, "kg"),
     ],
 )
 def test_figures(text, measure, value, low, high, unit):
@@ -604,3 +605,16 @@ def test_one_figure_told_of_several_countries_is_each_ones(vocabulary):
     )
     got = {(c.country, c.low or c.value) for c in found if c.what == "remittances_gdp"}
     assert got == {("MDA", 25), ("LSO", 25), ("HTI", 25), ("KGZ", 30), ("TJK", 45)}
+
+
+def test_countries_named_together_are_alike_and_cases_are_not_people(vocabulary):
+    text = (
+        "The prosecutor said on February 2 that 41 criminal cases had been launched against 85"
+        " Tajik nationals fighting in Syria and Iraq for the Islamic State.\n\n"
+        "Police arrested two drug smugglers with 25kg hashish in Baghlan province, Afghanistan.\n"
+    )
+    found = extract_candidates(
+        text, published=date(2015, 2, 3), country="TJK", vocabulary=vocabulary
+    )
+    got = {(c.what, c.country, c.value) for c in found if c.record == "observation"}
+    assert got == {("is_recruits", "TJK", 85), ("hashish_seizures", "AFG", 25)}

@@ -95,7 +95,9 @@ _TEENS = "ten|eleven|twelve|thirteen|fourteen|fifteen|sixteen|seventeen|eighteen
 _WORD = (
     rf"(?:(?:{_TENS})(?:[- ](?:{_UNITS}))?|{_TEENS}|(?:two|three|four|five|six|seven|eight|nine)"
     r"|a\s+dozen|a\s+hundred|(?:one|a)(?=\s+(?:thousand|million|billion)\b)"
-    r"|one(?=\s+(?:person|man|woman|child|civilian|soldier|policeman|officer|guard|inmate)\b))"
+    r"|one(?=\s+(?:person|man|woman|child|civilian|soldier|policeman|officer|guard|inmate)\b)"
+    # "one kilogram and 785 grams"
+    r"|one(?=\s+(?:kilograms?|kilos?|kg|tons?|tonnes?|metric\s+tons?)\b))"
 )
 # Thousands separators of both conventions: "17,000" and "17.000" (a dot is read as a thousands
 # separator only where a decimal reading is implausible: two or more groups, or ".000"), and a
