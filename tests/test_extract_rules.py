@@ -137,6 +137,7 @@ def test_dates_hide_their_digits_from_the_figures():
         ("during the first quarter, 500,000 migrants", date(2024, 6, 15), "2024-Q1"),
         ("workers left from January 1 to June 30, 2018.", date(2018, 8, 28), "2018-H1"),
         ("deported from 1 January to 31 March 2024", date(2024, 5, 2), "2024-Q1"),
+        ("permits issued in FY 2078/79", date(2022, 8, 15), "2021"),
     ],
 )
 def test_periods(text, published, period):
@@ -618,3 +619,35 @@ def test_countries_named_together_are_alike_and_cases_are_not_people(vocabulary)
     )
     got = {(c.what, c.country, c.value) for c in found if c.record == "observation"}
     assert got == {("is_recruits", "TJK", 85), ("hashish_seizures", "AFG", 25)}
+
+
+def test_a_share_restating_the_nearest_amount_and_a_currency_abbreviation(vocabulary):
+    text = (
+        "Remittances to Liberia grew from US$360 million in 2011 to US$549 million in 2016,"
+        " representing 27 percent of Liberia's GDP.\n\n"
+        "The remittance inflow in Fiscal Year 2077/78 stood at Rs. 961 billion. This accounts"
+        " for about 22.5 per cent of the Gross Domestic Product (GDP) of Nepal.\n"
+    )
+    found = extract_candidates(
+        text, published=date(2022, 8, 15), country=None, vocabulary=vocabulary
+    )
+    got = {(c.country, c.when, c.value) for c in found if c.what == "remittances_gdp"}
+    assert got == {("LBR", "2016", 27), ("NPL", "2020", 22.5)}
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Many of the estimated 58,000 Haitians in the United States who face expulsion fled"
+        " the 2010 earthquake.",
+        "Of the 124,441 migrants deported by Turkey last year, 68,290 of them were Afghans.",
+        "With over 1.1 million Afghans returning in three months, Iran signalled a second wave"
+        " of deportations.",
+    ],
+)
+def test_what_deportations_do_not_count(vocabulary, text):
+    found = extract_candidates(
+        text, published=date(2023, 7, 18), country=None, vocabulary=vocabulary
+    )
+    values = {c.value or c.low for c in found if c.what == "deportations"}
+    assert values <= {124441}

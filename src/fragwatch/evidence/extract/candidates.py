@@ -178,7 +178,9 @@ def _figure_time(
         return stated[-1]
     # A figure that restates the one before takes its date: "$2.74 billion in 2022, or 27% of
     # GDP".
-    for f in others:
+    # (the nearest figure first: "from US$360 million in 2011 to US$549 million in 2016,
+    # representing 27 percent")
+    for f in sorted(others, key=lambda f: -f.end):
         if f.end <= start and _RESTATES.match(sentence[f.end : start]):
             own = [t for t in times if t.start >= f.end and t.end <= start]
             if own:

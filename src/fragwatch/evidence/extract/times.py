@@ -66,6 +66,12 @@ _THIS_YEAR = r"(?P<rel>this|the\s+current(?:\s+calendar)?|last|the\s+previous|th
 PATTERNS: list[tuple[str, re.Pattern]] = [
     ("iso", re.compile(r"\b(?P<year>\d{4})-(?P<month>\d{2})-(?P<day>\d{2})\b")),
     (
+        # A Nepali (Bikram Sambat) fiscal year, "2077/78", "FY 2078/79", "2050/51 BS": mid-July
+        # to mid-July, read as the Gregorian year it begins in (2077/78 is 2020-21).
+        "bikram",
+        re.compile(r"\b(?P<bs>20[5-9]\d)/(?:\d\d|20[5-9]\d)\b(?:\s*BS\b)?"),
+    ),
+    (
         # A span of days across months: "from January 1 to June 30, 2018", "1 January to 31
         # March 2024": read as the months it spans.
         "month_span",
@@ -397,6 +403,8 @@ def _resolve(
         y = reference.year - (first_month > reference.month)
         how = f"relative to {reference.isoformat()}"
         return made(f"{y}-{'H' if half else 'Q'}{n}", how, explicit=False)
+    if name == "bikram":
+        return made(str(int(groups["bs"]) - 57), "stated")
     if name == "iranian":
         how = f"relative to {reference.isoformat()}"
         if groups.get("sh"):
