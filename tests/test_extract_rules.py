@@ -651,3 +651,22 @@ def test_what_deportations_do_not_count(vocabulary, text):
     )
     values = {c.value or c.low for c in found if c.what == "deportations"}
     assert values <= {124441}
+
+
+def test_remittances_today_totals_of_many_countries_and_an_economy(vocabulary):
+    text = (
+        "Today, remittances are the mainstay of the Tajik economy, 45% of its GDP.\n\n"
+        "Family remittances to 17 Latin American countries grew, reaching US$75 billion.\n\n"
+        "India received $62.7 billion in remittances in 2016, a drop in India's $2.3 trillion"
+        " economy.\n\n"
+        "Bangladesh received $1.4 billion as remittance (1 US dollar is Tk 86.20).\n"
+    )
+    found = extract_candidates(
+        text, published=date(2025, 1, 24), country=None, vocabulary=vocabulary
+    )
+    got = {(c.what, c.country, c.when, c.value) for c in found}
+    assert got == {
+        ("remittances_gdp", "TJK", "2024", 45),
+        ("remittances_usd", "IND", "2016", 62.7e9),
+        ("remittances_usd", "BGD", "2024", 1.4e9),
+    }

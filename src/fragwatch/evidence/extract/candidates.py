@@ -731,6 +731,9 @@ _AHEAD = re.compile(
 )
 
 
+_PRESENT = ("today", "now", "nowadays", "currently", "at present", "these days")
+
+
 def _ahead(sentence: str, figure: Figure, published: date) -> bool:
     """Whether a year after publication is attached to the figure (within three words)."""
     rest = sentence[figure.end :]
@@ -837,7 +840,10 @@ def _observations(
             rule = rules[quantity]
             q_start, q_end, quote = place.sentence.start, place.sentence.end, text
             when, how_dated = period, how
-            if dated == "fallback" and rule.undated == "previous year":
+            # "today" in a sentence of annual statistics is the latest year's figure, not the
+            # day's: "today, remittances are ... 45% of its GDP".
+            present = when_ref is not None and when_ref.text.lower() in _PRESENT
+            if (dated == "fallback" or present) and rule.undated == "previous year":
                 when = str(place.published.year - 1)
                 how_dated = "no date in the sentence: the year before publication (annual figures)"
             where, how_placed = (
