@@ -670,3 +670,15 @@ def test_remittances_today_totals_of_many_countries_and_an_economy(vocabulary):
         ("remittances_usd", "IND", "2016", 62.7e9),
         ("remittances_usd", "BGD", "2024", 1.4e9),
     }
+
+
+def test_recruits_without_their_parts(vocabulary):
+    text = (
+        "The official said that 339 individuals had gone to Syria from Kyrgyzstan, of whom 50"
+        " were women and 20 were children.\n"
+    )
+    found = extract_candidates(
+        text, published=date(2015, 4, 22), country="KGZ", vocabulary=vocabulary
+    )
+    got = [(c.what, c.value) for c in found if c.record == "observation"]
+    assert got == [("is_recruits", 339)]

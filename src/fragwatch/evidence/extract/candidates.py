@@ -238,7 +238,7 @@ _PLACE_BEFORE = re.compile(
 
 # What stands between a country and its own figure in a list: "Liberia (31 percent)", "Tonga at
 # 38.2%", "Kyrgyzstan - 265,000", "Nepal: 24.7%".
-_OWN_ITEM = re.compile(r"^\s*(?:\(|at\b|:|[-–—])\s*(?:(?:US\s?)?\$|USD\b)?\s*$")
+_OWN_ITEM = re.compile(r"^\s*,?\s*(?:\(|at\b|with\b|:|[-–—])\s*(?:(?:US\s?)?\$|USD\b)?\s*$")
 
 
 # Words that start another clause; and how far (in characters, clause words counted 40) a country
