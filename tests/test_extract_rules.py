@@ -138,6 +138,7 @@ def test_dates_hide_their_digits_from_the_figures():
         ("workers left from January 1 to June 30, 2018.", date(2018, 8, 28), "2018-H1"),
         ("deported from 1 January to 31 March 2024", date(2024, 5, 2), "2024-Q1"),
         ("permits issued in FY 2078/79", date(2022, 8, 15), "2021"),
+        ("returned from Iran in the past month", date(2024, 10, 4), "2024-09"),
     ],
 )
 def test_periods(text, published, period):
@@ -682,3 +683,16 @@ def test_recruits_without_their_parts(vocabulary):
     )
     got = [(c.what, c.value) for c in found if c.record == "observation"]
     assert got == [("is_recruits", 339)]
+
+
+def test_a_sentence_dated_only_at_its_end(vocabulary):
+    text = (
+        "As many as 160,500 skilled and unskilled workers have proceeded to other countries for"
+        " employment through the Bureau of Emigration and Overseas Employment (BEOE) from"
+        " January 1 to June 30, 2018.\n"
+    )
+    found = extract_candidates(
+        text, published=date(2018, 8, 28), country="PAK", vocabulary=vocabulary
+    )
+    got = [(c.what, c.when, c.high) for c in found if c.record == "observation"]
+    assert got == [("migrant_departures", "2018-H1", 160500)]

@@ -116,6 +116,11 @@ _ATTACHED = re.compile(
     # "946,571 in the year 2015", "in the fiscal year 2013-2014"
     r"(?:(?:the\s+)?(?:(?:calendar|fiscal|financial)\s+)?year\s+)?))?$"
 )
+# What ends a figure's clause before a date far after it; the day something was said.
+_OTHER_CLAUSE = re.compile(r"[;:]|,\s*(?:which|who|while|and)\b")
+_SAID_ON = re.compile(
+    r"\b(?:said|says|told|announced|reported|added|stated)\s+(?:[\w-]+\s+){0,3}(?:on\s+)?$"
+)
 _NOUN_FIRST = re.compile(
     r"^\s+(?:people|persons|workers|migrants|individuals|citizens|nationals)(?=\s)"
 )
@@ -187,6 +192,16 @@ def _figure_time(
                 return own[0]
     if after:
         return after[0]
+    # The sentence's only date, at its end, dates it when no other clause comes between: "As
+    # many as 160,500 workers have proceeded ... through the Bureau ... from January 1 to June
+    # 30, 2018."
+    later = [t for t in times if t.start >= end and not taken(t)]
+    if not before and len(later) == 1:
+        gap = sentence[end : later[0].start]
+        said = _SAID_ON.search(sentence[: later[0].start])
+        between = any(end <= f.start and f.end <= later[0].start for f in others)
+        if not (_CLAUSE.search(gap) or _OTHER_CLAUSE.search(gap) or said or between):
+            return later[0]
     return before[-1] if before else None
 
 

@@ -199,6 +199,8 @@ PATTERNS: list[tuple[str, re.Pattern]] = [
     ("weekday", re.compile(rf"\b(?P<wd>{'|'.join(calendar.day_name)})\b")),
     ("day_word", re.compile(r"\b(?i:(?P<word>yesterday|today))\b")),
     ("week", re.compile(r"\b(?i:(?P<rel>last|this|earlier\s+this|past))\s+(?i:week)\b")),
+    # "in the past month", "over the last 30 days": the month most of those days fall in.
+    ("past_month", re.compile(r"\b(?i:(?:past|last)\s+(?:month|30\s+days|four\s+weeks))\b")),
     (
         "year_range",
         re.compile(
@@ -390,6 +392,9 @@ def _resolve(
         back = 1 if groups["word"].lower() == "yesterday" else 0
         day = date.fromordinal(reference.toordinal() - back)
         return made(day.isoformat(), f"relative to {reference.isoformat()}", explicit=False)
+    if name == "past_month":
+        day = date.fromordinal(reference.toordinal() - 15)
+        return made(f"{day.year}-{day.month:02d}", f"relative to {reference.isoformat()}", False)
     if name == "week":
         back = 7 if groups["rel"].lower() in ("last", "past") else 0
         day = date.fromordinal(reference.toordinal() - back)
