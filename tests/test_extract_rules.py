@@ -696,3 +696,21 @@ def test_a_sentence_dated_only_at_its_end(vocabulary):
     )
     got = [(c.what, c.when, c.high) for c in found if c.record == "observation"]
     assert got == [("migrant_departures", "2018-H1", 160500)]
+
+
+@pytest.mark.parametrize(
+    ("text", "country", "expected"),
+    [
+        ("On Saturday, 777 Afghan citizens were expelled via the Torkham border.", "PAK", "PAK"),
+        (
+            "It is worth noting that 643 citizens of Tajikistan were deported last week.",
+            "RUS",
+            "RUS",
+        ),
+    ],
+)
+def test_the_deported_peoples_nationality_is_not_the_deporter(vocabulary, text, country, expected):
+    found = extract_candidates(
+        text, published=date(2025, 4, 6), country=country, vocabulary=vocabulary
+    )
+    assert {c.country for c in found if c.what == "deportations"} == {expected}

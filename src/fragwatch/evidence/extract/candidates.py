@@ -328,7 +328,22 @@ def _sent_from(place: _Place, figure: Figure) -> str | None:
         return after[0].code
     if before:
         return before[-1].code
-    return _deporter(place, begin, end)
+    # The people's own nationality ("777 Afghan citizens expelled", "643 citizens of
+    # Tajikistan were deported") is not who deported them.
+    noun = _OWN_NOUN.match(text[figure.end :])
+    reach = figure.end + (noun.end() if noun else 1)
+    own = [m for m in place.mentions if figure.end <= m.start <= reach]
+    doer = _deporter(place, begin, end, own)
+    if doer:
+        return doer
+    if own and place.country and own[0].code != place.country:
+        return place.country
+    return None
+
+
+_OWN_NOUN = re.compile(
+    r"^\s+(?:(?:[\w\"“”-]+\s+){0,2}(?:citizens|nationals|natives)\s+of\s+|[\"“”]?\w+[\"“”]?\s+)?"
+)
 
 
 # Who sends people out, told as the subject of the verb ("Egypt has deported 79 Sudanese", "the
@@ -345,10 +360,10 @@ _AGENT_GAP = re.compile(
 _BY_GAP = re.compile(r"^\s+by\s+(?:the\s+)?$")
 
 
-def _deporter(place: _Place, begin: int, end: int) -> str | None:
+def _deporter(place: _Place, begin: int, end: int, own: list[Mention]) -> str | None:
     """The country that deports, named as the doer of the figure's clause, if it is."""
     text = place.sentence.text
-    strong = [m for m in place.mentions if not m.weak]
+    strong = [m for m in place.mentions if not m.weak and m not in own]
     for verb in _SENDING.finditer(text, begin, end):
         by = [
             m for m in strong if verb.end() <= m.start and _BY_GAP.match(text[verb.end() : m.start])
