@@ -714,3 +714,15 @@ def test_the_deported_peoples_nationality_is_not_the_deporter(vocabulary, text, 
         text, published=date(2025, 4, 6), country=country, vocabulary=vocabulary
     )
     assert {c.country for c in found if c.what == "deportations"} == {expected}
+
+
+def test_a_total_told_with_its_parts_is_no_one_drugs(vocabulary):
+    text = (
+        "During the operation, more than 1.5 tons of narcotic substances, including 1.2 tons of"
+        " opium and 31 kg of heroin, were seized.\n"
+    )
+    found = extract_candidates(
+        text, published=date(2022, 3, 9), country="IRN", vocabulary=vocabulary
+    )
+    got = {(c.what, c.value or c.low) for c in found if c.what != "drug_seizures"}
+    assert got == {("opium_seizures", 1200), ("heroin_seizures", 31)}
