@@ -65,6 +65,10 @@ def one(sentence: str):
         ("seizures rose to 1.2 t in", "mass", 1200, None, None, "kg"),
         ("worth Tk 1.35 lakh crore", "other money", 1.35e12, None, None, ""),
         ("worth 338.8 million MMK", "other money", 338.8e6, None, None, ""),
+        ("recovered 4463.4 Kgs Hashish", "mass", 4463.4, None, None, "kg"),
+        ("that 340-kilogram heroin was", "mass", 340, None, None, "kg"),
+        ("fined 500 KGS for", "other money", 500, None, None, ""),
+        ("a total of one kilogram and 785 grams of heroin", "mass", 1.785, None, None, "kg"),
     ],
 )
 def test_figures(text, measure, value, low, high, unit):
@@ -133,6 +137,10 @@ def test_dates_hide_their_digits_from_the_figures():
         ("during the first quarter, 500,000 migrants", date(2024, 6, 15), "2024-Q1"),
         # A weekday naming a prayer or a market is no date.
         ("unrest began on May 3 after Friday prayers", date(2024, 6, 15), "2024-05-03"),
+        ("workers left from January 1 to June 30, 2018.", date(2018, 8, 28), "2018-H1"),
+        ("deported from 1 January to 31 March 2024", date(2024, 5, 2), "2024-Q1"),
+        ("permits issued in FY 2078/79", date(2022, 8, 15), "2021"),
+        ("returned from Iran in the past month", date(2024, 10, 4), "2024-09"),
     ],
 )
 def test_periods(text, published, period):
@@ -365,7 +373,10 @@ def test_rules_generalise_to_other_phrasings(vocabulary):
         text, published=date(2021, 3, 1), country="TJK", vocabulary=vocabulary
     )
     got = [(c.what, c.when, c.value, c.low, c.high, c.fatalities) for c in found]
-    assert {c.country for c in found} == {"TJK"}
+    # Deportations are filed under the deporting country (deportations.toml), the rest under
+    # Tajikistan.
+    assert {c.country for c in found if c.what != "deportations"} == {"TJK"}
+    assert {c.country for c in found if c.what == "deportations"} == {"RUS"}
     assert got == [
         ("remittances_gdp", "2013", 45.5, None, None, None),
         ("remittances_usd", "2013", 3.8e9, None, None, None),
@@ -641,3 +652,230 @@ def test_a_border_clash_is_filed_under_the_country_of_its_dead(vocabulary):
         ("border_clash", "TJK", 2.0),
         ("border_clash", "AFG", 3.0),
     ]
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        # The deporting country, as the doer or the agent of the verb, not the migrants'.
+        ("Egypt has deported 79 Sudanese nationals who tried to cross into Libya.", "EGY"),
+        ("On Saturday, the Pakistani authorities expelled a total of 6,500 Afghans.", "PAK"),
+        ("Some 33,783 Guatemalan nationals were deported by the United States in 2013.", "USA"),
+        ("Around 1.8 million Afghans were expelled from Iran in 2025.", "IRN"),
+    ],
+)
+def test_deportations_are_filed_under_the_deporting_country(vocabulary, text, expected):
+    found = extract_candidates(
+        text, published=date(2025, 12, 1), country=None, vocabulary=vocabulary
+    )
+    assert {c.country for c in found if c.what == "deportations"} == {expected}
+
+
+def test_families_and_deportations_to_come_are_not_counts_of_the_deported(vocabulary):
+    text = (
+        "In four days, the Pakistani authorities deported 700 Afghan families.\n\n"
+        "Another 1,680 migrants are expected to be deported on 12 charter flights soon.\n\n"
+        "The government is set to deport three million Afghans in 2025.\n"
+    )
+    found = extract_candidates(
+        text, published=date(2025, 4, 6), country="PAK", vocabulary=vocabulary
+    )
+    assert not [c for c in found if c.what == "deportations"]
+
+
+def test_a_list_item_takes_the_country_named_right_before_it(vocabulary):
+    text = (
+        "Remittances made up more than 10 percent of GDP: Liberia (31 percent), The Gambia"
+        " (22 percent), Comoros (20 percent) and Lesotho (18 percent) in 2016.\n"
+    )
+    found = extract_candidates(
+        text, published=date(2017, 7, 1), country=None, vocabulary=vocabulary
+    )
+    got = {(c.country, c.value) for c in found if c.what == "remittances_gdp" and c.value}
+    assert got == {("LBR", 31), ("GMB", 22), ("COM", 20), ("LSO", 18)}
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "The ministry banned over 176,000 foreigners from entering the country last year.",
+        "Another 500 migrants will be never allowed to come to Russia again, the agency said.",
+        "About 35,000 citizens of Kyrgyzstan remain on the list of persons who are banned from"
+        " entering Russia.",
+        "Some 20,000 people were prohibited by the courts from coming back to the country.",
+    ],
+)
+def test_reentry_bans_by_meaning(vocabulary, text):
+    found = extract_candidates(
+        text, published=date(2022, 1, 25), country="RUS", vocabulary=vocabulary
+    )
+    assert [c.what for c in found if c.record == "observation"] == ["reentry_bans"]
+
+
+@pytest.mark.parametrize(
+    ("text", "quantity", "period"),
+    [
+        ("Malaysia is home to some 800,000 Bangladeshis.", "migrants_abroad", "2019-06"),
+        (
+            "In January, officials said 2.2 million Uzbek nationals live and work across Russia.",
+            "migrants_abroad",
+            "2019-01",
+        ),
+        (
+            "There are now more than 1 million labor migrants from Uzbekistan in Russia.",
+            "migrants_abroad",
+            "2019-06",
+        ),
+        (
+            "Migrant worker placements had reached 72,624 people in 2021 and 200,802 people in"
+            " 2018.",
+            "migrant_departures",
+            "2018",
+        ),
+        (
+            "More than 64,000 Nepalis obtained a work permit to go abroad in 2018.",
+            "migrant_departures",
+            "2018",
+        ),
+    ],
+)
+def test_migrants_abroad_and_departures_by_meaning(vocabulary, text, quantity, period):
+    found = extract_candidates(
+        text, published=date(2019, 6, 10), country=None, vocabulary=vocabulary
+    )
+    observations = [c for c in found if c.record == "observation"]
+    assert {c.what for c in observations} == {quantity}
+    assert observations[-1].when == period
+
+
+def test_one_figure_told_of_several_countries_is_each_ones(vocabulary):
+    text = (
+        "At least 25 per cent of the GDP of Moldova, Lesotho and Haiti came from migrants' "
+        "remittances in 2006.\n\n"
+        "Kyrgyzstan and Tajikistan received remittances worth 30 percent and 45 percent of GDP,"
+        " respectively, in 2016.\n"
+    )
+    found = extract_candidates(
+        text, published=date(2007, 10, 15), country=None, vocabulary=vocabulary
+    )
+    got = {(c.country, c.low or c.value) for c in found if c.what == "remittances_gdp"}
+    assert got == {("MDA", 25), ("LSO", 25), ("HTI", 25), ("KGZ", 30), ("TJK", 45)}
+
+
+def test_countries_named_together_are_alike_and_cases_are_not_people(vocabulary):
+    text = (
+        "The prosecutor said on February 2 that 41 criminal cases had been launched against 85"
+        " Tajik nationals fighting in Syria and Iraq for the Islamic State.\n\n"
+        "Police arrested two drug smugglers with 25kg hashish in Baghlan province, Afghanistan.\n"
+    )
+    found = extract_candidates(
+        text, published=date(2015, 2, 3), country="TJK", vocabulary=vocabulary
+    )
+    got = {(c.what, c.country, c.value) for c in found if c.record == "observation"}
+    assert got == {("is_recruits", "TJK", 85), ("hashish_seizures", "AFG", 25)}
+
+
+def test_a_share_restating_the_nearest_amount_and_a_currency_abbreviation(vocabulary):
+    text = (
+        "Remittances to Liberia grew from US$360 million in 2011 to US$549 million in 2016,"
+        " representing 27 percent of Liberia's GDP.\n\n"
+        "The remittance inflow in Fiscal Year 2077/78 stood at Rs. 961 billion. This accounts"
+        " for about 22.5 per cent of the Gross Domestic Product (GDP) of Nepal.\n"
+    )
+    found = extract_candidates(
+        text, published=date(2022, 8, 15), country=None, vocabulary=vocabulary
+    )
+    got = {(c.country, c.when, c.value) for c in found if c.what == "remittances_gdp"}
+    assert got == {("LBR", "2016", 27), ("NPL", "2020", 22.5)}
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Many of the estimated 58,000 Haitians in the United States who face expulsion fled"
+        " the 2010 earthquake.",
+        "Of the 124,441 migrants deported by Turkey last year, 68,290 of them were Afghans.",
+        "With over 1.1 million Afghans returning in three months, Iran signalled a second wave"
+        " of deportations.",
+    ],
+)
+def test_what_deportations_do_not_count(vocabulary, text):
+    found = extract_candidates(
+        text, published=date(2023, 7, 18), country=None, vocabulary=vocabulary
+    )
+    values = {c.value or c.low for c in found if c.what == "deportations"}
+    assert values <= {124441}
+
+
+def test_remittances_today_totals_of_many_countries_and_an_economy(vocabulary):
+    text = (
+        "Today, remittances are the mainstay of the Tajik economy, 45% of its GDP.\n\n"
+        "Family remittances to 17 Latin American countries grew, reaching US$75 billion.\n\n"
+        "India received $62.7 billion in remittances in 2016, a drop in India's $2.3 trillion"
+        " economy.\n\n"
+        "Bangladesh received $1.4 billion as remittance (1 US dollar is Tk 86.20).\n"
+    )
+    found = extract_candidates(
+        text, published=date(2025, 1, 24), country=None, vocabulary=vocabulary
+    )
+    got = {(c.what, c.country, c.when, c.value) for c in found}
+    assert got == {
+        ("remittances_gdp", "TJK", "2024", 45),
+        ("remittances_usd", "IND", "2016", 62.7e9),
+        ("remittances_usd", "BGD", "2024", 1.4e9),
+    }
+
+
+def test_recruits_without_their_parts(vocabulary):
+    text = (
+        "The official said that 339 individuals had gone to Syria from Kyrgyzstan, of whom 50"
+        " were women and 20 were children.\n"
+    )
+    found = extract_candidates(
+        text, published=date(2015, 4, 22), country="KGZ", vocabulary=vocabulary
+    )
+    got = [(c.what, c.value) for c in found if c.record == "observation"]
+    assert got == [("is_recruits", 339)]
+
+
+def test_a_sentence_dated_only_at_its_end(vocabulary):
+    text = (
+        "As many as 160,500 skilled and unskilled workers have proceeded to other countries for"
+        " employment through the Bureau of Emigration and Overseas Employment (BEOE) from"
+        " January 1 to June 30, 2018.\n"
+    )
+    found = extract_candidates(
+        text, published=date(2018, 8, 28), country="PAK", vocabulary=vocabulary
+    )
+    got = [(c.what, c.when, c.high) for c in found if c.record == "observation"]
+    assert got == [("migrant_departures", "2018-H1", 160500)]
+
+
+@pytest.mark.parametrize(
+    ("text", "country", "expected"),
+    [
+        ("On Saturday, 777 Afghan citizens were expelled via the Torkham border.", "PAK", "PAK"),
+        (
+            "It is worth noting that 643 citizens of Tajikistan were deported last week.",
+            "RUS",
+            "RUS",
+        ),
+    ],
+)
+def test_the_deported_peoples_nationality_is_not_the_deporter(vocabulary, text, country, expected):
+    found = extract_candidates(
+        text, published=date(2025, 4, 6), country=country, vocabulary=vocabulary
+    )
+    assert {c.country for c in found if c.what == "deportations"} == {expected}
+
+
+def test_a_total_told_with_its_parts_is_no_one_drugs(vocabulary):
+    text = (
+        "During the operation, more than 1.5 tons of narcotic substances, including 1.2 tons of"
+        " opium and 31 kg of heroin, were seized.\n"
+    )
+    found = extract_candidates(
+        text, published=date(2022, 3, 9), country="IRN", vocabulary=vocabulary
+    )
+    got = {(c.what, c.value or c.low) for c in found if c.what != "drug_seizures"}
+    assert got == {("opium_seizures", 1200), ("heroin_seizures", 31)}

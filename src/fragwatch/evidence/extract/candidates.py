@@ -112,7 +112,17 @@ def _outside_asides(times: list[TimeRef], sentence: str, start: int, end: int) -
 _ATTACHED = re.compile(
     r"^[\s,]*(?:\(\s*(?:in\s+)?|(?:(?:recorded|registered|reported|received)\s+)?"
     r"(?:(?:in|during|for|over)\s+the\s+(?:same|corresponding)\s+(?:period|months?|quarter|time)"
-    r"\s+(?:of\s+|in\s+|last\s+)?(?:the\s+)?|(?:in|during|for|as\s+of|by\s+end\s+of)\s+))?$"
+    r"\s+(?:of\s+|in\s+|last\s+)?(?:the\s+)?|(?:in|during|for|as\s+of|by\s+end\s+of)\s+"
+    # "946,571 in the year 2015", "in the fiscal year 2013-2014"
+    r"(?:(?:the\s+)?(?:(?:calendar|fiscal|financial)\s+)?year\s+)?))?$"
+)
+# What ends a figure's clause before a date far after it; the day something was said.
+_OTHER_CLAUSE = re.compile(r"[;:]|,\s*(?:which|who|while|and)\b")
+_SAID_ON = re.compile(
+    r"\b(?:said|says|told|announced|reported|added|stated)\s+(?:[\w-]+\s+){0,3}(?:on\s+)?$"
+)
+_NOUN_FIRST = re.compile(
+    r"^\s+(?:people|persons|workers|migrants|individuals|citizens|nationals)(?=\s)"
 )
 # A dateline: "DHAKA, April 12, 2019 (BSS) –", "CAIRO, Aug 30 (Reuters) -". It dates the
 # report, not the figures it gives.
@@ -136,6 +146,11 @@ def _figure_time(
     attached to another figure ("from 2.3 tonnes in 2020 to 4 tonnes in 2021"), else after."""
     for t in times:
         if t.start >= end and _ATTACHED.match(sentence[end : t.start]):
+            return t
+    # ... also after the figure's noun: "200,802 people in 2022", "40,420 workers in the same
+    # period last year".
+    for t in times:
+        if t.start >= end and _ATTACHED.match(_NOUN_FIRST.sub("", sentence[end : t.start])):
             return t
 
     def taken(t: TimeRef) -> bool:
@@ -168,13 +183,25 @@ def _figure_time(
         return stated[-1]
     # A figure that restates the one before takes its date: "$2.74 billion in 2022, or 27% of
     # GDP".
-    for f in others:
+    # (the nearest figure first: "from US$360 million in 2011 to US$549 million in 2016,
+    # representing 27 percent")
+    for f in sorted(others, key=lambda f: -f.end):
         if f.end <= start and _RESTATES.match(sentence[f.end : start]):
             own = [t for t in times if t.start >= f.end and t.end <= start]
             if own:
                 return own[0]
     if after:
         return after[0]
+    # The sentence's only date, at its end, dates it when no other clause comes between: "As
+    # many as 160,500 workers have proceeded ... through the Bureau ... from January 1 to June
+    # 30, 2018."
+    later = [t for t in times if t.start >= end and not taken(t)]
+    if not before and len(later) == 1:
+        gap = sentence[end : later[0].start]
+        said = _SAID_ON.search(sentence[: later[0].start])
+        between = any(end <= f.start and f.end <= later[0].start for f in others)
+        if not (_CLAUSE.search(gap) or _OTHER_CLAUSE.search(gap) or said or between):
+            return later[0]
     return before[-1] if before else None
 
 
@@ -224,6 +251,11 @@ _PLACE_BEFORE = re.compile(
 )
 
 
+# What stands between a country and its own figure in a list: "Liberia (31 percent)", "Tonga at
+# 38.2%", "Kyrgyzstan - 265,000", "Nepal: 24.7%".
+_OWN_ITEM = re.compile(r"^\s*,?\s*(?:\(|at\b|with\b|:|[-–—])\s*(?:(?:US\s?)?\$|USD\b)?\s*$")
+
+
 # Words that start another clause; and how far (in characters, clause words counted 40) a country
 # may be named from a figure and still be its country.
 _CLAUSE = re.compile(r"\b(?:because|while|whereas|although|though|but|as|since|after|when)\b")
@@ -242,7 +274,11 @@ def _country_at(
 
     def score(m: Mention) -> float:
         place = bool(_PLACE_BEFORE.search(sentence[: m.start]))
-        if m.end <= start:
+        if m.end <= start and _OWN_ITEM.match(sentence[m.end : start]):
+            # An item of a list, the country right before its figure: "Liberia (31 percent)",
+            # "Tonga at 38.2%", "Kyrgyzstan - 265,000".
+            distance = -100
+        elif m.end <= start:
             distance = start - m.end
             # "... seized on the territory of the Russian Federation and 7,700 grams ...": a
             # place named after another figure is that figure's.
@@ -290,7 +326,60 @@ def _sent_from(place: _Place, figure: Figure) -> str | None:
     before = [m for m in named if begin <= m.start and m.end <= figure.start]
     if after:
         return after[0].code
-    return before[-1].code if before else None
+    if before:
+        return before[-1].code
+    # The people's own nationality ("777 Afghan citizens expelled", "643 citizens of
+    # Tajikistan were deported") is not who deported them.
+    noun = _OWN_NOUN.match(text[figure.end :])
+    reach = figure.end + (noun.end() if noun else 1)
+    own = [m for m in place.mentions if figure.end <= m.start <= reach]
+    doer = _deporter(place, begin, end, own)
+    if doer:
+        return doer
+    if own and place.country and own[0].code != place.country:
+        return place.country
+    return None
+
+
+_OWN_NOUN = re.compile(
+    r"^\s+(?:(?:[\w\"“”-]+\s+){0,2}(?:citizens|nationals|natives)\s+of\s+|[\"“”]?\w+[\"“”]?\s+)?"
+)
+
+
+# Who sends people out, told as the subject of the verb ("Egypt has deported 79 Sudanese", "the
+# Pakistani authorities expelled", "Libya's agency reported the deportation of") or its agent
+# ("deported by Turkey").
+_SENDING = re.compile(
+    r"\b(?:deport(?:ed|s|ing)?|deportations?\s+of|expell?(?:ed|s|ing)|sent\s+back|repatriated)\b",
+    re.I,
+)
+_AGENT_GAP = re.compile(
+    r"^(?:['’]s)?(?:\s+(?!(?:and|or|but|while|who|which|that)\b)[\w-]+){0,5}?"
+    r"\s+(?:(?:has|have|had)\s+(?:been\s+)?)?(?:\w+ly\s+)?$"
+)
+_BY_GAP = re.compile(r"^\s+by\s+(?:the\s+)?$")
+
+
+def _deporter(place: _Place, begin: int, end: int, own: list[Mention]) -> str | None:
+    """The country that deports, named as the doer of the figure's clause, if it is."""
+    text = place.sentence.text
+    strong = [m for m in place.mentions if not m.weak and m not in own]
+    for verb in _SENDING.finditer(text, begin, end):
+        by = [
+            m for m in strong if verb.end() <= m.start and _BY_GAP.match(text[verb.end() : m.start])
+        ]
+        if by:
+            return by[0].code
+        doers = [
+            m
+            for m in strong
+            if begin <= m.start
+            and m.end <= verb.start()
+            and _AGENT_GAP.match(text[m.end : verb.start()])
+        ]
+        if doers:
+            return doers[-1].code
+    return None
 
 
 def _respectively(mentions: list[Mention], figures: list[Figure], sentence: str) -> dict[int, str]:
@@ -700,6 +789,9 @@ _AHEAD = re.compile(
 )
 
 
+_PRESENT = ("today", "now", "nowadays", "currently", "at present", "these days")
+
+
 def _ahead(sentence: str, figure: Figure, published: date) -> bool:
     """Whether a year after publication is attached to the figure (within three words)."""
     rest = sentence[figure.end :]
@@ -801,11 +893,15 @@ def _observations(
         )
         spans = tuple((f.start, f.end) for f in figures if f.start != start)
         country, placed = _placed(place, figure.start, figure.end, by_order.get(start), spans)
+        shared = [] if by_order or placed != "stated" else _coordinated(place, figure, country)
         for quantity, carried in quantities:
             rule = rules[quantity]
             q_start, q_end, quote = place.sentence.start, place.sentence.end, text
             when, how_dated = period, how
-            if dated == "fallback" and rule.undated == "previous year":
+            # "today" in a sentence of annual statistics is the latest year's figure, not the
+            # day's: "today, remittances are ... 45% of its GDP".
+            present = when_ref is not None and when_ref.text.lower() in _PRESENT
+            if (dated == "fallback" or present) and rule.undated == "previous year":
                 when = str(place.published.year - 1)
                 how_dated = "no date in the sentence: the year before publication (annual figures)"
             where, how_placed = (
@@ -845,7 +941,52 @@ def _observations(
                     proposed=start in proposed,
                 )
             )
+            # One figure told of several countries: "more than a quarter of GDP for Haiti and
+            # Liberia", "Guyana, Haiti and Honduras are all close to 25%".
+            for other in shared if where == country else []:
+                found.append(
+                    replace(
+                        found[-1],
+                        country=other,
+                        note=note.replace(f"country {where}", f"country {other}", 1),
+                    )
+                )
     return [replace(c, confidence=confidence(c)) for c in found], set(accepted)
+
+
+# Countries named together: "Haiti and Liberia", "Moldova, Lesotho and Haiti", "Vanuatu and the
+# Marshall Islands".
+_AND_GAP = re.compile(r"^\s*(?:,\s*(?:and\s+)?|and\s+|&\s+)(?:the\s+)?$")
+
+
+def _coordinated(place: _Place, figure: Figure, code: str) -> list[str]:
+    """The other countries named together with the figure's own, close to the figure (within
+    a few words, no other figure between), in a sentence that pairs nothing "respectively"."""
+    text = place.sentence.text
+    strong = sorted((m for m in place.mentions if not m.weak), key=lambda m: m.start)
+    chains: list[list[Mention]] = []
+    for m in strong:
+        if chains and _AND_GAP.match(text[chains[-1][-1].end : m.start]):
+            chains[-1].append(m)
+        else:
+            chains.append([m])
+    for chain in chains:
+        if len(chain) < 2 or code not in {m.code for m in chain}:
+            continue
+        first, last = chain[0], chain[-1]
+        gap = (
+            text[last.end : figure.start]
+            if last.end <= figure.start
+            else text[figure.end : first.start]
+        )
+        if (
+            len(gap) > 45
+            or re.search(r"\d", gap)
+            or not (last.end <= figure.start or figure.end <= first.start)
+        ):
+            continue
+        return [c for c in dict.fromkeys(m.code for m in chain) if c != code]
+    return []
 
 
 def _hints(

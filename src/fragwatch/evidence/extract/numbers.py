@@ -98,7 +98,9 @@ _WORD = (
     # "one soldier", "one Tajik border guard", "one police officer": a person, not a pronoun.
     r"|one(?=\s+(?:(?-i:[A-Z])[\w-]*\s+|border\s+|police\s+|security\s+){0,2}(?:person|man|woman|child"
     r"|civilian|soldier|policeman|officer|guard|inmate|fighter|militant|protester|demonstrator"
-    r"|journalist|worker|student|villager|trooper|serviceman|citizen|resident|national)\b))"
+    r"|journalist|worker|student|villager|trooper|serviceman|citizen|resident|national)\b)"
+    # "one kilogram and 785 grams"
+    r"|one(?=\s+(?:kilograms?|kilos?|kg|tons?|tonnes?|metric\s+tons?)\b))"
 )
 # Thousands separators of both conventions: "17,000" and "17.000" (a dot is read as a thousands
 # separator only where a decimal reading is implausible: two or more groups, or ".000"), and a
@@ -132,13 +134,14 @@ _MONEY_SCALE = re.compile(r"^\s?(?P<scale>bln|mln|mlrd|mld|bn|mn|m|k|b)\b", re.I
 _PERCENT = re.compile(r"^(?:\s?%|\s*per\s?cent\b|\s*percent\b(?!age))", re.I)
 _POINTS = re.compile(r"^\s*(?:percentage\s+points?|points?)\b", re.I)
 _MASS = re.compile(
-    r"^(?:\s*(?P<unit>kilograms?|kilos?|kg|metric\s+tons?|metric\s+tonnes?|tonnes?|tons?"
+    # "340-kilogram heroin", "4463.4 Kgs Hashish".
+    r"^(?:(?:\s*|-)(?P<unit>kilograms?|kilos?|kgs?|metric\s+tons?|metric\s+tonnes?|tonnes?|tons?"
     r"|grams?|grammes?|gr|g)\b|\s?(?P<t>t)\b(?![-’'.]))",
     re.I,
 )
 # The next part of a compound mass: "3 tons 96 kg 611 g", "7 kg 994 grams".
 _MASS_PART = re.compile(
-    r"^\s*(?:and\s+)?(?P<n>\d{1,3}(?:\.\d+)?)\s*(?P<unit>kilograms?|kilos?|kg|grams?|grammes?|gr|g)\b",
+    r"^\s*(?:and\s+)?(?P<n>\d{1,3}(?:\.\d+)?)\s*(?P<unit>kilograms?|kilos?|kgs?|grams?|grammes?|gr|g)\b",
     re.I,
 )
 # Money in other currencies: "Rs 1,220 billion", "Tk 1.35 lakh crore", "338.8 million MMK",
@@ -150,7 +153,7 @@ _OTHER_MONEY_BEFORE = re.compile(
 _OTHER_MONEY_AFTER = re.compile(
     r"^\s*(?:rupees?|taka|somoni|soms?|rubles?|roubles?|tenge|sums?|euros?|pounds?|yuan|kyats?"
     r"|MMK|CFA|francs?|shillings?|afghanis?|rials?|tomans?|naira|pesos?|lempiras?|quetzal(?:es)?"
-    r"|dirhams?|riyals?|Rs|NPR|INR|PKR|BDT|RUB|EUR|KGS|TJS|UZS|KZT)\b",
+    r"|dirhams?|riyals?|Rs|NPR|INR|PKR|BDT|RUB|EUR|(?-i:KGS)|TJS|UZS|KZT)\b",
     re.I,
 )
 _MONEY_AFTER = re.compile(r"^\s*(?:US\s+|U\.S\.\s+|American\s+)?(?:dollars?|USD)\b", re.I)

@@ -33,6 +33,9 @@ ABBREVIATIONS = {
     "no",
     "nos",
     "pop",
+    # currencies written before an amount: "Rs. 961 billion", "Tk. 1,200 crore"
+    "rs",
+    "tk",
     "vol",
     "pp",
     "p",

@@ -34,6 +34,7 @@ _FULL = "|".join(MONTHS)
 _ANY_MONTH = rf"(?:{_FULL}|(?:{'|'.join(SHORT_MONTHS)})\.?)"
 _ORD = r"(?:st|nd|rd|th)?"
 _YEAR = r"(?P<year>1[89]\d\d|20\d\d)"
+_DAY = r"(?:[12]\d|3[01]|0?[1-9])(?!\d)"
 _PART = (
     r"(?i:(?P<part>early|mid|late|the\s+end\s+of|end\s+of|the\s+beginning\s+of"
     r"|the\s+start\s+of))"
@@ -64,6 +65,23 @@ _THIS_YEAR = r"(?P<rel>this|the\s+current(?:\s+calendar)?|last|the\s+previous|th
 # (name, pattern); earlier patterns win where spans overlap.
 PATTERNS: list[tuple[str, re.Pattern]] = [
     ("iso", re.compile(r"\b(?P<year>\d{4})-(?P<month>\d{2})-(?P<day>\d{2})\b")),
+    (
+        # A Nepali (Bikram Sambat) fiscal year, "2077/78", "FY 2078/79", "2050/51 BS": mid-July
+        # to mid-July, read as the Gregorian year it begins in (2077/78 is 2020-21).
+        "bikram",
+        re.compile(r"\b(?P<bs>20[5-9]\d)/(?:\d\d|20[5-9]\d)\b(?:\s*BS\b)?"),
+    ),
+    (
+        # A span of days across months: "from January 1 to June 30, 2018", "1 January to 31
+        # March 2024": read as the months it spans.
+        "month_span",
+        re.compile(
+            rf"\b(?:{_DAY}\s+)?(?P<month>{_ANY_MONTH})(?:\s+{_DAY}(?:st|nd|rd|th)?)?,?\s*"
+            r"(?:[-–—]|(?<=\s)(?i:to|through|until|till)(?=\s))\s*"
+            rf"(?:{_DAY}\s+)?(?P<month2>{_ANY_MONTH})(?:\s+{_DAY}(?:st|nd|rd|th)?)?"
+            rf"(?:,?\s+(?i:of\s+|in\s+)?{_YEAR}\b)?"
+        ),
+    ),
     (
         "dmy",
         re.compile(
@@ -188,6 +206,8 @@ PATTERNS: list[tuple[str, re.Pattern]] = [
     ),
     ("day_word", re.compile(r"\b(?i:(?P<word>yesterday|today))\b")),
     ("week", re.compile(r"\b(?i:(?P<rel>last|this|earlier\s+this|past))\s+(?i:week)\b")),
+    # "in the past month", "over the last 30 days": the month most of those days fall in.
+    ("past_month", re.compile(r"\b(?i:(?:past|last)\s+(?:month|30\s+days|four\s+weeks))\b")),
     (
         "year_range",
         re.compile(
@@ -325,7 +345,8 @@ def _resolve(
 ) -> TimeRef | None:
     groups = match.groupdict()
     text = match.group(0)
-    since = bool(_SINCE.search(paragraph[: match.start()]))
+    # "from January 1 to June 30" is a span with its end, not "since".
+    since = name != "month_span" and bool(_SINCE.search(paragraph[: match.start()]))
     year = groups.get("year") or groups.get("year2")
 
     def made(period: str, how: str = "stated", explicit: bool = True) -> TimeRef:
@@ -378,6 +399,9 @@ def _resolve(
         back = 1 if groups["word"].lower() == "yesterday" else 0
         day = date.fromordinal(reference.toordinal() - back)
         return made(day.isoformat(), f"relative to {reference.isoformat()}", explicit=False)
+    if name == "past_month":
+        day = date.fromordinal(reference.toordinal() - 15)
+        return made(f"{day.year}-{day.month:02d}", f"relative to {reference.isoformat()}", False)
     if name == "week":
         back = 7 if groups["rel"].lower() in ("last", "past") else 0
         day = date.fromordinal(reference.toordinal() - back)
@@ -391,6 +415,8 @@ def _resolve(
         y = reference.year - (first_month > reference.month)
         how = f"relative to {reference.isoformat()}"
         return made(f"{y}-{'H' if half else 'Q'}{n}", how, explicit=False)
+    if name == "bikram":
+        return made(str(int(groups["bs"]) - 57), "stated")
     if name == "iranian":
         how = f"relative to {reference.isoformat()}"
         if groups.get("sh"):

@@ -214,6 +214,7 @@ _WEAK_AFTER = re.compile(
     r"|Sputnik|Izvestia|Kommersant|media|newspaper))",
 )
 _CAPITAL = re.compile(r"(?<![\w])[A-Z]")
+_JOINED = re.compile(r"^\s*(?:,\s*(?:and\s+|or\s+)?|and\s+|or\s+)(?:the\s+)?$")
 _OPENING = re.compile(r"(?:^|[–—:]\s|\(AP\)\s—\s)\W*(?:(?:In|On|At|in|the|The)\s+)?$")
 _SUBJECT_AFTER = re.compile(
     r"^(?:’s|'s|\s+(?:[\w-]+\s+){0,2}(?:migrants?|citizens|nationals|workers|authorities|government"
@@ -292,6 +293,10 @@ class Vocabulary:
             end = stop
             before, after = text[max(0, start - 120) : start], text[stop : stop + 80]
             weak = bool(_WEAK_BEFORE.search(before[-40:]) or _WEAK_AFTER.match(after))
+            # The next of countries named together is what the first is: "fighting in Syria and
+            # Iraq", "from Russia and Kazakhstan".
+            if found and found[-1].weak and _JOINED.match(text[found[-1].end : start]):
+                weak = True
             # A country's name opening the sentence (after a dateline or "In") is its subject:
             # "Kyrgyzstan said that ...", "DUSHANBE, May 18, Asia-Plus – Tajik police ...".
             head = text[:start] if start <= 120 else "x" + before
