@@ -81,8 +81,8 @@ def frozen_figures(part: str, vocabulary):
 
 def test_recall_and_precision_on_the_frozen_part(vocabulary):
     result, numeric, events, tolls = frozen_figures("test.jsonl", vocabulary)
-    assert numeric["recall"] >= 0.72
-    assert numeric["precision"] >= 0.80
+    assert numeric["recall"] >= 0.74
+    assert numeric["precision"] >= 0.81
     assert events["recall"] >= 0.73
     assert events["precision"] >= 0.91
     assert tolls["recall"] >= 0.70
@@ -94,13 +94,13 @@ def test_recall_and_precision_on_the_second_frozen_part(vocabulary):
     """The part collected by people who did not write the rules (docs/extraction.md, round
     three): its figures after the round, rounded down."""
     result, numeric, events, tolls = frozen_figures("test2.jsonl", vocabulary)
-    assert numeric["recall"] >= 0.62
-    assert numeric["precision"] >= 0.63
-    assert events["recall"] >= 0.56
-    assert events["precision"] >= 0.70
-    assert tolls["recall"] >= 0.65
-    assert tolls["precision"] >= 0.73
-    assert result.country_accuracy >= 0.93
+    assert numeric["recall"] >= 0.64
+    assert numeric["precision"] >= 0.64
+    assert events["recall"] >= 0.59
+    assert events["precision"] >= 0.74
+    assert tolls["recall"] >= 0.69
+    assert tolls["precision"] >= 0.78
+    assert result.country_accuracy >= 0.94
 
 
 def test_bad_corpus_line_is_located(tmp_path):
