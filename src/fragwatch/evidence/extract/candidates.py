@@ -1218,7 +1218,7 @@ def _events(
             country, placed = _placed(place, a_start, a_end)
         fatalities = deaths
         sides = _sides(place, figures, statistics) if rule.file_under == "dead" else {}
-        other_sides: list[Candidate] = []
+        other_sides: dict[str, float] = {}
         if fatalities is not None and len(sides) == 1:
             country, placed = next(iter(sides)), "stated"
         elif fatalities is not None and len(sides) > 1:
@@ -1226,56 +1226,45 @@ def _events(
             # killed ..., while 9 Afghan fighters lost their lives".
             country, placed = next(iter(sides)), "stated"
             fatalities = sides.pop(country)
-            for code, dead in sides.items():
-                other_sides.append(
-                    Candidate(
-                        record="event",
-                        country=code,
-                        what=rule.kind,
-                        when=when,
-                        value=None,
-                        low=None,
-                        high=None,
-                        unit="",
-                        fatalities=dead,
-                        description=rule.label,
-                        quote=text,
-                        start=place.sentence.start,
-                        end=place.sentence.end,
-                        note=f"extracted: {words}; date from {how}; country {code}; "
-                        f"fatalities {dead:g} of its side from the sentence",
-                        dated=dated,
-                        placed="stated",
-                    )
-                )
+            other_sides = sides
         note = f"extracted: {words}; date from {how}; country {country}"
         note += f" ({placed})" if placed != "stated" else ""
         if inherited:
             note += f"; a death toll after sentences telling of a {rule.label.lower()}"
         if fatalities is not None:
             note += f"; fatalities {fatalities:g} from the sentence"
-        found.append(
-            Candidate(
-                record="event",
-                country=country,
-                what=rule.kind,
-                when=when,
-                value=None,
-                low=None,
-                high=None,
-                unit="",
-                fatalities=fatalities,
-                description=rule.label,
-                quote=text,
-                start=place.sentence.start,
-                end=place.sentence.end,
-                note=note,
-                dated=dated,
-                placed=placed,
-                carried=inherited,
-            )
+        event = Candidate(
+            record="event",
+            country=country,
+            what=rule.kind,
+            when=when,
+            value=None,
+            low=None,
+            high=None,
+            unit="",
+            fatalities=fatalities,
+            description=rule.label,
+            quote=text,
+            start=place.sentence.start,
+            end=place.sentence.end,
+            note=note,
+            dated=dated,
+            placed=placed,
+            carried=inherited,
         )
-        found += other_sides
+        found.append(event)
+        found += [
+            replace(
+                event,
+                country=code,
+                fatalities=dead,
+                note=f"extracted: {words}; date from {how}; country {code}; "
+                f"fatalities {dead:g} of its side from the sentence",
+                placed="stated",
+                carried=False,
+            )
+            for code, dead in other_sides.items()
+        ]
     told = [rule for rule, _ in violent if not inherited]
     if not told and best is not None:
         told = [best]  # "It is unclear how many people died in the clashes." tells of clashes
