@@ -31,7 +31,7 @@ from collections.abc import Callable, Collection
 from pathlib import Path
 
 from fragwatch.evidence.base import Evidence
-from fragwatch.evidence.opencache import cache_folder
+from fragwatch.evidence.opencache import cache_folder, store_copy
 
 KEEP = 16  # stored copies kept: one per set of countries a user asks about, newest first
 VERSION = b"fragwatch.evidence.basecache 1"
@@ -96,18 +96,10 @@ def _read(path: Path, key: str) -> Evidence | None:
 
 
 def _write(path: Path, key: str, evidence: Evidence) -> None:
-    """Written whole to a temporary file and renamed (a reader never sees half a file); the
-    oldest copies beyond ``KEEP`` are removed; a folder that cannot be written is left alone."""
-    temporary = path.with_name(f".{path.name}.{os.getpid()}")
-    try:
-        path.parent.mkdir(parents=True, exist_ok=True)
-        evidence.memo.clear()  # only the tables: what a command derives stays its own
+    evidence.memo.clear()  # only the tables: what a command derives stays its own
+
+    def write(temporary: Path) -> None:
         with temporary.open("wb") as handle:
             pickle.dump((key, evidence), handle, protocol=pickle.HIGHEST_PROTOCOL)
-        os.replace(temporary, path)
-        stored = sorted(path.parent.glob("*.pickle"), key=lambda p: p.stat().st_mtime_ns)
-        for old in stored[:-KEEP]:
-            old.unlink(missing_ok=True)
-    except (OSError, pickle.PicklingError):
-        with contextlib.suppress(OSError):  # a file in the way of the folder, say
-            temporary.unlink(missing_ok=True)
+
+    store_copy(path.parent, path.name, write, KEEP, errors=(pickle.PicklingError,))

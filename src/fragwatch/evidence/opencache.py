@@ -19,6 +19,7 @@ from __future__ import annotations
 import contextlib
 import hashlib
 import os
+from collections.abc import Callable
 from pathlib import Path
 
 import numpy as np
@@ -79,23 +80,38 @@ def write_cached(key: str, observations: pd.DataFrame) -> None:
         folder = cache_folder()
     except RuntimeError:  # no home folder
         return
-    temporary = folder / f".{key}.{os.getpid()}.tmp"
-    try:
-        folder.mkdir(parents=True, exist_ok=True)
+
+    def write(temporary: Path) -> None:
         with pa.OSFile(str(temporary), "wb") as sink, pa.ipc.new_file(sink, table.schema) as out:
             out.write_table(table)
-        os.replace(temporary, folder / f"{key}.arrow")
-        _prune(folder)
-    except OSError:
+
+    store_copy(folder, f"{key}.arrow", write, KEEP)
+
+
+def store_copy(
+    folder: Path,
+    name: str,
+    write: Callable[[Path], None],
+    keep: int,
+    errors: tuple[type[Exception], ...] = (),
+) -> None:
+    """Store a cached copy as ``folder/name``: ``write`` fills a temporary file, which is then
+    renamed (a reader never sees half a file), and only the newest ``keep`` copies with the
+    same suffix stay. A folder that cannot be written, or one of ``errors`` raised by
+    ``write``, leaves things as they were: a cache is never an error."""
+    temporary = folder / f".{name}.{os.getpid()}.tmp"
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+        write(temporary)
+        os.replace(temporary, folder / name)
+        copies = sorted(
+            folder.glob(f"*{Path(name).suffix}"), key=lambda p: p.stat().st_mtime, reverse=True
+        )
+        for old in copies[keep:]:
+            old.unlink(missing_ok=True)
+    except (OSError, *errors):
         with contextlib.suppress(OSError):  # also when the folder itself could not be made
             temporary.unlink(missing_ok=True)
-
-
-def _prune(folder: Path) -> None:
-    """Keep the newest ``KEEP`` copies: one per version of the package or its data in use."""
-    copies = sorted(folder.glob("*.arrow"), key=lambda p: p.stat().st_mtime, reverse=True)
-    for old in copies[KEEP:]:
-        old.unlink(missing_ok=True)
 
 
 def _frame(table, countries: frozenset[str] | None) -> pd.DataFrame:
