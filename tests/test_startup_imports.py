@@ -8,6 +8,7 @@ import json
 import shutil
 import subprocess
 import sys
+from pathlib import Path
 
 from .conftest import REPO, run_cli
 
@@ -72,3 +73,40 @@ def test_a_bad_country_in_the_file_is_the_settings_error(tmp_path):
     (line,) = result.stderr.splitlines()
     assert "fragwatch.toml:1" in line
     assert "'kgz' is not an ISO3 country code" in line
+
+
+def test_the_installed_command_prints_everything_and_keeps_exit_codes(tmp_path):
+    # The installed script ends through `entry` (which skips the last garbage collection at
+    # exit); its output and exit codes must be those of `main` run without that shortcut.
+    installed = Path(sys.executable).with_name("fragwatch")
+    assert installed.exists(), "the fragwatch script is not installed next to this Python"
+    args = ["assess", "--as-of", AS_OF, "--json"]
+    by_script = subprocess.run(
+        [installed, *args], cwd=REPO, capture_output=True, text=True, timeout=120
+    )
+    by_main = subprocess.run(
+        [
+            sys.executable,
+            "-c",
+            f"import sys\nfrom fragwatch.cli import main\nsys.exit(main({args!r}))",
+        ],
+        cwd=REPO,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert by_script.returncode == by_main.returncode == 0, by_script.stderr
+    assert by_script.stdout == by_main.stdout
+    assert len(json.loads(by_script.stdout)) >= 6
+
+    bad = subprocess.run(
+        [installed, "assess", "--as-of", "2016-13-45"],
+        cwd=tmp_path,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert bad.returncode == 2
+    assert bad.stdout == ""
+    assert bad.stderr.count("\n") == 1, bad.stderr
+    assert "--as-of" in bad.stderr

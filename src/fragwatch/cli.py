@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gc
 import json
 import math
 import sys
@@ -618,5 +619,20 @@ def main(argv: list[str] | None = None) -> int:
     return 0
 
 
+def entry() -> None:
+    """The installed ``fragwatch`` command (and ``python -m fragwatch.cli``): run, then exit.
+
+    The process ends right after the command. Python's last garbage collection at exit walks
+    every object still alive (pandas' modules, the loaded evidence) looking for cycles, only
+    to free memory the operating system takes back anyway: about 50 ms of a 0.4 s ``assess``.
+    Frozen objects are left out of that walk. Nothing relies on it: commands close their
+    files and connections themselves, and the standard streams are still flushed at exit.
+    ``main`` itself (called in-process by tests and workers) does not freeze.
+    """
+    code = main()
+    gc.freeze()
+    sys.exit(code)
+
+
 if __name__ == "__main__":
-    sys.exit(main())
+    entry()
