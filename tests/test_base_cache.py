@@ -4,6 +4,7 @@ cannot be written changes nothing a user sees."""
 
 from __future__ import annotations
 
+import csv
 import os
 import pickle
 from pathlib import Path
@@ -11,6 +12,8 @@ from pathlib import Path
 import pytest
 
 from fragwatch.evidence import basecache
+from fragwatch.evidence.files import ShippedBase
+from fragwatch.evidence.library import LIBRARY_ENV
 from fragwatch.evidence.opencache import CACHE_ENV
 
 from .conftest import run_cli
@@ -104,3 +107,70 @@ def test_older_copies_beyond_the_newest_sixteen_are_removed(tmp_path):
     assert len(left) == basecache.KEEP
     assert "old-15.pickle" not in left  # the oldest went
     assert "old-0.pickle" in left
+
+
+# -- with a library: the shipped base read and checked is stored too, and the library added to it
+
+
+def _library(tmp_path: Path) -> Path:
+    """A library holding a real ACLED excerpt, imported by the command itself."""
+    library = tmp_path / "library"
+    fixture = Path(__file__).parent / "fixtures" / "open_data" / "acled_sample.csv"
+    done = run_cli(
+        "import", "acled", str(fixture), env={LIBRARY_ENV: str(library), CACHE_ENV: str(tmp_path)}
+    )
+    assert done.returncode == 0, done.stderr
+    return library
+
+
+@pytest.mark.parametrize(
+    "command",
+    [
+        ("assess", "--as-of", "2026-01-31", "--json"),
+        ("history", "--country", "TJK", "--freq", "year"),
+    ],
+    ids=["assess", "history"],
+)
+def test_a_library_is_added_to_the_stored_base_with_the_same_result(tmp_path, command):
+    library = _library(tmp_path)
+    cache = tmp_path / "cache"
+    env = {LIBRARY_ENV: str(library), CACHE_ENV: str(cache)}
+    first = run_cli(*command, env=env)  # reads the base from its files and stores it
+    assert first.returncode == 0, first.stderr
+    (copy,) = _copies(cache)
+    _, parts = pickle.loads(copy.read_bytes())
+    assert isinstance(parts, ShippedBase)
+    again = run_cli(*command, env=env)  # the stored base, the library added to it
+    assert again.stdout == first.stdout
+    blocked = tmp_path / "not-a-folder"
+    blocked.write_text("", encoding="utf-8")
+    cold = run_cli(*command, env={**env, CACHE_ENV: str(blocked)})  # nothing can be stored
+    assert cold.stdout == first.stdout
+    # The library's events are in the result: without them the output differs.
+    alone = run_cli(*command, env={CACHE_ENV: str(cache)})
+    assert alone.stdout != first.stdout
+
+
+def test_a_library_row_clashing_with_the_shipped_base_names_both_files(tmp_path):
+    shipped = Path(basecache.__file__).with_name("data")
+    source = next(csv.DictReader((shipped / "sources.csv").open(encoding="utf-8")))
+    folder = tmp_path / "library" / "mine"
+    folder.mkdir(parents=True)
+    fields = list(source)
+    with (folder / "sources.csv").open("w", encoding="utf-8", newline="") as handle:
+        writer = csv.DictWriter(handle, fields)
+        writer.writeheader()
+        writer.writerow({**source, "file": ""})
+    env = {LIBRARY_ENV: str(tmp_path / "library"), CACHE_ENV: str(tmp_path / "cache")}
+    messages = []
+    for _ in range(2):  # from the files, then from the stored base
+        done = run_cli(*ASSESS, env=env)
+        assert done.returncode != 0
+        assert done.stdout == ""
+        messages.append(done.stderr)
+        assert len(_copies(tmp_path / "cache")) == 1  # stored by the first run, read by the next
+    assert messages[0] == messages[1]
+    assert messages[0].count("\n") == 1
+    assert f"source id '{source['source_id']}' is already defined in " in messages[0]
+    assert str(shipped / "sources.csv") in messages[0]
+    assert f"{folder / 'sources.csv'}:2" in messages[0]

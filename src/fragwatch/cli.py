@@ -35,7 +35,7 @@ class Context:
 
     def evidence(self, countries: list[str] | None = None):
         """The evidence; ``countries`` limits the open-data layer to them (None: all)."""
-        from fragwatch.evidence.files import load_evidence
+        from fragwatch.evidence.files import load_evidence, shipped_base
         from fragwatch.evidence.library import library_folders
 
         # Embedded base, then the local library (imports, accepted candidates), then --evidence.
@@ -43,7 +43,11 @@ class Context:
         if self.include_default and not paths:  # the shipped base alone: its stored copy
             from fragwatch.evidence.basecache import cached_base
 
-            return cached_base(countries, lambda: load_evidence([], countries=countries))
+            # Made from the files (not from the stored parts, which only a library needs).
+            return cached_base(
+                countries,
+                lambda: load_evidence([], countries=countries, base=shipped_base(countries)),
+            )
         return load_evidence(paths, include_default=self.include_default, countries=countries)
 
     def wanted(self, requested: tuple[str, ...]) -> list[str] | None:

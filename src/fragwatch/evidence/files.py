@@ -5,6 +5,7 @@ from __future__ import annotations
 import csv
 import io
 from collections.abc import Collection
+from dataclasses import dataclass
 from importlib import resources
 from pathlib import Path
 
@@ -105,21 +106,105 @@ def _empty(columns: list[str]) -> pd.DataFrame:
     return pd.DataFrame({c: pd.Series(dtype=str) for c in columns})
 
 
+@dataclass(frozen=True)
+class ShippedBase:
+    """The shipped folder and the open-data layer of some countries, read and checked: what
+    every load with the default base starts from, and the same for every command (so it can be
+    stored once, see ``evidence.basecache``). Folders given to ``load_evidence`` are added to it
+    exactly as if they had been read after it."""
+
+    sources: list[tuple[pd.DataFrame, TableRef]]  # each part validated
+    observations: list[tuple[pd.DataFrame, TableRef]]
+    events: list[tuple[pd.DataFrame, TableRef]]
+    open_sources: pd.DataFrame
+    open_observations: pd.DataFrame
+    texts: dict[str, str]
+
+
+def shipped_base(countries: Collection[str] | None = None) -> ShippedBase:
+    """Read and check the shipped base; ``countries`` limits the open-data layer to them."""
+    from fragwatch.evidence.opendata import open_layer
+
+    sources_parts, obs_parts, ev_parts, _ = _gather([default_evidence_dir()])
+    texts_dirs: dict[str, Path] = {}
+    validated = _validated_sources([], sources_parts, texts_dirs)
+    own_sources = _sources_frame(validated)
+    open_sources, open_observations = open_layer(
+        None if countries is None else frozenset(countries)
+    )
+    sources = pd.concat([own_sources, open_sources])
+    return ShippedBase(
+        sources=[(table, ref) for table, ref, _ in validated],
+        observations=[(validate_observations(t, sources, r), r) for t, r in obs_parts],
+        events=[(validate_events(t, sources, r), r) for t, r in ev_parts],
+        open_sources=open_sources,
+        open_observations=open_observations,
+        texts=_read_texts(own_sources, texts_dirs),
+    )
+
+
 def load_evidence(
     paths: list[Path],
     *,
     include_default: bool = True,
     countries: Collection[str] | None = None,
+    base: ShippedBase | None = None,
 ) -> Evidence:
     """Load and validate evidence from the default base plus folders or single CSV files.
 
     Every table is validated before anything is returned: one bad row fails the whole load.
     The default base includes the open-data layer (see ``evidence.opendata``); ``countries``
-    limits that layer to the countries a command will assess (None: every country).
+    limits that layer to the countries a command will assess (None: every country). ``base``
+    is that default base already read for the same countries; without it, it comes from the
+    stored copy of ``evidence.basecache`` (made from the files when there is none).
     """
-    folders = ([default_evidence_dir()] if include_default else []) + list(paths)
-    sources_parts, obs_parts, ev_parts, parquet_parts = [], [], [], []
+    if include_default and base is None:
+        from fragwatch.evidence.basecache import cached_parts
+
+        base = cached_parts(countries)
+    sources_parts, obs_parts, ev_parts, parquet_parts = _gather(list(paths))
     texts_dirs: dict[str, Path] = {}
+    validated = _validated_sources(base.sources if base else [], sources_parts, texts_dirs)
+    sources = _sources_frame(validated)
+    if base is not None:
+        sources = pd.concat([sources, base.open_sources])
+    known_obs = base.observations if base else []
+    known_ev = base.events if base else []
+    observations = _concat_checked(
+        [t for t, _ in known_obs] + [validate_observations(t, sources, r) for t, r in obs_parts],
+        "obs_id",
+        [*known_obs, *obs_parts],
+    )
+    if base is not None:
+        observations = _with_open_layer(
+            observations, [*known_obs, *obs_parts], base.open_observations, base.open_sources
+        )
+    events = _concat_checked(
+        [t for t, _ in known_ev] + [validate_events(t, sources, r) for t, r in ev_parts],
+        "event_id",
+        [*known_ev, *ev_parts],
+    )
+    if observations is None:
+        observations = validate_observations(
+            _empty(OBSERVATION_COLUMNS), sources, TableRef("(none)")
+        )
+    if events is None:
+        events = validate_events(_empty(EVENT_COLUMNS), sources, TableRef("(none)"))
+    texts = _read_texts(sources, texts_dirs, base.texts if base else {})
+    if parquet_parts:  # imported data sets: read by question (see evidence.store)
+        from fragwatch.evidence.store import ImportedEvents
+
+        imported = ImportedEvents.of([path for path, _ in parquet_parts], sources, events)
+        events = apply_matches(events, imported.shared.matches())
+        return Evidence(sources, observations, events, texts=texts)._with(imported)
+    # An imported event that a report also describes joins the report's incident (one count).
+    events = match_incidents(events, sources)
+    return Evidence(sources, observations, events, texts=texts)
+
+
+def _gather(folders: list[Path]) -> tuple[list, list, list, list]:
+    """The tables of each folder or file, by kind, in the order given."""
+    sources_parts, obs_parts, ev_parts, parquet_parts = [], [], [], []
     for folder in folders:
         found = _tables_in(folder)
         for kind, (table, ref, base) in found.items():
@@ -131,40 +216,7 @@ def load_evidence(
                 ev_parts.append((table, ref))
             else:  # events.parquet: an imported data set, read and checked as typed columns
                 parquet_parts.append((table, ref))
-
-    sources = _concat_sources(sources_parts, texts_dirs)
-    open_observations = None
-    if include_default:
-        from fragwatch.evidence.opendata import open_layer
-
-        open_sources, open_observations = open_layer(
-            None if countries is None else frozenset(countries)
-        )
-        sources = pd.concat([sources, open_sources])
-    observations = _concat_checked(
-        [validate_observations(t, sources, r) for t, r in obs_parts], "obs_id", obs_parts
-    )
-    if open_observations is not None:
-        observations = _with_open_layer(observations, obs_parts, open_observations, open_sources)
-    events = _concat_checked(
-        [validate_events(t, sources, r) for t, r in ev_parts], "event_id", ev_parts
-    )
-    if observations is None:
-        observations = validate_observations(
-            _empty(OBSERVATION_COLUMNS), sources, TableRef("(none)")
-        )
-    if events is None:
-        events = validate_events(_empty(EVENT_COLUMNS), sources, TableRef("(none)"))
-    texts = _read_texts(sources, texts_dirs)
-    if parquet_parts:  # imported data sets: read by question (see evidence.store)
-        from fragwatch.evidence.store import ImportedEvents
-
-        imported = ImportedEvents.of([path for path, _ in parquet_parts], sources, events)
-        events = apply_matches(events, imported.shared.matches())
-        return Evidence(sources, observations, events, texts=texts)._with(imported)
-    # An imported event that a report also describes joins the report's incident (one count).
-    events = match_incidents(events, sources)
-    return Evidence(sources, observations, events, texts=texts)
+    return sources_parts, obs_parts, ev_parts, parquet_parts
 
 
 def _tables_in(path: Path) -> dict[str, tuple[pd.DataFrame, TableRef, Path]]:
@@ -191,9 +243,13 @@ def _tables_in(path: Path) -> dict[str, tuple[pd.DataFrame, TableRef, Path]]:
     return found
 
 
-def _concat_sources(parts: list, texts_dirs: dict[str, Path]) -> pd.DataFrame:
-    frames = []
-    seen: dict[str, str] = {}
+def _validated_sources(
+    known: list[tuple[pd.DataFrame, TableRef]], parts: list, texts_dirs: dict[str, Path]
+) -> list[tuple[pd.DataFrame, TableRef, Path | None]]:
+    """``known`` (already validated) followed by each part validated, every source id
+    defined once; ``texts_dirs`` gets the texts folder of each new part's sources."""
+    out: list[tuple[pd.DataFrame, TableRef, Path | None]] = [(t, r, None) for t, r in known]
+    seen: dict[str, str] = {i: r.file for t, r in known for i in t.index}
     for table, ref, base in parts:
         validated = validate_sources(table, ref)
         for pos, source_id in enumerate(validated.index):
@@ -204,10 +260,14 @@ def _concat_sources(parts: list, texts_dirs: dict[str, Path]) -> pd.DataFrame:
                 )
             seen[source_id] = ref.file
             texts_dirs[source_id] = base / TEXTS_DIR
-        frames.append(validated)
-    if not frames:
+        out.append((validated, ref, base))
+    return out
+
+
+def _sources_frame(validated: list) -> pd.DataFrame:
+    if not validated:
         return validate_sources(_empty(SOURCE_COLUMNS), TableRef("(none)"))
-    return pd.concat(frames)
+    return pd.concat([table for table, _, _ in validated])
 
 
 def _concat_checked(frames: list[pd.DataFrame], id_col: str, parts: list) -> pd.DataFrame | None:
@@ -285,8 +345,11 @@ def _same_dtypes(frames: list[pd.DataFrame]) -> list[pd.DataFrame]:
     return out
 
 
-def _read_texts(sources: pd.DataFrame, texts_dirs: dict[str, Path]) -> dict[str, str]:
-    """The text each source's quotes must appear in: its file, cut to its section.
+def _read_texts(
+    sources: pd.DataFrame, texts_dirs: dict[str, Path], known: dict[str, str] | None = None
+) -> dict[str, str]:
+    """The text each source's quotes must appear in: its file, cut to its section (``known``:
+    those already read, by source id).
 
     A source that names a text file must have it, and its section markers must be found:
     otherwise its quotes could not be checked, which is an error, not a silent skip.
@@ -294,6 +357,9 @@ def _read_texts(sources: pd.DataFrame, texts_dirs: dict[str, Path]) -> dict[str,
     texts: dict[str, str] = {}
     named = sources[stripped(sources["file"]) != ""]
     for source_id, row in named.iterrows():
+        if known and source_id in known:
+            texts[source_id] = known[source_id]
+            continue
         path = texts_dirs[source_id] / row["file"]
         where = f"{row['origin']}: field 'file'"
         if not path.is_file():
