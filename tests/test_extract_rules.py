@@ -879,3 +879,30 @@ def test_a_total_told_with_its_parts_is_no_one_drugs(vocabulary):
     )
     got = {(c.what, c.value or c.low) for c in found if c.what != "drug_seizures"}
     assert got == {("opium_seizures", 1200), ("heroin_seizures", 31)}
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "About 4,000 people who fled the attack have arrived in the provincial capital.",
+        "Nearly 9,500 people left their villages after the floods and are now homeless.",
+        "The riots, which left the old town in ruins, forced 20,000 people from their homes.",
+        "Over the past year the kingdom sent some 120,000 migrants back to their countries.",
+        "The war left from 60,000 to 100,000 people dead.",
+        "More than 15,000 people were evacuated and left the district by bus.",
+    ],
+)
+def test_people_driven_out_or_sent_back_are_no_labour_departures(vocabulary, text):
+    found = extract_candidates(
+        text, published=date(2023, 5, 10), country="NPL", vocabulary=vocabulary
+    )
+    assert "migrant_departures" not in {c.what for c in found if c.record == "observation"}
+
+
+def test_workers_leaving_for_jobs_abroad_are_still_departures(vocabulary):
+    text = "In 2022, some 350,000 workers left the country for jobs in the Gulf states.\n"
+    found = extract_candidates(
+        text, published=date(2023, 5, 10), country="NPL", vocabulary=vocabulary
+    )
+    got = [(c.what, c.when) for c in found if c.record == "observation"]
+    assert got == [("migrant_departures", "2022")]
