@@ -11,6 +11,7 @@ import csv
 import io
 import random
 import re
+import textwrap
 from pathlib import Path
 
 import pytest
@@ -302,6 +303,40 @@ def make_folder(tmp_path: Path, n: int) -> Path:
             "utf-8",
         )
     return folder
+
+
+SEED_TEXTS = sorted((REPO / "src" / "fragwatch" / "evidence" / "data" / "texts").glob("0*.txt"))
+
+
+@pytest.mark.parametrize("seed", SEED_TEXTS, ids=[p.stem[:3] for p in SEED_TEXTS])
+def test_a_hard_wrapped_copy_of_a_report_gives_the_same_candidates(tmp_path, seed):
+    """The seed reports printed at 72 columns (as mail and text exports are): the lines of a
+    paragraph are joined again, so every figure, period, country and quote is the original's,
+    and each quote is found where its row says in the text stored for review."""
+    text = seed.read_text("utf-8")
+    paragraphs = [line for line in text.splitlines() if line.strip()]
+    wrapped = "\n\n".join(
+        textwrap.fill(p, 72, break_long_words=False, break_on_hyphens=False) for p in paragraphs
+    )
+    lines = wrapped.splitlines()
+    assert sum(len(line) > 72 for line in lines) <= 3 < len(lines) // 4  # long URLs alone
+    assert max(map(len, paragraphs)) > 100
+    (tmp_path / "original.txt").write_text(text, "utf-8")
+    (tmp_path / "wrapped.txt").write_text(wrapped + "\n", "utf-8")
+    found = {}
+    for name in ("original", "wrapped"):
+        args = ["extract", f"{name}.txt", "--source-id", "r", "--published", "2016-01-11"]
+        done = fragwatch(*args, "--out", f"{name}.csv", cwd=tmp_path, tmp_path=tmp_path)
+        assert done.returncode == 0, done.stderr
+        rows = read_rows(tmp_path / f"{name}.csv")
+        found[name] = sorted(
+            tuple((k, v) for k, v in row.items() if k not in ("start", "end")) for row in rows
+        )
+    assert found["original"]
+    assert found["wrapped"] == found["original"]
+    stored = (tmp_path / "wrapped.sources" / "texts" / "r.txt").read_text("utf-8")
+    for row in read_rows(tmp_path / "wrapped.csv"):  # each quote where the row says, one line
+        assert stored[int(row["start"]) : int(row["end"])] == row["quote"]
 
 
 def test_a_folder_of_reports_shows_a_progress_bar_when_asked(tmp_path):

@@ -134,6 +134,10 @@ def read_document(path: Path, encoding: str | None = None) -> Document:
         if not body.strip():
             raise EvidenceError("the page has no text outside navigation and markup", where=name)
         return Document(path, body, "html", title, publisher, used)
+    from fragwatch.evidence.extract.reflow import looks_hard_wrapped, unwrap
+
+    if looks_hard_wrapped(text):  # printed at a fixed width: one line per paragraph
+        return Document(path, unwrap(text), "text", _first_line(text), "", f"{used}, lines joined")
     return Document(path, text, "text", _first_line(text), "", used)
 
 

@@ -10,49 +10,9 @@ from __future__ import annotations
 
 import io
 import logging
-import statistics
 
 from fragwatch.errors import EvidenceError
-
-SHORT_LINE = 0.75  # a sentence-final line shorter than this share of the usual length ends it
-SENTENCE_END = tuple('.!?:”"’)')
-
-
-def _reflow(page: str) -> list[str]:
-    lines = [" ".join(line.split()) for line in page.splitlines()]
-    lengths = [len(line) for line in lines if line]
-    usual = statistics.quantiles(lengths, n=10)[-1] if len(lengths) >= 2 else max(lengths or [0])
-    paragraphs: list[str] = []
-    current, previous = "", ""
-    for line in lines:
-        if not line:
-            if current:
-                paragraphs.append(current)
-            current = ""
-            continue
-        # A short line without closing punctuation before a capital is a heading.
-        heading = (
-            current
-            and len(previous) < SHORT_LINE * usual
-            and not previous.endswith(tuple(".,;:-–—"))
-            and line[:1].isupper()
-        )
-        if heading:
-            paragraphs.append(current)
-            current = ""
-        previous = line
-        if not current:
-            current = line
-        elif current.endswith("-") and not current.endswith(" -"):
-            current += line  # a word broken across lines keeps its hyphen, gains no space
-        else:
-            current += " " + line
-        if line.endswith(SENTENCE_END) and len(line) < SHORT_LINE * usual:
-            paragraphs.append(current)
-            current = ""
-    if current:
-        paragraphs.append(current)
-    return paragraphs
+from fragwatch.evidence.extract.reflow import reflow
 
 
 def pdf_to_text(data: bytes, name: str) -> tuple[str, str, str]:
@@ -88,7 +48,9 @@ def pdf_to_text(data: bytes, name: str) -> tuple[str, str, str]:
             " run OCR on it first, then extract the text",
             where=name,
         )
-    paragraphs = [p for page in pages for p in _reflow(page)]
+    paragraphs = [
+        p for page in pages for p in reflow([" ".join(line.split()) for line in page.splitlines()])
+    ]
     title = str(meta.title).strip() if meta and meta.title else ""
     author = str(meta.author).strip() if meta and meta.author else ""
     return "\n\n".join(paragraphs) + "\n", title, author
