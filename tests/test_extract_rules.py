@@ -906,3 +906,27 @@ def test_workers_leaving_for_jobs_abroad_are_still_departures(vocabulary):
     )
     got = [(c.what, c.when) for c in found if c.record == "observation"]
     assert got == [("migrant_departures", "2022")]
+
+
+def test_a_country_named_after_the_next_figure_is_that_figures(vocabulary):
+    text = (
+        "Remittances equal about 21 percent of the GDP of Lebanon, and 9 percent in the case"
+        " of Jordan, the bank said in 2021.\n"
+    )
+    found = extract_candidates(
+        text, published=date(2022, 3, 1), country=None, vocabulary=vocabulary
+    )
+    got = sorted((c.value, c.country) for c in found if c.what == "remittances_gdp")
+    assert got == [(9.0, "JOR"), (21.0, "LBN")]
+
+
+def test_figures_sharing_one_place_after_them_keep_it(vocabulary):
+    text = (
+        "Police seized 5,200 grams of opium and 900 grams of hashish on the territory of"
+        " Uzbekistan last year.\n"
+    )
+    found = extract_candidates(
+        text, published=date(2022, 3, 1), country=None, vocabulary=vocabulary
+    )
+    got = sorted((c.what, c.country) for c in found if c.record == "observation")
+    assert got == [("hashish_seizures", "UZB"), ("opium_seizures", "UZB")]

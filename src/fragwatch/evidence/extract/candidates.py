@@ -290,6 +290,17 @@ def _country_at(
             distance = -80
         else:
             distance = m.start - end + (-40 if place else 25)
+            # "17 percent of the GDP of Honduras, and 12 percent in the case of Guatemala": a
+            # country named after the next figure is that figure's, once this one has had a
+            # country of its own before it ("7,700 grams of opium and 1,100 grams of hashish
+            # were seized on the territory of Kazakhstan" share theirs).
+            if any(
+                end <= s
+                and e <= m.start
+                and any(end <= n.start and n.end <= s for n in mentions if not n.weak)
+                for s, e in others
+            ):
+                distance += 100
         between = sentence[min(m.end, end) : max(m.start, start)]
         if ";" in between:
             distance += 500
