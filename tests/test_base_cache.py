@@ -7,11 +7,12 @@ from __future__ import annotations
 import csv
 import os
 import pickle
+import shutil
 from pathlib import Path
 
 import pytest
 
-from fragwatch.evidence import basecache
+from fragwatch.evidence import basecache, files
 from fragwatch.evidence.files import ShippedBase
 from fragwatch.evidence.library import LIBRARY_ENV
 from fragwatch.evidence.opencache import CACHE_ENV
@@ -174,3 +175,12 @@ def test_a_library_row_clashing_with_the_shipped_base_names_both_files(tmp_path)
     assert f"source id '{source['source_id']}' is already defined in " in messages[0]
     assert str(shipped / "sources.csv") in messages[0]
     assert f"{folder / 'sources.csv'}:2" in messages[0]
+
+
+def test_the_key_follows_where_the_shipped_base_lies(monkeypatch, tmp_path):
+    """A stored base names its files in messages: a base installed elsewhere has another key."""
+    here = basecache.base_key(["TJK"])
+    elsewhere = tmp_path / "site-packages" / "fragwatch" / "evidence" / "data"
+    shutil.copytree(Path(basecache.__file__).with_name("data"), elsewhere)
+    monkeypatch.setattr(files, "default_evidence_dir", lambda: elsewhere)
+    assert basecache.base_key(["TJK"]) != here

@@ -8,9 +8,10 @@ copy of ``evidence.opencache`` in the user's cache folder) under a key, and late
 the same key read it back in a few milliseconds.
 
 The key is a SHA-256 over everything the load depends on: the content of every file of the
-shipped base (report tables and open-data releases), the size and modification time of every
-module of the installed package (a changed rule of validation makes a new key), the versions
-of Python, pandas, numpy and pyarrow, and the countries asked for. A stored copy whose key does
+shipped base (report tables and open-data releases) and where it lies (its path appears in
+messages), the size and modification time of every module of the installed package (a changed
+rule of validation makes a new key), the versions of Python, pandas, numpy and pyarrow, and
+the countries asked for. A stored copy whose key does
 not match is never read; one that cannot be read or written is not an error: the base is then
 loaded from its files as before.
 
@@ -65,6 +66,8 @@ def base_key(countries: Collection[str] | None, kind: str = "evidence") -> str:
     digest.update(versions.encode() + b"\0")
     digest.update(repr(None if countries is None else sorted(set(countries))).encode() + b"\0")
     data = default_evidence_dir()
+    # Where the files are: a stored base names them in its messages ("already defined in").
+    digest.update(str(data.resolve()).encode() + b"\0")
     for path in sorted(p for p in data.rglob("*") if p.is_file() and "__pycache__" not in p.parts):
         digest.update(str(path.relative_to(data)).encode() + b"\0")
         digest.update(hashlib.sha256(path.read_bytes()).digest())
