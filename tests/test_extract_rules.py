@@ -930,3 +930,28 @@ def test_figures_sharing_one_place_after_them_keep_it(vocabulary):
     )
     got = sorted((c.what, c.country) for c in found if c.record == "observation")
     assert got == [("hashish_seizures", "UZB"), ("opium_seizures", "UZB")]
+
+
+@pytest.mark.parametrize(
+    ("text", "value"),
+    [
+        ("Police detained 14 suspected members of a banned Islamic group in the capital.", 14),
+        ("Officers apprehended 9 people on suspicion of inciting religious hatred.", 9),
+        ("Investigators rounded up 12 suspected Islamic State supporters in the city.", 12),
+        ("Agents nabbed 7 men accused of recruiting for a terrorist organisation.", 7),
+    ],
+)
+def test_extremism_arrests_by_what_makes_the_group_one(vocabulary, text, value):
+    found = extract_candidates(
+        text, published=date(2021, 4, 2), country="KAZ", vocabulary=vocabulary
+    )
+    got = [(c.what, c.value) for c in found if c.record == "observation"]
+    assert got == [("extremism_arrests", value)]
+
+
+def test_groups_counted_are_not_people_arrested(vocabulary):
+    text = "Officials announced the detention of members of four radical groups in the west.\n"
+    found = extract_candidates(
+        text, published=date(2021, 4, 2), country="KAZ", vocabulary=vocabulary
+    )
+    assert [c for c in found if c.record == "observation"] == []
