@@ -955,3 +955,27 @@ def test_groups_counted_are_not_people_arrested(vocabulary):
         text, published=date(2021, 4, 2), country="KAZ", vocabulary=vocabulary
     )
     assert [c for c in found if c.record == "observation"] == []
+
+
+def test_detainees_after_a_long_noun_phrase(vocabulary):
+    text = (
+        "A party spokesman said at least 400 of the party's supporters and local officials in"
+        " the northern districts had also been arrested since Friday.\n"
+    )
+    found = extract_candidates(
+        text, published=date(2023, 11, 10), country="BGD", vocabulary=vocabulary
+    )
+    got = [(c.what, c.low) for c in found if c.record == "observation"]
+    assert got == [("opposition_detainees", 400)]
+
+
+def test_a_part_told_among_its_count_is_not_a_second_count(vocabulary):
+    text = (
+        "Three leaders of the main opposition party are among 25 members who were detained on"
+        " Monday during a banned rally.\n"
+    )
+    found = extract_candidates(
+        text, published=date(2024, 9, 30), country="TZA", vocabulary=vocabulary
+    )
+    got = [(c.what, c.value) for c in found if c.record == "observation"]
+    assert got == [("opposition_detainees", 25)]
