@@ -12,7 +12,7 @@ import json
 import pytest
 
 from fragwatch.evidence.extract.candidates import extract_candidates
-from fragwatch.evidence.extract.corpus import evaluate_corpus, load_corpus
+from fragwatch.evidence.extract.corpus import evaluate_corpus, format_corpus_report, load_corpus
 from fragwatch.evidence.extract.vocabulary import load_vocabulary
 
 from .conftest import REPO
@@ -81,21 +81,21 @@ def frozen_figures(part: str, vocabulary):
 
 def test_recall_and_precision_on_the_frozen_part(vocabulary):
     result, numeric, events, tolls = frozen_figures("test.jsonl", vocabulary)
-    assert numeric["recall"] >= 0.74
-    assert numeric["precision"] >= 0.81
+    assert numeric["recall"] >= 0.75
+    assert numeric["precision"] >= 0.82
     assert events["recall"] >= 0.73
     assert events["precision"] >= 0.91
     assert tolls["recall"] >= 0.70
     assert tolls["precision"] >= 0.87
-    assert result.country_accuracy >= 0.95
+    assert result.country_accuracy >= 0.96
 
 
 def test_recall_and_precision_on_the_second_frozen_part(vocabulary):
     """The part collected by people who did not write the rules (docs/extraction.md, round
     three): its figures after the round, rounded down."""
     result, numeric, events, tolls = frozen_figures("test2.jsonl", vocabulary)
-    assert numeric["recall"] >= 0.64
-    assert numeric["precision"] >= 0.64
+    assert numeric["recall"] >= 0.65
+    assert numeric["precision"] >= 0.66
     assert events["recall"] >= 0.59
     assert events["precision"] >= 0.74
     assert tolls["recall"] >= 0.69
@@ -111,3 +111,15 @@ def test_bad_corpus_line_is_located(tmp_path):
     with pytest.raises(EvidenceError) as caught:
         load_corpus(path)
     assert f"{path}:2" in caught.value.one_line()
+
+
+def test_the_analysts_guide_shows_the_second_frozen_parts_figures_as_they_are(vocabulary):
+    """docs/analyst.md quotes the totals `extract --evaluate` prints for the second frozen part."""
+    result, *_ = frozen_figures("test2.jsonl", vocabulary)
+    printed = format_corpus_report(result).splitlines()
+    guide = (REPO / "docs" / "analyst.md").read_text(encoding="utf-8")
+    block = guide.split("--corpus tests/fixtures/extraction_corpus/test2.jsonl\n", 1)[1]
+    shown = [line for line in block.split("```", 1)[0].splitlines() if line.startswith("= ")]
+    assert len(shown) == 2
+    for line in shown:
+        assert line in printed
