@@ -881,6 +881,12 @@ def test_a_total_told_with_its_parts_is_no_one_drugs(vocabulary):
     assert got == {("opium_seizures", 1200), ("heroin_seizures", 31)}
 
 
+def observations(vocabulary, text: str, published: date, country: str | None) -> list:
+    """The observation candidates the rules find in ``text``."""
+    found = extract_candidates(text, published=published, country=country, vocabulary=vocabulary)
+    return [c for c in found if c.record == "observation"]
+
+
 @pytest.mark.parametrize(
     "text",
     [
@@ -893,43 +899,38 @@ def test_a_total_told_with_its_parts_is_no_one_drugs(vocabulary):
     ],
 )
 def test_people_driven_out_or_sent_back_are_no_labour_departures(vocabulary, text):
-    found = extract_candidates(
-        text, published=date(2023, 5, 10), country="NPL", vocabulary=vocabulary
-    )
-    assert "migrant_departures" not in {c.what for c in found if c.record == "observation"}
+    found = observations(vocabulary, text, date(2023, 5, 10), "NPL")
+    assert "migrant_departures" not in {c.what for c in found}
 
 
 def test_workers_leaving_for_jobs_abroad_are_still_departures(vocabulary):
     text = "In 2022, some 350,000 workers left the country for jobs in the Gulf states.\n"
-    found = extract_candidates(
-        text, published=date(2023, 5, 10), country="NPL", vocabulary=vocabulary
-    )
-    got = [(c.what, c.when) for c in found if c.record == "observation"]
+    found = observations(vocabulary, text, date(2023, 5, 10), "NPL")
+    got = [(c.what, c.when) for c in found]
     assert got == [("migrant_departures", "2022")]
 
 
-def test_a_country_named_after_the_next_figure_is_that_figures(vocabulary):
-    text = (
-        "Remittances equal about 21 percent of the GDP of Lebanon, and 9 percent in the case"
-        " of Jordan, the bank said in 2021.\n"
-    )
-    found = extract_candidates(
-        text, published=date(2022, 3, 1), country=None, vocabulary=vocabulary
-    )
-    got = sorted((c.value, c.country) for c in found if c.what == "remittances_gdp")
-    assert got == [(9.0, "JOR"), (21.0, "LBN")]
-
-
-def test_figures_sharing_one_place_after_them_keep_it(vocabulary):
-    text = (
-        "Police seized 5,200 grams of opium and 900 grams of hashish on the territory of"
-        " Uzbekistan last year.\n"
-    )
-    found = extract_candidates(
-        text, published=date(2022, 3, 1), country=None, vocabulary=vocabulary
-    )
-    got = sorted((c.what, c.country) for c in found if c.record == "observation")
-    assert got == [("hashish_seizures", "UZB"), ("opium_seizures", "UZB")]
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        # A country named after the next figure is that figure's ...
+        (
+            "Remittances equal about 21 percent of the GDP of Lebanon, and 9 percent in the case"
+            " of Jordan, the bank said in 2021.",
+            [("remittances_gdp", 9.0, "JOR"), ("remittances_gdp", 21.0, "LBN")],
+        ),
+        # ... but figures sharing one place after them keep it.
+        (
+            "Police seized 5,200 grams of opium and 900 grams of hashish on the territory of"
+            " Uzbekistan last year.",
+            [("hashish_seizures", 0.9, "UZB"), ("opium_seizures", 5.2, "UZB")],
+        ),
+    ],
+    ids=["next-figure", "shared-place"],
+)
+def test_the_country_of_a_figure_and_the_next(vocabulary, text, expected):
+    found = observations(vocabulary, text + "\n", date(2022, 3, 1), None)
+    assert sorted((c.what, c.value, c.country) for c in found) == expected
 
 
 @pytest.mark.parametrize(
@@ -942,40 +943,37 @@ def test_figures_sharing_one_place_after_them_keep_it(vocabulary):
     ],
 )
 def test_extremism_arrests_by_what_makes_the_group_one(vocabulary, text, value):
-    found = extract_candidates(
-        text, published=date(2021, 4, 2), country="KAZ", vocabulary=vocabulary
-    )
-    got = [(c.what, c.value) for c in found if c.record == "observation"]
+    found = observations(vocabulary, text, date(2021, 4, 2), "KAZ")
+    got = [(c.what, c.value) for c in found]
     assert got == [("extremism_arrests", value)]
 
 
 def test_groups_counted_are_not_people_arrested(vocabulary):
     text = "Officials announced the detention of members of four radical groups in the west.\n"
-    found = extract_candidates(
-        text, published=date(2021, 4, 2), country="KAZ", vocabulary=vocabulary
-    )
-    assert [c for c in found if c.record == "observation"] == []
+    found = observations(vocabulary, text, date(2021, 4, 2), "KAZ")
+    assert [c for c in found] == []
 
 
-def test_detainees_after_a_long_noun_phrase(vocabulary):
-    text = (
-        "A party spokesman said at least 400 of the party's supporters and local officials in"
-        " the northern districts had also been arrested since Friday.\n"
-    )
-    found = extract_candidates(
-        text, published=date(2023, 11, 10), country="BGD", vocabulary=vocabulary
-    )
-    got = [(c.what, c.low) for c in found if c.record == "observation"]
-    assert got == [("opposition_detainees", 400)]
-
-
-def test_a_part_told_among_its_count_is_not_a_second_count(vocabulary):
-    text = (
-        "Three leaders of the main opposition party are among 25 members who were detained on"
-        " Monday during a banned rally.\n"
-    )
-    found = extract_candidates(
-        text, published=date(2024, 9, 30), country="TZA", vocabulary=vocabulary
-    )
-    got = [(c.what, c.value) for c in found if c.record == "observation"]
-    assert got == [("opposition_detainees", 25)]
+@pytest.mark.parametrize(
+    ("text", "value", "low"),
+    [
+        # Held after a long noun phrase: the verb 13 words from the figure.
+        (
+            "A party spokesman said at least 400 of the party's supporters and local officials"
+            " in the northern districts had also been arrested since Friday.",
+            None,
+            400,
+        ),
+        # A part told among its count is no second count.
+        (
+            "Three leaders of the main opposition party are among 25 members who were detained"
+            " on Monday during a banned rally.",
+            25,
+            None,
+        ),
+    ],
+    ids=["long-noun-phrase", "part-among-count"],
+)
+def test_opposition_detainees_held(vocabulary, text, value, low):
+    found = observations(vocabulary, text + "\n", date(2023, 11, 10), "BGD")
+    assert [(c.what, c.value, c.low) for c in found] == [("opposition_detainees", value, low)]
