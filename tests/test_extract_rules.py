@@ -26,6 +26,12 @@ def vocabulary():
     return load_vocabulary()
 
 
+def observations(vocabulary, text: str, published: date, country: str | None) -> list:
+    """The observation candidates the rules find in ``text``."""
+    found = extract_candidates(text, published=published, country=country, vocabulary=vocabulary)
+    return [c for c in found if c.record == "observation"]
+
+
 def one(sentence: str):
     found = find_figures(sentence)
     assert len(found) == 1, found
@@ -399,10 +405,8 @@ def test_a_list_of_countries_and_figures_keeps_each_pair(vocabulary):
         " the Democratic Republic of the Congo (5.3 million), Colombia (4.8 million) and Yemen"
         " (4.2 million).\n"
     )
-    found = extract_candidates(
-        text, published=date(2022, 6, 1), country=None, vocabulary=vocabulary
-    )
-    got = {(c.what, c.country, c.value) for c in found if c.record == "observation"}
+    found = observations(vocabulary, text, date(2022, 6, 1), None)
+    got = {(c.what, c.country, c.value) for c in found}
     assert got == {
         ("displaced_people", "SYR", 6.9e6),
         ("displaced_people", "COD", 5.3e6),
@@ -416,10 +420,8 @@ def test_a_news_line_that_points_back_keeps_the_year_before(vocabulary):
         "In 2019, customs officers broke up 30 smuggling rings, the agency said.\n\n"
         "The total weight of the drugs seized was 412 kg, including 95 kg of heroin.\n"
     )
-    found = extract_candidates(
-        text, published=date(2020, 2, 10), country="KGZ", vocabulary=vocabulary
-    )
-    got = {(c.what, c.when, c.value) for c in found if c.record == "observation"}
+    found = observations(vocabulary, text, date(2020, 2, 10), "KGZ")
+    got = {(c.what, c.when, c.value) for c in found}
     assert got == {("drug_seizures", "2019", 412.0), ("heroin_seizures", "2019", 95.0)}
 
 
@@ -706,10 +708,8 @@ def test_a_list_item_takes_the_country_named_right_before_it(vocabulary):
     ],
 )
 def test_reentry_bans_by_meaning(vocabulary, text):
-    found = extract_candidates(
-        text, published=date(2022, 1, 25), country="RUS", vocabulary=vocabulary
-    )
-    assert [c.what for c in found if c.record == "observation"] == ["reentry_bans"]
+    found = observations(vocabulary, text, date(2022, 1, 25), "RUS")
+    assert [c.what for c in found] == ["reentry_bans"]
 
 
 @pytest.mark.parametrize(
@@ -740,12 +740,9 @@ def test_reentry_bans_by_meaning(vocabulary, text):
     ],
 )
 def test_migrants_abroad_and_departures_by_meaning(vocabulary, text, quantity, period):
-    found = extract_candidates(
-        text, published=date(2019, 6, 10), country=None, vocabulary=vocabulary
-    )
-    observations = [c for c in found if c.record == "observation"]
-    assert {c.what for c in observations} == {quantity}
-    assert observations[-1].when == period
+    found = observations(vocabulary, text, date(2019, 6, 10), None)
+    assert {c.what for c in found} == {quantity}
+    assert found[-1].when == period
 
 
 def test_one_figure_told_of_several_countries_is_each_ones(vocabulary):
@@ -768,10 +765,8 @@ def test_countries_named_together_are_alike_and_cases_are_not_people(vocabulary)
         " Tajik nationals fighting in Syria and Iraq for the Islamic State.\n\n"
         "Police arrested two drug smugglers with 25kg hashish in Baghlan province, Afghanistan.\n"
     )
-    found = extract_candidates(
-        text, published=date(2015, 2, 3), country="TJK", vocabulary=vocabulary
-    )
-    got = {(c.what, c.country, c.value) for c in found if c.record == "observation"}
+    found = observations(vocabulary, text, date(2015, 2, 3), "TJK")
+    got = {(c.what, c.country, c.value) for c in found}
     assert got == {("is_recruits", "TJK", 85), ("hashish_seizures", "AFG", 25)}
 
 
@@ -831,10 +826,8 @@ def test_recruits_without_their_parts(vocabulary):
         "The official said that 339 individuals had gone to Syria from Kyrgyzstan, of whom 50"
         " were women and 20 were children.\n"
     )
-    found = extract_candidates(
-        text, published=date(2015, 4, 22), country="KGZ", vocabulary=vocabulary
-    )
-    got = [(c.what, c.value) for c in found if c.record == "observation"]
+    found = observations(vocabulary, text, date(2015, 4, 22), "KGZ")
+    got = [(c.what, c.value) for c in found]
     assert got == [("is_recruits", 339)]
 
 
@@ -844,10 +837,8 @@ def test_a_sentence_dated_only_at_its_end(vocabulary):
         " employment through the Bureau of Emigration and Overseas Employment (BEOE) from"
         " January 1 to June 30, 2018.\n"
     )
-    found = extract_candidates(
-        text, published=date(2018, 8, 28), country="PAK", vocabulary=vocabulary
-    )
-    got = [(c.what, c.when, c.high) for c in found if c.record == "observation"]
+    found = observations(vocabulary, text, date(2018, 8, 28), "PAK")
+    got = [(c.what, c.when, c.high) for c in found]
     assert got == [("migrant_departures", "2018-H1", 160500)]
 
 
@@ -879,12 +870,6 @@ def test_a_total_told_with_its_parts_is_no_one_drugs(vocabulary):
     )
     got = {(c.what, c.value or c.low) for c in found if c.what != "drug_seizures"}
     assert got == {("opium_seizures", 1200), ("heroin_seizures", 31)}
-
-
-def observations(vocabulary, text: str, published: date, country: str | None) -> list:
-    """The observation candidates the rules find in ``text``."""
-    found = extract_candidates(text, published=published, country=country, vocabulary=vocabulary)
-    return [c for c in found if c.record == "observation"]
 
 
 @pytest.mark.parametrize(
