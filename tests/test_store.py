@@ -105,6 +105,48 @@ def test_wal_is_a_property_of_the_file(tmp_path, sqlite_engine):
         assert raw.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
 
 
+OPEN_AT_A_SIGNAL = """
+import sys, time
+from pathlib import Path
+from fragwatch.store.engine import open_store
+from fragwatch.store.errors import StoreError
+go = Path(sys.argv[2])
+while not go.exists():
+    time.sleep(0.001)
+try:
+    open_store(sys.argv[1]).dispose()
+except StoreError as exc:
+    sys.exit(str(exc))
+"""
+
+
+def test_processes_opening_a_new_store_together_all_get_one_whole_store(tmp_path):
+    # serve and web (or two run-once) started on a new store: each used to find a file another
+    # had just created, empty ("0 bytes, not a fragwatch store") or "database is locked".
+    for round_ in range(5):
+        folder = tmp_path / str(round_)
+        go = folder / "go"
+        url = f"sqlite:///{folder / 'var' / 'fragwatch.db'}"
+        runs = [
+            subprocess.Popen(
+                [sys.executable, "-c", OPEN_AT_A_SIGNAL, url, str(go)],
+                stderr=subprocess.PIPE,
+                text=True,
+            )
+            for _ in range(4)
+        ]
+        time.sleep(1.0)  # every process imported and polling
+        folder.mkdir(exist_ok=True)
+        go.touch()
+        for run in runs:
+            _, err = run.communicate(timeout=60)
+            assert run.returncode == 0, err
+        assert sorted(p.name for p in (folder / "var").iterdir()) == ["fragwatch.db"]
+        with sqlite3.connect(folder / "var" / "fragwatch.db") as raw:
+            versions = [row[0] for row in raw.execute("SELECT version FROM schema_version")]
+        assert versions == [step.version for step in MIGRATIONS]
+
+
 def test_migrated_database_matches_the_schema_module(engine):
     found = inspect(engine)
     assert set(found.get_table_names()) == set(metadata.tables)

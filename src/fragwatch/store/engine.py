@@ -3,6 +3,7 @@ newest schema."""
 
 from __future__ import annotations
 
+import errno
 import os
 import sqlite3
 from pathlib import Path
@@ -19,9 +20,10 @@ from fragwatch.store.migrations import migrate
 def open_store(url: str) -> Engine:
     """Return an engine on ``url`` whose database is at the newest schema version.
 
-    For SQLite the database file's folder is created if needed, and every connection runs in WAL
-    mode with foreign keys enforced and real transactions (see ``_sqlite_transactions``); read
-    through ``read_connection`` so a reader never waits for the writer.
+    For SQLite the database file's folder is created if needed, a new file appears whole (see
+    ``_create_sqlite_whole``), and every connection runs in WAL mode with foreign keys enforced
+    and real transactions (see ``_sqlite_transactions``); read through ``read_connection`` so a
+    reader never waits for the writer.
     """
     try:
         parsed = make_url(url)
@@ -35,18 +37,29 @@ def open_store(url: str) -> Engine:
     if parsed.get_backend_name() == "sqlite":
         _check_sqlite_file(parsed, where)
         _make_parent_folder(parsed, where)
+        _create_sqlite_whole(parsed, where)
     try:
-        engine = create_engine(parsed, **_engine_options(parsed))
+        engine = _sqlite_or_other_engine(parsed)
     except (NoSuchModuleError, ImportError) as exc:
         hint = ""
         if parsed.get_backend_name() in ("postgres", "postgresql"):
             hint = " (for PostgreSQL write postgresql+psycopg://, with fragwatch[postgres])"
         raise StoreError(f"no database driver for this URL: {exc}{hint}", where=where) from None
+    _migrate_or_say_why(engine, where, password)
+    return engine
+
+
+def _sqlite_or_other_engine(url: URL) -> Engine:
+    engine = create_engine(url, **_engine_options(url))
     if engine.dialect.name == "sqlite":
         _sqlite_pragmas(engine)
         if engine.driver == "pysqlite":
             _sqlite_transactions(engine)
+    return engine
 
+
+def _migrate_or_say_why(engine: Engine, where: str, password: str | None) -> None:
+    """Bring ``engine``'s database to the newest schema; a failure closes it and says why."""
     try:
         migrate(engine, where)
     except SQLAlchemyError as exc:
@@ -58,7 +71,36 @@ def open_store(url: str) -> Engine:
     except StoreError:
         engine.dispose()
         raise
-    return engine
+
+
+def _create_sqlite_whole(url: URL, where: str) -> None:
+    """Create a missing SQLite store under another name, migrated, then link it into place.
+
+    Processes started together on a new store (``run-once`` twice, ``serve`` beside ``web``)
+    would otherwise meet a file another one has just created: 0 bytes until its first write,
+    which ``_check_sqlite_file`` rightly refuses as a truncated store, or a journal being
+    switched to WAL, which SQLite answers with "database is locked" without waiting. Built
+    aside, the file at the store's path is either absent or a complete store; ``os.link``
+    fails rather than replace, so the first complete store to arrive is the one all use.
+    """
+    path = _sqlite_file(url)
+    if path is None or path.exists():
+        return
+    building = path.with_name(f".{path.name}.{os.getpid()}.new")
+    sidecars = [building.with_name(building.name + tail) for tail in ("", "-wal", "-shm")]
+    try:
+        engine = _sqlite_or_other_engine(url.set(database=str(building)))
+        _migrate_or_say_why(engine, where, None)
+        # Closing the last connection checkpoints the WAL into the file and removes it.
+        engine.dispose()
+        _link_unless_there(building, path)
+    except OSError as exc:
+        raise StoreError(
+            f"cannot create the database: {exc.strerror or exc}", where=where
+        ) from None
+    finally:
+        for leftover in sidecars:
+            leftover.unlink(missing_ok=True)
 
 
 def _engine_options(url: URL) -> dict:
@@ -81,6 +123,19 @@ def _sqlite_file(url: URL) -> Path | None:
     if database in ("", ":memory:") or database.startswith("file:"):
         return None
     return Path(database).expanduser()
+
+
+def _link_unless_there(built: Path, path: Path) -> None:
+    """Give ``built`` the name ``path`` unless a store arrived there first."""
+    try:
+        os.link(built, path)
+    except FileExistsError:
+        pass  # another process's store, just as complete: use that one
+    except OSError as exc:
+        # A file system without hard links: a rename cannot refuse to replace, so look first.
+        if exc.errno not in (errno.EPERM, errno.ENOTSUP, errno.EOPNOTSUPP) or path.exists():
+            raise
+        os.rename(built, path)
 
 
 def _check_sqlite_file(url: URL, where: str) -> None:
