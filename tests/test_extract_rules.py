@@ -114,6 +114,21 @@ def test_dates_hide_their_digits_from_the_figures():
     assert [f.value for f in figures] == [9, 13]
 
 
+@pytest.mark.parametrize(
+    ("sentence", "values"),
+    [
+        ("Some 1,054 migrants were sent on nine charter flights between May 15-22.", [1054, 9]),
+        ("On 12-14 June 2016, 3 policemen were killed.", [3]),
+        # "and" joins two days only after "between": here the 12 are people.
+        ("On May 5 and 12 people were killed.", [12]),
+    ],
+)
+def test_the_second_day_of_a_span_is_no_figure(sentence, values):
+    times = find_times(sentence, date(2022, 5, 23))
+    figures = find_figures(sentence, [(t.start, t.end) for t in times])
+    assert [f.value for f in figures] == values
+
+
 # -- dates and periods -----------------------------------------------------------------------
 
 
@@ -147,6 +162,11 @@ def test_dates_hide_their_digits_from_the_figures():
         ("deported from 1 January to 31 March 2024", date(2024, 5, 2), "2024-Q1"),
         ("permits issued in FY 2078/79", date(2022, 8, 15), "2021"),
         ("returned from Iran in the past month", date(2024, 10, 4), "2024-09"),
+        # Days of one month are the month.
+        ("on nine charter flights between May 15-22, the", date(2022, 5, 23), "2022-05"),
+        ("clashes on 12-14 June 2016 at the crossing", date(2016, 6, 20), "2016-06"),
+        ("killed between 5 and 6 August in Dhaka", date(2024, 8, 17), "2024-08"),
+        ("from Aug. 5 to 9, 2023 police detained", date(2023, 9, 1), "2023-08"),
     ],
 )
 def test_periods(text, published, period):
@@ -740,7 +760,8 @@ def test_reentry_bans_by_meaning(vocabulary, text):
     ],
 )
 def test_migrants_abroad_and_departures_by_meaning(vocabulary, text, quantity, period):
-    found = observations(vocabulary, text, date(2019, 6, 10), None)
+    # The report's country files what the text does not place (a country-less figure is none).
+    found = observations(vocabulary, text, date(2019, 6, 10), "NPL")
     assert {c.what for c in found} == {quantity}
     assert found[-1].when == period
 
@@ -819,6 +840,14 @@ def test_remittances_today_totals_of_many_countries_and_an_economy(vocabulary):
         ("remittances_usd", "IND", "2016", 62.7e9),
         ("remittances_usd", "BGD", "2024", 1.4e9),
     }
+
+
+def test_a_figure_no_country_is_given_is_no_candidate(vocabulary):
+    # Neither the text nor the report names a country for it: nobody's evidence.
+    text = "In nine other countries remittances were equivalent to between 15% and 25% of GDP.\n"
+    assert observations(vocabulary, text, date(2018, 1, 29), None) == []
+    found = observations(vocabulary, text, date(2018, 1, 29), "HTI")
+    assert {(c.country, c.value) for c in found} == {("HTI", 15), ("HTI", 25)}
 
 
 def test_recruits_without_their_parts(vocabulary):

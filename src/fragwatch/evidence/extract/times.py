@@ -82,6 +82,23 @@ PATTERNS: list[tuple[str, re.Pattern]] = [
             rf"(?:,?\s+(?i:of\s+|in\s+)?{_YEAR}\b)?"
         ),
     ),
+    # "May 15-22", "Aug. 5 to 9, 2023", "12-14 June 2016", "between 5 and 6 August": days of
+    # one month, read as the month; the second day is no figure.
+    (
+        "day_span",
+        re.compile(
+            rf"\b(?P<month>{_ANY_MONTH})\s+{_DAY}{_ORD}\s*(?:[-–—]|(?<=\s)(?i:to|through)(?=\s))"
+            rf"\s*{_DAY}{_ORD}(?![\d])(?:,?\s+{_YEAR}(?!\d))?"
+        ),
+    ),
+    (
+        "day_span",
+        re.compile(
+            rf"(?:\b{_DAY}{_ORD}\s*(?:[-–—]|(?<=\s)(?i:to|through)(?=\s))|(?<=\b(?i:between)\s)"
+            rf"{_DAY}{_ORD}\s+(?i:and)(?=\s))\s*{_DAY}{_ORD}\s+(?i:of\s+)?(?P<month>{_ANY_MONTH})"
+            rf"(?:,?\s+{_YEAR}(?!\d))?"
+        ),
+    ),
     (
         "dmy",
         re.compile(
@@ -346,7 +363,9 @@ def _resolve(
     groups = match.groupdict()
     text = match.group(0)
     # "from January 1 to June 30" is a span with its end, not "since".
-    since = name != "month_span" and bool(_SINCE.search(paragraph[: match.start()]))
+    since = name not in ("month_span", "day_span") and bool(
+        _SINCE.search(paragraph[: match.start()])
+    )
     year = groups.get("year") or groups.get("year2")
 
     def made(period: str, how: str = "stated", explicit: bool = True) -> TimeRef:
