@@ -599,6 +599,8 @@ def extract_candidates(
     ``country`` is the report's country, used for what the text does not place itself; None:
     the country the text names most. ``model``: the context model that proposes quantities
     for figures no rule takes and vetoes unlikely ones (see ``learned``); None: rules only.
+    A figure that neither its text nor the report places in a country ("in nine other
+    countries", a world total) is no country's evidence and is left out.
     """
     default = (country or "").upper() or guess_country(text, vocabulary) or ""
     news = len(text) < NEWS_LENGTH
@@ -657,7 +659,7 @@ def extract_candidates(
             usable = [t for t in place.times if t.usable]
             if usable:
                 last_time = TimeRef(0, 0, usable[-1].text, usable[-1].period, "the sentence before")
-    return _deduplicated(found)
+    return [c for c in _deduplicated(found) if c.country]
 
 
 # A sentence that adds to the toll the one before told: "... security forces killed at least 25
