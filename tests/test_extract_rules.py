@@ -872,6 +872,28 @@ def test_a_sentence_dated_only_at_its_end(vocabulary):
 
 
 @pytest.mark.parametrize(
+    ("text", "kinds"),
+    [
+        ("Security services detained 118 members of alleged terrorist and extremist groups.", []),
+        ("Police have detained a group of alleged members of a banned Islamic group.", []),
+        ("Police have detained 27 people suspected of being members of a banned group.", []),
+        ("According to the FSB, the detained ISIS members had received instructions.", []),
+        # The opposition's members still are the opposition's.
+        (
+            "Police detained 40 members of the opposition party after the rally.",
+            ["opposition_arrests"],
+        ),
+    ],
+    ids=["terrorist-and-extremist-groups", "banned-islamic-group", "banned-group", "isis", "party"],
+)
+def test_arrests_of_extremist_group_members_are_no_opposition_arrests(vocabulary, text, kinds):
+    found = extract_candidates(
+        text + "\n", published=date(2020, 1, 6), country="TJK", vocabulary=vocabulary
+    )
+    assert [c.what for c in found if c.record == "event"] == kinds
+
+
+@pytest.mark.parametrize(
     ("text", "country", "expected"),
     [
         ("On Saturday, 777 Afghan citizens were expelled via the Torkham border.", "PAK", "PAK"),
