@@ -331,6 +331,16 @@ def test_an_analyst_folder_adds_and_replaces_rules(tmp_path):
     ("change", "field", "words"),
     [
         (("any = ['widgets']", "any = ['wid(gets']"), "require[0].any", "not a regular expression"),
+        (
+            ("any = ['widgets']", "any = ['widgets']\nframed_by = ['as a (share']"),
+            "require[0].framed_by",
+            "not a regular expression",
+        ),
+        (
+            ("any = ['widgets']", "any = ['widgets']\nframed_by = 'as a share'"),
+            "require[0].framed_by",
+            "must be a list",
+        ),
         (('scope = "after"', 'scope = "nearby"'), "require[0].scope", "not one of"),
         (('unit = "persons"', 'unit = "furlongs"'), "unit", "unknown unit"),
         (('measures = ["count"]', 'measures = ["weight"]'), "measures", "must be a list"),
@@ -346,6 +356,39 @@ def test_bad_vocabulary_files_are_located_errors(tmp_path, change, field, words)
     assert f"field '{field}'" in message
     assert words in message
     assert "\n" not in message
+
+
+def test_a_frame_before_the_figures_governs_them_all(tmp_path, vocabulary):
+    # "As a share of GDP" opens the sentence, too far from most figures for the 9 words.
+    text = (
+        "As a share of GDP in 2012, the top five remittance recipients were Tajikistan (51.9%),"
+        " Kyrgyz Republic (31.4%), Nepal (24.7%), Moldova (24.6%) and Samoa (23.5%).\n"
+    )
+    found = observations(vocabulary, text, date(2014, 4, 15), None)
+    assert [(c.country, c.when, c.value) for c in found] == [
+        ("TJK", "2012", 51.9),
+        ("KGZ", "2012", 31.4),
+        ("NPL", "2012", 24.7),
+        ("MDA", "2012", 24.6),
+        ("WSM", "2012", 23.5),
+    ]
+    # An analyst's rule can frame its own figures the same way.
+    write_rule(
+        tmp_path,
+        GOOD_RULE.replace(
+            'scope = "after"', "scope = \"after\"\nframed_by = ['^Counting widgets']"
+        ),
+    )
+    mine = load_vocabulary([tmp_path])
+    got = extract_candidates(
+        "Counting widgets, Tajikistan made 12 of them in 2015.\n",
+        published=date(2016, 1, 1),
+        country="TJK",
+        vocabulary=mine,
+    )
+    assert [(c.what, c.value) for c in got if c.what == "test_quantity"] == [
+        ("test_quantity", 12.0)
+    ]
 
 
 # -- measured quality --------------------------------------------------------------------------

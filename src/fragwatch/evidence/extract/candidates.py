@@ -1011,12 +1011,12 @@ def _hints(
     for rule in rules:
         if figure.measure not in rule.measures:
             continue
-        held = sum(c.matches(span.scope(c), anywhere) for c in rule.require)
+        held = sum(c.holds(span, anywhere) for c in rule.require)
         if rule.require and held == len(rule.require):
             hints.append(f"{rule.quantity}:all")
         elif held:
             hints.append(f"{rule.quantity}:some")
-        if any(c.matches(span.scope(c), anywhere) for c in rule.exclude):
+        if any(c.holds(span, anywhere) for c in rule.exclude):
             hints.append(f"{rule.quantity}:excluded")
     return tuple(hints)
 

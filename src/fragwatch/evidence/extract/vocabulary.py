@@ -44,11 +44,21 @@ class Clause:
     words: int
     patterns: tuple[re.Pattern, ...]
     country: bool = False
+    # Also met by one of these earlier in the sentence: a frame that governs every figure
+    # after it ("As a share of GDP in 2012, the top recipients were Tajikistan (51.9%), ...").
+    framed_by: tuple[re.Pattern, ...] = ()
 
     def matches(self, text: str, country: re.Pattern | None) -> bool:
         if self.country and (country is None or not country.search(text)):
             return False
         return not self.patterns or any(p.search(text) for p in self.patterns)
+
+    def holds(self, span: Span, country: re.Pattern | None) -> bool:
+        """Whether the clause matches its scope of ``span`` (or the frame before the anchor)."""
+        if self.matches(span.scope(self), country):
+            return True
+        earlier = span.sentence[: span.start]
+        return any(p.search(earlier) for p in self.framed_by)
 
 
 @dataclass(frozen=True)
@@ -85,8 +95,8 @@ class Span:
 
 
 def _all_match(require: tuple[Clause, ...], exclude: tuple[Clause, ...], span: Span, country):
-    return all(c.matches(span.scope(c), country) for c in require) and not any(
-        c.matches(span.scope(c), country) for c in exclude
+    return all(c.holds(span, country) for c in require) and not any(
+        c.holds(span, country) for c in exclude
     )
 
 
@@ -389,7 +399,7 @@ class _File:
             prefix = f"{key}[{n}]."
             if not isinstance(entry, dict):
                 raise self.fail(f"must be [[{key}]] tables", key)
-            self.check_keys(entry, {"scope", "words", "any", "country"}, prefix)
+            self.check_keys(entry, {"scope", "words", "any", "country", "framed_by"}, prefix)
             scope = entry.get("scope", "sentence")
             if scope not in SCOPES:
                 raise self.fail(
@@ -404,7 +414,8 @@ class _File:
             patterns = self.patterns(entry.get("any", []), prefix + "any")
             if not patterns and not country:
                 raise self.fail("needs 'any' patterns or 'country = true'", prefix + "any")
-            found.append(Clause(scope, words, patterns, country))
+            frames = self.patterns(entry.get("framed_by", []), prefix + "framed_by")
+            found.append(Clause(scope, words, patterns, country, frames))
         return tuple(found)
 
 
