@@ -71,8 +71,8 @@ def test_clear_cases_of_the_tune_part(vocabulary, model, passage, figure, quanti
 
 def test_a_figure_no_rule_takes_is_proposed_and_marked(vocabulary, model):
     text = (
-        "The security service says the number of Uzbek citizens fighting alongside Islamic"
-        " State militants in Syria exceeds 1,000.\n"
+        "The security service puts Uzbek citizens fighting alongside Islamic State militants"
+        " in Syria at more than 1,000.\n"
     )
     when = date(2024, 1, 10)
     assert extract_candidates(text, published=when, country=None, vocabulary=vocabulary) == []
@@ -118,8 +118,8 @@ def test_the_seed_reports_keep_their_figures_with_the_model(evidence, vocabulary
 def test_the_command_uses_the_model_only_when_asked(tmp_path):
     report = tmp_path / "note.txt"
     report.write_text(
-        "The security service says the number of Uzbek citizens fighting alongside Islamic"
-        " State militants in Syria exceeds 1,000.\n",
+        "The security service puts Uzbek citizens fighting alongside Islamic State militants"
+        " in Syria at more than 1,000.\n",
         "utf-8",
     )
     common = (

@@ -893,6 +893,28 @@ def test_a_figure_no_country_is_given_is_no_candidate(vocabulary):
     assert {(c.country, c.value) for c in found} == {("HTI", 15), ("HTI", 25)}
 
 
+@pytest.mark.parametrize(
+    ("text", "low"),
+    [
+        (
+            "The security committee says the number of Kazakh citizens fighting with militant"
+            " groups in Syria exceeds 300.",
+            300,
+        ),
+        (
+            "Estimates of the number of Kazakh citizens fighting with militant groups in Syria"
+            " range from 225 to over 500.",
+            225,
+        ),
+    ],
+    ids=["exceeds", "ranging"],
+)
+def test_the_number_of_what_a_figure_counts_is_told_before_it(vocabulary, text, low):
+    text += " The Islamic State recruits in the region.\n"
+    found = observations(vocabulary, text, date(2014, 11, 19), "KAZ")
+    assert [(c.what, c.low) for c in found] == [("is_recruits", low)]
+
+
 def test_recruits_without_their_parts(vocabulary):
     text = (
         "The official said that 339 individuals had gone to Syria from Kyrgyzstan, of whom 50"

@@ -88,10 +88,34 @@ class Span:
         return text[found[-words].start() :] if words and len(found) > words else text
 
     def after(self, words: int) -> str:
-        """The sentence after the anchor, up to a semicolon, at most ``words`` words."""
+        """The sentence after the anchor, up to a semicolon, at most ``words`` words.
+
+        A figure that ends "the number of <what> ... rose to 300" is told before it: what it
+        counts is read as if it followed the figure ("300 Kazakh citizens fighting ...").
+        """
         text = self.sentence[self.end :].split(";", 1)[0]
+        counted = _NUMBER_OF.search(self.sentence[: self.start].rsplit(";", 1)[-1])
+        # The verb may be the figure's own bound: "... in Syria exceeds 300".
+        if counted and (
+            counted.group("verb") or self.sentence[self.start : self.end][:1].isalpha()
+        ):
+            text = f" {counted.group('what')}{text}"
         found = list(re.finditer(r"\S+", text))
         return text[: found[words - 1].end()] if words and len(found) >= words else text
+
+
+# "the number of Kazakh citizens fighting in Syria exceeds", "the total number of detained
+# leaders and supporters had risen to": what the figure after it counts.
+_NUMBER_OF = re.compile(
+    r"\b(?:the\s+)?(?:total\s+|overall\s+|estimated\s+)?number\s+of\s+(?P<what>[^.;:()]{3,160}?)"
+    r"(?:,?\s+(?P<verb>(?:(?:is|was|are|were|has|have|had)\s+(?:now\s+|already\s+)?)?"
+    r"(?:exceeds?|exceeded|reach(?:es|ed)?|(?:risen|rose|rises|grown|grew|climbed|increased|jumped"
+    r"|fallen|fell|dropped|declined)\s+to|stands?\s+at|stood\s+at|totall?(?:ed|s)?|amounts?\s+to"
+    r"|amounted\s+to|(?:is|was|are|were)|rang(?:e|es|ed|ing)\s+from|var(?:y|ies|ied)\s+from|at|of)"
+    r"\s+(?:(?:more|less|fewer)\s+than\s+|over\s+|about\s+|around\s+|nearly\s+|almost\s+"
+    r"|some\s+|up\s+to\s+|at\s+least\s+|roughly\s+|approximately\s+)?)|\s+)$",
+    re.IGNORECASE,
+)
 
 
 def _all_match(require: tuple[Clause, ...], exclude: tuple[Clause, ...], span: Span, country):
