@@ -75,6 +75,9 @@ def one(sentence: str):
         ("that 340-kilogram heroin was", "mass", 340, None, None, "kg"),
         ("fined 500 KGS for", "other money", 500, None, None, ""),
         ("a total of one kilogram and 785 grams of heroin", "mass", 1.785, None, None, "kg"),
+        # Glued to the small word before it on the page.
+        ("heroin, opium and198.389 kg of hashish", "mass", 198.389, None, None, "kg"),
+        ("followed by Nepal at28.5 per cent", "percent", 28.5, None, None, "percent"),
     ],
 )
 def test_figures(text, measure, value, low, high, unit):
@@ -101,6 +104,8 @@ def test_approximations_are_kept_as_such():
         "in 2015 and in 1999-2001",
         "two or three years",
         "Unit 2610 of the Panj detachment",
+        # Digits glued to a name are part of it.
+        "the G20 summit, COVID19 and an A320",
     ],
 )
 def test_not_figures(text):

@@ -111,8 +111,15 @@ _DIGITS = (
     r"|\d{1,3}(?:[ \u00a0\u202f]\d{3})+(?!\d)|\d+)(?:\.\d+)?(?![\d])"
     r"|\.\d+(?![\d])"
 )
+# A figure glued to the small word before it, a slip of the page: "and198.389 kg of hashish",
+# "Nepal at28.5 per cent". Only these words: "G20", "COVID19" or "A320" are no figures.
+_GLUED_AFTER = "|".join(
+    rf"(?<=\b{w})" for w in ("and", "at", "of", "to", "in", "by", "with", "from", "than", "about")
+)
 NUMBER = re.compile(
-    rf"(?<![\w.,/])(?<![A-Za-z]-)(?:(?P<digits>{_DIGITS})|(?P<word>\b{_WORD}\b))", re.I
+    rf"(?:(?<![\w.,/])(?<![A-Za-z]-)|(?-i:{_GLUED_AFTER}))"
+    rf"(?:(?P<digits>{_DIGITS})|(?<![\w.,/])(?<![A-Za-z]-)(?P<word>\b{_WORD}\b))",
+    re.I,
 )
 FRACTION = re.compile(
     r"\b(?P<word>" + "|".join(sorted(map(re.escape, FRACTIONS), key=len, reverse=True)) + r")"
