@@ -91,7 +91,7 @@ def _create_sqlite_whole(url: URL, where: str) -> None:
     try:
         engine = _sqlite_or_other_engine(url.set(database=str(building)))
         _migrate_or_say_why(engine, where, None)
-        # Closing the last connection checkpoints the WAL into the file and removes it.
+        _checkpoint_into_file(engine)
         engine.dispose()
         _link_unless_there(building, path)
     except OSError as exc:
@@ -123,6 +123,18 @@ def _sqlite_file(url: URL) -> Path | None:
     if database in ("", ":memory:") or database.startswith("file:"):
         return None
     return Path(database).expanduser()
+
+
+def _checkpoint_into_file(engine: Engine) -> None:
+    """Copy everything the WAL holds into the database file itself, so that the file alone is
+    the whole store (its -wal file is removed, not linked)."""
+    raw = engine.raw_connection()
+    try:
+        busy, _, _ = raw.cursor().execute("PRAGMA wal_checkpoint(TRUNCATE)").fetchone()
+    finally:
+        raw.close()
+    if busy:
+        raise OSError(errno.EBUSY, "the new store's write-ahead log could not be checkpointed")
 
 
 def _link_unless_there(built: Path, path: Path) -> None:
