@@ -78,6 +78,9 @@ def one(sentence: str):
         # Glued to the small word before it on the page.
         ("heroin, opium and198.389 kg of hashish", "mass", 198.389, None, None, "kg"),
         ("followed by Nepal at28.5 per cent", "percent", 28.5, None, None, "percent"),
+        # A qualifier opening a quotation.
+        ("«At least 14,361 citizens were evacuated", "count", None, 14_361, None, ""),
+        ("“more than 408,000 people have been displaced", "count", None, 408_000, None, ""),
     ],
 )
 def test_figures(text, measure, value, low, high, unit):

@@ -243,8 +243,9 @@ APPROXIMATE = (
     "c.",
     "~",
 )
+# A qualifier may open a quotation too: "«At least 14,361 citizens were evacuated", "“Over 300".
 _QUALIFIER = re.compile(
-    r"(?:^|(?<=[\s(\[,;:–—-]))(?P<q>"
+    r"(?:^|(?<=[\s(\[,;:–—\-\"“‘«„']))(?P<q>"
     + "|".join(sorted(map(re.escape, LOWER + UPPER + APPROXIMATE), key=len, reverse=True))
     + r")\s*$",
     re.I,
