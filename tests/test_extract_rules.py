@@ -923,6 +923,23 @@ def test_the_number_of_what_a_figure_counts_is_told_before_it(vocabulary, text, 
     assert [(c.what, c.low) for c in found] == [("is_recruits", low)]
 
 
+def test_a_figure_the_sentence_before_gives_several_subjects_is_none_of_them(vocabulary):
+    text = (
+        "Police said 13.4 tons of opium, 1.3 tons of hashish and 717 kg of heroin were seized"
+        " this week. That is 64 percent more than the same period last year (10,215 kg).\n"
+    )
+    found = observations(vocabulary, text, date(2020, 9, 1), "IRN")
+    assert sorted((c.what, c.value) for c in found) == [
+        ("hashish_seizures", 1300),
+        ("heroin_seizures", 717),
+        ("opium_seizures", 13400),
+    ]
+    # One subject before is still carried: "A total included ..." after a seizure.
+    text = "Police seized heroin in Badakhshan this week. The haul weighed 45 kg in all.\n"
+    found = observations(vocabulary, text, date(2020, 9, 1), "AFG")
+    assert [(c.what, c.value) for c in found] == [("heroin_seizures", 45)]
+
+
 def test_recruits_without_their_parts(vocabulary):
     text = (
         "The official said that 339 individuals had gone to Syria from Kyrgyzstan, of whom 50"
