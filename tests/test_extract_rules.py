@@ -940,6 +940,21 @@ def test_a_figure_the_sentence_before_gives_several_subjects_is_none_of_them(voc
     assert [(c.what, c.value) for c in found] == [("heroin_seizures", 45)]
 
 
+def test_a_breakdown_in_brackets_is_the_parts_of_its_count(vocabulary):
+    text = (
+        "Upon arrival, 45 people (33 men and 12 women) were arrested for membership of the"
+        " Islamic State.\n\n"
+        "Remittances reached $2.74 billion (27 percent of GDP) in 2022.\n"
+    )
+    found = observations(vocabulary, text, date(2023, 8, 6), "KAZ")
+    # The parts go; a figure of another quantity in the bracket stays.
+    assert sorted((c.what, c.value) for c in found) == [
+        ("extremism_arrests", 45),
+        ("remittances_gdp", 27),
+        ("remittances_usd", 2.74e9),
+    ]
+
+
 def test_recruits_without_their_parts(vocabulary):
     text = (
         "The official said that 339 individuals had gone to Syria from Kyrgyzstan, of whom 50"

@@ -887,6 +887,23 @@ def _observations(
             and _LIST_GAP.match(text[before.end : after.start])
         ):
             accepted[after.start] = list(accepted[before.start])
+    # A breakdown in brackets right after a count is its parts: "45 people (33 men and 12
+    # women) were arrested" is 45 arrests.
+    for whole in ordered:
+        if whole.start not in accepted:
+            continue
+        opened = _BREAKDOWN.match(text[whole.end :])
+        if opened is None:
+            continue
+        inside = (whole.end + opened.start("inside"), whole.end + opened.end("inside"))
+        wholes = {q for q, _ in accepted[whole.start]}
+        for part in ordered:
+            if part.start in accepted and inside[0] <= part.start and part.end <= inside[1]:
+                kept = [(q, c) for q, c in accepted[part.start] if q not in wholes]
+                if kept:
+                    accepted[part.start] = kept
+                else:
+                    del accepted[part.start]
     rules = {r.quantity: r for r in vocabulary.quantities}
     learned, proposed = (
         _judged(model, place, figures, accepted, joined, rules, vocabulary)
@@ -971,6 +988,10 @@ def _observations(
                     )
                 )
     return [replace(c, confidence=confidence(c)) for c in found], set(accepted)
+
+
+# A count's noun (a few words at most), then a bracket holding its parts.
+_BREAKDOWN = re.compile(r"^\s*(?:[\w-]+\s+){0,3}?\(\s*(?P<inside>[^()]*?\d[^()]*)\)")
 
 
 # Countries named together: "Haiti and Liberia", "Moldova, Lesotho and Haiti", "Vanuatu and the
