@@ -744,6 +744,26 @@ def test_deportations_are_filed_under_the_deporting_country(vocabulary, text, ex
     assert {c.country for c in found if c.what == "deportations"} == {expected}
 
 
+@pytest.mark.parametrize(
+    ("text", "report", "expected"),
+    [
+        # Where they were sent is not who sent them: the report's country did.
+        (
+            "Some 1,054 irregular migrants were deported to Afghanistan on charter flights, the"
+            " migration directorate said.",
+            "TUR",
+            "TUR",
+        ),
+        # Unless the report is about where they were sent: nobody else is named.
+        ("Some 1,054 migrants were deported back to Afghanistan this week.", "AFG", "AFG"),
+    ],
+    ids=["report-deports", "report-receives"],
+)
+def test_the_country_deported_to_is_not_the_deporter(vocabulary, text, report, expected):
+    found = observations(vocabulary, text + "\n", date(2022, 5, 23), report)
+    assert [(c.what, c.country) for c in found] == [("deportations", expected)]
+
+
 def test_families_and_deportations_to_come_are_not_counts_of_the_deported(vocabulary):
     text = (
         "In four days, the Pakistani authorities deported 700 Afghan families.\n\n"

@@ -349,7 +349,17 @@ def _sent_from(place: _Place, figure: Figure) -> str | None:
         return doer
     if own and place.country and own[0].code != place.country:
         return place.country
+    # Where they were sent is not who sent them: "1,054 migrants were sent back to Afghanistan
+    # ..., the migration directorate said" (in a Turkish report) is the report's country's.
+    sent_to = [
+        m for m in place.mentions if begin <= m.start < end and _TO_BEFORE.search(text[: m.start])
+    ]
+    if sent_to and place.country and all(m.code != place.country for m in sent_to):
+        return place.country
     return None
+
+
+_TO_BEFORE = re.compile(r"\b(?:back\s+)?(?:to|into)\s+(?:the\s+)?$")
 
 
 _OWN_NOUN = re.compile(
