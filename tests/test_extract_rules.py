@@ -645,6 +645,12 @@ def test_death_tolls_by_meaning(vocabulary, text, expected):
         ("Five members of Hizb ut-Tahrir, labeled as extremist and banned in Russia, spoke.", []),
         ("Police banned the group's rally in the capital.", []),
         ("Police detained 40 PTI workers after the rally.", ["opposition_arrests"]),
+        # A "proscribed organisation" is one by the terrorism law's own term.
+        (
+            "The movement has been banned by the government and declared a 'proscribed"
+            " organisation'.",
+            ["opposition_ban", "terrorist_designation"],
+        ),
     ],
 )
 def test_bans_and_designations_by_meaning(vocabulary, text, kinds):
