@@ -96,13 +96,13 @@ def test_recall_and_precision_on_the_second_frozen_part(vocabulary):
     """The part collected by people who did not write the rules (docs/extraction.md, round
     three): its figures after the round, rounded down."""
     result, numeric, events, tolls = frozen_figures("test2.jsonl", vocabulary)
-    assert numeric["recall"] >= 0.65
-    assert numeric["precision"] >= 0.66
+    assert numeric["recall"] >= 0.66
+    assert numeric["precision"] >= 0.67
     assert events["recall"] >= 0.59
     assert events["precision"] >= 0.74
     assert tolls["recall"] >= 0.69
     assert tolls["precision"] >= 0.78
-    assert result.country_accuracy >= 0.94
+    assert result.country_accuracy >= 0.95
 
 
 def test_bad_corpus_line_is_located(tmp_path):
