@@ -981,6 +981,12 @@ def test_a_breakdown_in_brackets_is_the_parts_of_its_count(vocabulary):
     ]
 
 
+def test_returns_as_the_counts_own_noun(vocabulary):
+    text = "The IOM said 131,912 returns were recorded from Iran in the week of June 21-28.\n"
+    found = observations(vocabulary, text, date(2025, 6, 30), "AFG")
+    assert [(c.what, c.when, c.value) for c in found] == [("migrant_returns", "2025-06", 131_912)]
+
+
 def test_recruits_without_their_parts(vocabulary):
     text = (
         "The official said that 339 individuals had gone to Syria from Kyrgyzstan, of whom 50"
