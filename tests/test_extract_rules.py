@@ -987,6 +987,19 @@ def test_returns_as_the_counts_own_noun(vocabulary):
     assert [(c.what, c.when, c.value) for c in found] == [("migrant_returns", "2025-06", 131_912)]
 
 
+def test_a_series_by_year_goes_on_with_its_first_figures_quantity(vocabulary):
+    text = (
+        "Officials said 640,000 people went abroad for employment in the year 2017 through the"
+        " Bureau, 946,571 in the year 2015 and 839,353 in the year 2016.\n"
+    )
+    found = observations(vocabulary, text, date(2018, 8, 28), "PAK")
+    assert [(c.what, c.when, c.value) for c in found] == [
+        ("migrant_departures", "2017", 640_000),
+        ("migrant_departures", "2015", 946_571),
+        ("migrant_departures", "2016", 839_353),
+    ]
+
+
 def test_recruits_without_their_parts(vocabulary):
     text = (
         "The official said that 339 individuals had gone to Syria from Kyrgyzstan, of whom 50"

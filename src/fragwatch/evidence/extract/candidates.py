@@ -783,6 +783,10 @@ _PART_BEFORE = re.compile(r"\b(?:assist(?:ed|ance\s+to)?|helped|support\s+to)\s+
 _LIST_GAP = re.compile(
     r"^\s*\)?[,;]?\s*(?:and\s+)?(?:the\s+)?[A-Z][\w’'.-]*\s*"
     r"(?:(?:[A-Z][\w’'.-]*|of|the|and)\s*){0,6}\(\s*$"
+    # ... and a series by year: "0.5 million people went abroad in the year 2017, 946,571 in
+    # the year 2015 and 839,353 in the year 2016".
+    r"|^\s*(?:in|for|during)\s+(?:the\s+)?(?:(?:fiscal|financial|calendar)\s+)?(?:year\s+)?"
+    r"(?:19|20)\d\d(?:\s*[-/–]\s*\d{2,4})?\s*(?:,\s*(?:and\s+)?|\s+and\s+)$"
 )
 
 
